@@ -1,0 +1,111 @@
+package keyring
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// FileStore is the opt-in insecure store (--insecure-storage): one JSON
+// object in a 0600 file, rewritten atomically. Callers warn on every use.
+type FileStore struct {
+	Path string
+	mu   sync.Mutex
+}
+
+// NewFileStore returns a FileStore at path.
+func NewFileStore(path string) *FileStore { return &FileStore{Path: path} }
+
+func (f *FileStore) load() (map[string]string, error) {
+	b, err := os.ReadFile(f.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read insecure store %s: %w", f.Path, err)
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("read insecure store %s: %w (delete the file and log in again)", f.Path, err)
+	}
+	return m, nil
+}
+
+func (f *FileStore) save(m map[string]string) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(f.Path), 0o700); err != nil {
+		return fmt.Errorf("write insecure store %s: %w", f.Path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(f.Path), ".store-*")
+	if err != nil {
+		return fmt.Errorf("write insecure store %s: %w", f.Path, err)
+	}
+	defer os.Remove(tmp.Name())
+	err = tmp.Chmod(0o600)
+	if err == nil {
+		_, err = tmp.Write(b)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), f.Path)
+	}
+	if err != nil {
+		return fmt.Errorf("write insecure store %s: %w", f.Path, err)
+	}
+	return nil
+}
+
+// Get implements Store.
+func (f *FileStore) Get(_ context.Context, key string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.load()
+	if err != nil {
+		return "", err
+	}
+	v, ok := m[key]
+	if !ok {
+		return "", ErrNotFound
+	}
+	return v, nil
+}
+
+// Set implements Store.
+func (f *FileStore) Set(_ context.Context, key, value string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.load()
+	if err != nil {
+		return err
+	}
+	m[key] = value
+	return f.save(m)
+}
+
+// Delete implements Store.
+func (f *FileStore) Delete(_ context.Context, key string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.load()
+	if err != nil {
+		return err
+	}
+	if _, ok := m[key]; !ok {
+		return ErrNotFound
+	}
+	delete(m, key)
+	return f.save(m)
+}

@@ -1,0 +1,175 @@
+// Package keyring wraps github.com/zalando/go-keyring for obpm: every call runs
+// under a timeout (a locked or absent Secret Service must not hang a command),
+// the library's errors map to ErrNotFound, *TimeoutError and *UnavailableError
+// (whose message says how to fix it), and values too big for the platforms'
+// item limits are split into chunks.
+package keyring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	gokeyring "github.com/zalando/go-keyring"
+)
+
+// DefaultService is the keyring service under which obpm keeps its items.
+const DefaultService = "obpm"
+
+// ServiceEnv overrides DefaultService (tests use it to stay apart from a
+// developer's real entries).
+const ServiceEnv = "OBPM_KEYRING_SERVICE"
+
+// Default timeouts. Reads are short; writes may wait on an unlock prompt.
+const (
+	DefaultReadTimeout  = 3 * time.Second
+	DefaultWriteTimeout = 20 * time.Second
+)
+
+// ErrNotFound means the item does not exist.
+var ErrNotFound = errors.New("not found in keyring")
+
+// TimeoutError is returned when the keyring did not answer in time; often a
+// locked collection waiting for a password prompt.
+type TimeoutError struct {
+	Op      string
+	Key     string
+	Timeout time.Duration
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("keyring %s %q: no answer within %s (is the keyring locked? unlock it, e.g. `printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets`, or run `obpm doctor`)", e.Op, e.Key, e.Timeout)
+}
+
+// UnavailableError means no keyring could be reached at all.
+type UnavailableError struct {
+	Op  string
+	Key string
+	Err error
+}
+
+func (e *UnavailableError) Error() string {
+	return fmt.Sprintf("keyring %s %q: %v; %s", e.Op, e.Key, e.Err, unavailableHint())
+}
+
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+func unavailableHint() string {
+	switch runtime.GOOS {
+	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly":
+		if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+			return "no D-Bus session: start one (`dbus-run-session -- $SHELL`) and a Secret Service (install gnome-keyring and unlock it), or pass --insecure-storage to use a 0600 file"
+		}
+		return "install and unlock a Secret Service (e.g. gnome-keyring: `printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets`), or pass --insecure-storage to use a 0600 file"
+	default:
+		return "check that the OS keychain is available and unlocked, or pass --insecure-storage to use a 0600 file"
+	}
+}
+
+// Backend is the raw secret store. The zero Keyring uses go-keyring's; tests
+// inject a slow or failing one to prove the timeouts.
+type Backend interface {
+	Get(service, user string) (string, error)
+	Set(service, user, value string) error
+	Delete(service, user string) error
+}
+
+type osBackend struct{}
+
+func (osBackend) Get(s, u string) (string, error) { return gokeyring.Get(s, u) }
+func (osBackend) Set(s, u, v string) error        { return gokeyring.Set(s, u, v) }
+func (osBackend) Delete(s, u string) error        { return gokeyring.Delete(s, u) }
+
+// Store is what the rest of obpm needs from a secret store: the Keyring and
+// the opt-in insecure FileStore both implement it.
+type Store interface {
+	Get(ctx context.Context, key string) (string, error)
+	Set(ctx context.Context, key, value string) error
+	Delete(ctx context.Context, key string) error
+}
+
+// Keyring is the OS keyring under one service name.
+type Keyring struct {
+	Service      string
+	ReadTimeout  time.Duration
+	WriteTimeout time.Duration
+	// ChunkSize is the largest value written as one item (see chunk.go).
+	ChunkSize int
+	backend   Backend
+}
+
+// New returns the OS keyring under service with the default timeouts.
+func New(service string) *Keyring { return NewWithBackend(service, osBackend{}) }
+
+// NewWithBackend is New over another Backend.
+func NewWithBackend(service string, b Backend) *Keyring {
+	return &Keyring{Service: service, ReadTimeout: DefaultReadTimeout, WriteTimeout: DefaultWriteTimeout,
+		ChunkSize: DefaultChunkSize, backend: b}
+}
+
+// ServiceFromEnv returns the service name: $OBPM_KEYRING_SERVICE or "obpm".
+func ServiceFromEnv(getenv func(string) string) string {
+	if getenv != nil {
+		if s := getenv(ServiceEnv); s != "" {
+			return s
+		}
+	}
+	return DefaultService
+}
+
+// MockInit swaps go-keyring's provider for an in-memory one (pure unit tests only).
+func MockInit() { gokeyring.MockInit() }
+
+// MockInitWithError makes every go-keyring call fail with err (pure unit tests only).
+func MockInitWithError(err error) { gokeyring.MockInitWithError(err) }
+
+type result struct {
+	val string
+	err error
+}
+
+// call runs fn in a goroutine so that a hung D-Bus call cannot hang obpm; the
+// goroutine is abandoned on timeout (go-keyring calls cannot be cancelled).
+func (k *Keyring) call(ctx context.Context, op, key string, timeout time.Duration, fn func() (string, error)) (string, error) {
+	ch := make(chan result, 1)
+	go func() {
+		v, err := fn()
+		ch <- result{v, err}
+	}()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case r := <-ch:
+		if r.err == nil {
+			return r.val, nil
+		}
+		if errors.Is(r.err, gokeyring.ErrNotFound) {
+			return "", ErrNotFound
+		}
+		if errors.Is(r.err, gokeyring.ErrSetDataTooBig) {
+			return "", fmt.Errorf("keyring %s %q: value too big for this platform's keyring: %w", op, key, r.err)
+		}
+		return "", &UnavailableError{Op: op, Key: key, Err: r.err}
+	case <-t.C:
+		return "", &TimeoutError{Op: op, Key: key, Timeout: timeout}
+	case <-ctx.Done():
+		return "", fmt.Errorf("keyring %s %q: %w", op, key, ctx.Err())
+	}
+}
+
+func (k *Keyring) rawGet(ctx context.Context, key string) (string, error) {
+	return k.call(ctx, "read", key, k.ReadTimeout, func() (string, error) { return k.backend.Get(k.Service, key) })
+}
+
+func (k *Keyring) rawSet(ctx context.Context, key, value string) error {
+	_, err := k.call(ctx, "write", key, k.WriteTimeout, func() (string, error) { return "", k.backend.Set(k.Service, key, value) })
+	return err
+}
+
+func (k *Keyring) rawDelete(ctx context.Context, key string) error {
+	_, err := k.call(ctx, "delete", key, k.WriteTimeout, func() (string, error) { return "", k.backend.Delete(k.Service, key) })
+	return err
+}

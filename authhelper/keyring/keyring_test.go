@@ -1,0 +1,327 @@
+package keyring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/obpm/obpm/internal/testenv"
+)
+
+// memBackend is an in-memory Backend that records item sizes and can fail or
+// hang on demand.
+type memBackend struct {
+	mu       sync.Mutex
+	items    map[string]string
+	maxItem  int
+	failSet  func(user string) error
+	hang     chan struct{}
+	setCalls int
+}
+
+func newMem() *memBackend { return &memBackend{items: map[string]string{}} }
+
+func (m *memBackend) Get(s, u string) (string, error) {
+	if m.hang != nil {
+		<-m.hang
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.items[s+"/"+u]
+	if !ok {
+		return "", errNotFoundLib
+	}
+	return v, nil
+}
+
+func (m *memBackend) Set(s, u, v string) error {
+	if m.hang != nil {
+		<-m.hang
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.setCalls++
+	if m.failSet != nil {
+		if err := m.failSet(u); err != nil {
+			return err
+		}
+	}
+	m.items[s+"/"+u] = v
+	if len(v) > m.maxItem {
+		m.maxItem = len(v)
+	}
+	return nil
+}
+
+func (m *memBackend) Delete(s, u string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.items[s+"/"+u]; !ok {
+		return errNotFoundLib
+	}
+	delete(m.items, s+"/"+u)
+	return nil
+}
+
+func (m *memBackend) count() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.items)
+}
+
+func TestRoundTripSizes(t *testing.T) {
+	tests := []struct {
+		name      string
+		size      int
+		wantItems int
+	}{
+		{"empty", 0, 1},
+		{"small", 100, 1},
+		{"at limit", DefaultChunkSize, 1},
+		{"4 KB token", 4096, 4}, // head + 3 chunks
+		{"10 KB", 10_000, 6},    // head + 5 chunks
+		{"multibyte", 3000, 0},  // counted below
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newMem()
+			k := NewWithBackend("svc", b)
+			val := strings.Repeat("a", tc.size)
+			if tc.name == "multibyte" {
+				val = strings.Repeat("홍", 1000) // 3 bytes each: cuts must fall on rune boundaries
+			}
+			ctx := context.Background()
+			if err := k.Set(ctx, "tok", val); err != nil {
+				t.Fatal(err)
+			}
+			got, err := k.Get(ctx, "tok")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != val {
+				t.Fatalf("round trip changed the value: got %d bytes, want %d", len(got), len(val))
+			}
+			if b.maxItem > DefaultChunkSize+len(chunkMarker)+80 {
+				t.Errorf("largest item %d bytes; want at most about %d", b.maxItem, DefaultChunkSize)
+			}
+			if tc.wantItems > 0 && b.count() != tc.wantItems {
+				t.Errorf("items in store = %d, want %d", b.count(), tc.wantItems)
+			}
+		})
+	}
+}
+
+func TestOverwriteRemovesOldChunks(t *testing.T) {
+	b := newMem()
+	k := NewWithBackend("svc", b)
+	ctx := context.Background()
+	if err := k.Set(ctx, "tok", strings.Repeat("x", 5000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Set(ctx, "tok", strings.Repeat("y", 4500)); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.count(); n != 4 {
+		t.Errorf("after big→big overwrite: %d items, want 4 (old generation removed)", n)
+	}
+	if err := k.Set(ctx, "tok", "small"); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.count(); n != 1 {
+		t.Errorf("after big→small overwrite: %d items, want 1", n)
+	}
+	if err := k.Delete(ctx, "tok"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Get(ctx, "tok"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("after delete: err = %v, want ErrNotFound", err)
+	}
+	if err := k.Delete(ctx, "tok"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second delete: err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestFailedChunkedWriteKeepsOldValue(t *testing.T) {
+	for _, failAt := range []string{"chunk", "head"} {
+		t.Run(failAt, func(t *testing.T) {
+			b := newMem()
+			k := NewWithBackend("svc", b)
+			ctx := context.Background()
+			old := strings.Repeat("o", 4100)
+			if err := k.Set(ctx, "tok", old); err != nil {
+				t.Fatal(err)
+			}
+			b.failSet = func(user string) error {
+				isChunk := strings.Contains(user, "#")
+				if (failAt == "chunk" && isChunk && strings.HasSuffix(user, ".1")) || (failAt == "head" && !isChunk) {
+					return errors.New("disk full")
+				}
+				return nil
+			}
+			err := k.Set(ctx, "tok", strings.Repeat("n", 6000))
+			var ue *UnavailableError
+			if !errors.As(err, &ue) {
+				t.Fatalf("err = %v, want *UnavailableError", err)
+			}
+			b.failSet = nil
+			got, err := k.Get(ctx, "tok")
+			if err != nil || got != old {
+				t.Fatalf("old value lost after a failed write: err=%v len=%d", err, len(got))
+			}
+			if n := b.count(); n != 4 {
+				t.Errorf("items = %d, want 4 (new generation cleaned up)", n)
+			}
+		})
+	}
+}
+
+func TestCorruptChunkIsReported(t *testing.T) {
+	b := newMem()
+	k := NewWithBackend("svc", b)
+	ctx := context.Background()
+	if err := k.Set(ctx, "tok", strings.Repeat("z", 4100)); err != nil {
+		t.Fatal(err)
+	}
+	for key := range b.items {
+		if strings.HasSuffix(key, ".1") {
+			b.items[key] = "tampered"
+		}
+	}
+	if _, err := k.Get(ctx, "tok"); err == nil || !strings.Contains(err.Error(), "digest") {
+		t.Fatalf("err = %v, want a digest mismatch", err)
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	b := newMem()
+	b.hang = make(chan struct{})
+	defer close(b.hang)
+	k := NewWithBackend("svc", b)
+	k.ReadTimeout = 20 * time.Millisecond
+	k.WriteTimeout = 20 * time.Millisecond
+	_, err := k.Get(context.Background(), "tok")
+	var te *TimeoutError
+	if !errors.As(err, &te) || te.Op != "read" {
+		t.Fatalf("Get err = %v, want *TimeoutError on read", err)
+	}
+	if !strings.Contains(err.Error(), "unlock") {
+		t.Errorf("timeout message %q does not say how to fix it", err)
+	}
+	if err := k.Set(context.Background(), "tok", "v"); !errors.As(err, &te) {
+		t.Fatalf("Set err = %v, want *TimeoutError", err)
+	}
+}
+
+func TestContextCancel(t *testing.T) {
+	b := newMem()
+	b.hang = make(chan struct{})
+	defer close(b.hang)
+	k := NewWithBackend("svc", b)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := k.Get(ctx, "tok"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+// TestGoKeyringMock checks the pass-through to go-keyring's mock and the
+// error mapping (not found, unavailable with a fix in the message).
+func TestGoKeyringMock(t *testing.T) {
+	MockInit()
+	k := New("obpm-test")
+	ctx := context.Background()
+	if _, err := k.Get(ctx, "nothing"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get missing: err = %v, want ErrNotFound", err)
+	}
+	big := strings.Repeat("t", 4096)
+	if err := k.Set(ctx, "big", big); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := k.Get(ctx, "big"); err != nil || got != big {
+		t.Fatalf("Get big: err=%v len=%d", err, len(got))
+	}
+
+	MockInitWithError(errors.New("org.freedesktop.DBus.Error.ServiceUnknown"))
+	t.Cleanup(MockInit)
+	_, err := k.Get(ctx, "big")
+	var ue *UnavailableError
+	if !errors.As(err, &ue) {
+		t.Fatalf("err = %v, want *UnavailableError", err)
+	}
+	if !strings.Contains(err.Error(), "--insecure-storage") {
+		t.Errorf("message %q does not name a fix", err)
+	}
+}
+
+func TestServiceFromEnv(t *testing.T) {
+	env := map[string]string{}
+	get := func(k string) string { return env[k] }
+	if s := ServiceFromEnv(get); s != "obpm" {
+		t.Errorf("default = %q", s)
+	}
+	env[ServiceEnv] = "obpm-test-1"
+	if s := ServiceFromEnv(get); s != "obpm-test-1" {
+		t.Errorf("override = %q", s)
+	}
+}
+
+func TestFileStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "store.json")
+	f := NewFileStore(path)
+	ctx := context.Background()
+	if _, err := f.Get(ctx, "a"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("err = %v", err)
+	}
+	if err := f.Set(ctx, "a", "1"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := f.Get(ctx, "a"); err != nil || v != "1" {
+		t.Fatalf("get = %q, %v", v, err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode = %v, want 0600", st.Mode().Perm())
+	}
+	if err := f.Delete(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("{bad"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Get(ctx, "a"); err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("corrupt file: err = %v, want one naming %s", err, path)
+	}
+}
+
+// TestRealKeyring round-trips small and 4 KB values through the real Secret
+// Service (gnome-keyring in CI).
+func TestRealKeyring(t *testing.T) {
+	testenv.RequireKeyring(t)
+	k := New(fmt.Sprintf("obpm-test-%d", time.Now().UnixNano()))
+	ctx := context.Background()
+	for _, size := range []int{10, 4096, 9000} {
+		val := strings.Repeat("k", size)
+		if err := k.Set(ctx, "tok", val); err != nil {
+			t.Fatalf("set %d bytes: %v", size, err)
+		}
+		got, err := k.Get(ctx, "tok")
+		if err != nil || got != val {
+			t.Fatalf("get %d bytes: err=%v len=%d", size, err, len(got))
+		}
+	}
+	if err := k.Delete(ctx, "tok"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Get(ctx, "tok"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("after delete: %v", err)
+	}
+}
