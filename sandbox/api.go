@@ -1,0 +1,355 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// caller is who a business request comes from, read from its token.
+type caller struct {
+	Client    Client
+	Kind      string // user or institution
+	UserSeqNo string // user tokens
+	Scopes    []string
+}
+
+func (c caller) has(scope string) bool { return slices.Contains(c.Scopes, scope) }
+
+// request is a checked business request handed to an operation.
+type request struct {
+	Caller caller
+	Route  *routers.Route
+	// In holds the query parameters (GET) or the decoded JSON body (POST).
+	In  map[string]any
+	Now time.Time
+}
+
+func (r *request) str(name string) string {
+	v, _ := r.In[name].(string)
+	return v
+}
+
+// opHandler answers one operation; it runs with Server.mu held and returns
+// the body fields beyond the envelope, or an *apiError.
+type opHandler func(s *Server, r *request) (map[string]any, error)
+
+// handleAPI serves every /v2.0 operation of the spec: route, token, request
+// validation, the bank_tran_id and tran_dtime rules, then the operation.
+func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
+	if err := sleep(r.Context(), s.cfg.Latency); err != nil {
+		return
+	}
+	now := s.now()
+	route, pathParams, err := s.router.FindRoute(r)
+	switch {
+	case errors.Is(err, routers.ErrMethodNotAllowed):
+		writeJSON(w, map[string]any{"rsp_code": rspMethod, "rsp_message": rspMessages[rspMethod]})
+		return
+	case err != nil:
+		writeJSONStatus(w, http.StatusNotFound, map[string]any{"rsp_code": "O0005", "rsp_message": "API 미존재 (the spec has no " + r.Method + " " + r.URL.Path + ")"})
+		return
+	}
+	body, err := readBody(r)
+	if err != nil {
+		s.answer(w, route, nil, now, newAPIError(rspFormat, err.Error()))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+
+	// The gateway checks the token before the message, as the testbed does
+	// (a call without a header answers O0001 whatever its parameters).
+	s.mu.Lock()
+	c, aerr := s.authorize(r, route.Operation, now)
+	s.mu.Unlock()
+	if aerr != nil {
+		writeJSON(w, map[string]any{"rsp_code": aerr.Code, "rsp_message": aerr.Message})
+		return
+	}
+	if s.cfg.FailRate > 0 {
+		s.mu.Lock()
+		fail := s.rng.Float64() < s.cfg.FailRate
+		s.mu.Unlock()
+		if fail {
+			s.answer(w, route, nil, now, newAPIError(rspInternal, "sandbox --fail-rate"))
+			return
+		}
+	}
+	in, verr := s.validate(r.Context(), r, route, pathParams, body)
+	if verr != nil {
+		s.answer(w, route, in, now, verr)
+		return
+	}
+	req := &request{Caller: c, Route: route, In: in, Now: now}
+	s.mu.Lock()
+	out, err := s.run(req)
+	s.mu.Unlock()
+	s.answer(w, route, in, now, err, out)
+}
+
+// run applies the message rules and the operation; the caller holds mu.
+func (s *Server) run(req *request) (map[string]any, error) {
+	if err := s.checkTranDtime(req); err != nil {
+		return nil, err
+	}
+	if err := s.checkBankTranIDs(req); err != nil {
+		return nil, err
+	}
+	h := s.ops[req.Route.Method+" "+req.Route.Path]
+	if h == nil {
+		h = exampleHandler
+	}
+	out, err := h(s, req)
+	s.persistLocked()
+	if err != nil {
+		return nil, err
+	}
+	return overlay(req.Route, req.In, out, kstDay(req.Now)), nil
+}
+
+// answer writes the envelope around out, or the error.
+func (s *Server) answer(w http.ResponseWriter, route *routers.Route, in map[string]any, now time.Time, err error, out ...map[string]any) {
+	body := map[string]any{}
+	if len(out) > 0 && out[0] != nil {
+		body = out[0]
+	}
+	body["api_tran_id"] = newUUID()
+	body["api_tran_dtm"] = apiTranDtm(now)
+	var ae *apiError
+	switch {
+	case err == nil:
+		body["rsp_code"], body["rsp_message"] = rspOK, ""
+	case errors.As(err, &ae):
+		body = map[string]any{"api_tran_id": body["api_tran_id"], "api_tran_dtm": body["api_tran_dtm"], "rsp_code": ae.Code, "rsp_message": ae.Message}
+		if ae.BankCode != "" {
+			tranID, _ := in["bank_tran_id"].(string)
+			if tranID == "" {
+				tranID = firstListTranID(in)
+			}
+			if tranID != "" {
+				body["bank_tran_id"] = tranID
+			}
+			body["bank_tran_date"] = kstDay(now)
+			body["bank_code_tran"] = bankCodeTran
+			body["bank_rsp_code"] = ae.BankCode
+			body["bank_rsp_message"] = bankMessages[ae.BankCode]
+		}
+	default:
+		s.log.Error("sandbox operation failed", "path", route.Path, "err", err)
+		body = map[string]any{"api_tran_id": body["api_tran_id"], "api_tran_dtm": body["api_tran_dtm"], "rsp_code": rspInternal, "rsp_message": rspMessages[rspInternal]}
+	}
+	writeJSON(w, body)
+}
+
+func firstListTranID(in map[string]any) string {
+	list, _ := in["req_list"].([]any)
+	if len(list) == 0 {
+		return ""
+	}
+	m, _ := list[0].(map[string]any)
+	v, _ := m["bank_tran_id"].(string)
+	return v
+}
+
+// tokenKinds maps each security scheme of the spec to the token kind it takes.
+func schemeKind(doc *openapi3.T, name string) string {
+	ref := doc.Components.SecuritySchemes[name]
+	if ref == nil || ref.Value == nil {
+		return ""
+	}
+	if k, ok := ref.Value.Extensions["x-obpm-token-kind"].(string); ok {
+		return k
+	}
+	if f := ref.Value.Flows; f != nil && f.ClientCredentials != nil {
+		return "institution"
+	}
+	return "user"
+}
+
+// authorize checks the bearer token against the operation's security, in the
+// testbed's order: no header O0001, bad token O0002, expired O0003, wrong
+// scope or token kind O0011. The caller holds mu.
+func (s *Server) authorize(r *http.Request, op *openapi3.Operation, now time.Time) (caller, *apiError) {
+	var c caller
+	reqs := s.spec.Security
+	if op.Security != nil {
+		reqs = *op.Security
+	}
+	if len(reqs) == 0 {
+		return c, nil
+	}
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return c, &apiError{Code: rspAuthParam, Message: authParamMessage(detailNoHeader)}
+	}
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok {
+		tok, ok = strings.CutPrefix(h, "bearer ")
+	}
+	if !ok || tok == "" {
+		return c, &apiError{Code: rspAuthParam, Message: authParamMessage(detailNoHeader)}
+	}
+	cl, err := parseJWT(s.st.SigningKey, strings.TrimSpace(tok))
+	if err != nil {
+		return c, newAPIError(rspTokenReject, "")
+	}
+	rec, ok := s.st.Tokens[cl.Jti]
+	if !ok || rec.Revoked {
+		return c, newAPIError(rspTokenReject, "")
+	}
+	if !now.Before(time.Unix(cl.Exp, 0)) {
+		return c, newAPIError(rspTokenExpired, "")
+	}
+	client, ok := s.clients[rec.ClientID]
+	if !ok {
+		return c, newAPIError(rspTokenReject, "")
+	}
+	c = caller{Client: client, Kind: "user", UserSeqNo: rec.UserSeqNo, Scopes: cl.Scope}
+	if rec.UserSeqNo == "" {
+		c.Kind = "institution"
+	}
+	for _, req := range reqs {
+		if s.satisfies(c, req) {
+			return c, nil
+		}
+	}
+	return c, newAPIError(rspScope, "")
+}
+
+// satisfies: every scheme of the requirement takes this token kind and the
+// token holds every scope the requirement lists.
+func (s *Server) satisfies(c caller, req openapi3.SecurityRequirement) bool {
+	if len(req) == 0 {
+		return true
+	}
+	for name, scopes := range req {
+		if schemeKind(s.spec, name) != c.Kind {
+			return false
+		}
+		for _, sc := range scopes {
+			if !c.has(sc) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// validate runs kin-openapi's request validation and decodes the input; any
+// finding becomes A0004 naming the field.
+func (s *Server) validate(ctx context.Context, r *http.Request, route *routers.Route, params map[string]string, body []byte) (map[string]any, error) {
+	in := map[string]any{}
+	for k, v := range r.URL.Query() {
+		if len(v) > 0 {
+			in[k] = v[0]
+		}
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			return in, newAPIError(rspFormat, "JSON 본문 오류 (the body is not a JSON object: "+err.Error()+")")
+		}
+		for k, v := range m {
+			in[k] = v
+		}
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, SkipSettingDefaults: true}
+	err := openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
+		Request: r, PathParams: params, Route: route, Options: opts,
+	})
+	if err != nil {
+		return in, newAPIError(rspFormat, describeValidation(err))
+	}
+	return in, nil
+}
+
+// describeValidation names the bad field of a validation error.
+func describeValidation(err error) string {
+	field, reason := "", err.Error()
+	var re *openapi3filter.RequestError
+	if errors.As(err, &re) {
+		if re.Parameter != nil {
+			field = re.Parameter.Name
+		}
+		reason = re.Reason
+	}
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		if p := se.JSONPointer(); len(p) > 0 {
+			if field != "" {
+				field += "."
+			}
+			field += strings.Join(p, ".")
+		}
+		reason = se.Reason
+	}
+	if reason == "" && re != nil && re.Err != nil {
+		reason = re.Err.Error()
+	}
+	msg := reason
+	if field != "" {
+		msg = "필드 " + field + ": " + reason
+	}
+	if len(msg) > 250 {
+		msg = msg[:250]
+	}
+	return strings.ToValidUTF8(msg, "")
+}
+
+// checkTranDtime: tran_dtime, where the operation has one, must be a real
+// yyyyMMddHHmmss time (the schema only sees 14 digits).
+func (s *Server) checkTranDtime(req *request) error {
+	v, ok := req.In["tran_dtime"].(string)
+	if !ok {
+		return nil
+	}
+	if _, err := time.ParseInLocation("20060102150405", v, kst); err != nil || len(v) != 14 {
+		return newAPIError(rspFormat, fmt.Sprintf("필드 tran_dtime: %q is not a yyyyMMddHHmmss time", v))
+	}
+	return nil
+}
+
+// checkBankTranIDs: each bank_tran_id must start with the caller's
+// client_use_code (A0004, as the testbed answers) and must not have been
+// used the same KST day. Which code the testbed gives a duplicate is not
+// known; the sandbox answers A0326 (거래고유번호(참가기관) 중복).
+func (s *Server) checkBankTranIDs(req *request) error {
+	var ids []string
+	if v, ok := req.In["bank_tran_id"].(string); ok {
+		ids = append(ids, v)
+	}
+	if list, ok := req.In["req_list"].([]any); ok {
+		for _, it := range list {
+			if m, ok := it.(map[string]any); ok {
+				if v, ok := m["bank_tran_id"].(string); ok {
+					ids = append(ids, v)
+				}
+			}
+		}
+	}
+	day := kstDay(req.Now)
+	for _, id := range ids {
+		if req.Caller.Client.ClientUseCode != "" && !strings.HasPrefix(id, req.Caller.Client.ClientUseCode) {
+			return newAPIError(rspFormat, fmt.Sprintf("필드 bank_tran_id: %q must start with your client_use_code %s", id, req.Caller.Client.ClientUseCode))
+		}
+		if d, used := s.st.TranIDs[id]; used && d == day {
+			return newAPIError(rspDupTranID, id)
+		}
+	}
+	for _, id := range ids {
+		s.st.TranIDs[id] = day
+	}
+	return nil
+}

@@ -1,0 +1,127 @@
+package sandbox
+
+import (
+	"fmt"
+	"time"
+)
+
+// Centre response codes (fact sheet §5.1) and their messages.
+const (
+	rspOK            = "A0000"
+	rspBank          = "A0002" // participant error: read bank_rsp_code
+	rspInternal      = "A0003"
+	rspFormat        = "A0004"
+	rspDetail        = "A0009"
+	rspWithdrawn     = "A0014"
+	rspNoTransfer    = "A0310"
+	rspFintechOther  = "A0304"
+	rspUserMismatch  = "A0313"
+	rspHolderInfo    = "A0321"
+	rspNoContract    = "A0322"
+	rspNotRegistered = "A0323"
+	rspNoUser        = "A0337"
+	rspNoInquiry     = "A0305"
+	rspNoWithdraw    = "A0306"
+	rspDupTranID     = "A0326"
+	rspAuthParam     = "O0001"
+	rspTokenReject   = "O0002"
+	rspTokenExpired  = "O0003"
+	rspMethod        = "O0010"
+	rspScope         = "O0011"
+)
+
+// Participant (bank) response codes (fact sheet §5.3).
+const (
+	bankOK           = "000"
+	bankNoAccount    = "412"
+	bankInsufficient = "453"
+	bankNameMismatch = "463"
+	bankCodeTran     = "098" // the testbed simulator answers as 098
+)
+
+// O0001 detail codes (fact sheet §5.2).
+const (
+	detailNoHeader    = "992"
+	detailMissing     = "3000103"
+	detailRedirect    = "3000114"
+	detailScope       = "3000115"
+	detailRespType    = "3000116"
+	detailClient      = "3000201"
+	detailCodeExpired = "3002110"
+)
+
+var rspMessages = map[string]string{
+	rspOK:            "",
+	rspBank:          "참가기관 에러",
+	rspInternal:      "내부 처리 오류",
+	rspFormat:        "요청전문 포맷 에러",
+	rspDetail:        "세부 처리 실패",
+	rspWithdrawn:     "탈퇴한 회원입니다",
+	rspNoTransfer:    "해당 거래 없음",
+	rspFintechOther:  "핀테크이용번호 불일치",
+	rspUserMismatch:  "사용자 불일치",
+	rspHolderInfo:    "예금주 실명번호 구분과 실명번호가 일치하지 않습니다",
+	rspNoContract:    "등록되지 않은 이용기관 약정계좌입니다",
+	rspNotRegistered: "이용기관에 등록된 사용자 계좌가 아닙니다",
+	rspNoUser:        "존재하지 않는 사용자입니다",
+	rspNoInquiry:     "제3자정보제공동의(조회) 미완료",
+	rspNoWithdraw:    "출금동의 미완료",
+	rspDupTranID:     "거래고유번호(참가기관) 중복",
+	rspTokenReject:   "Access Token 거부",
+	rspTokenExpired:  "Access Token 기간 만료",
+	rspMethod:        "허용되지 않은 HTTP Method 입니다.",
+	rspScope:         "허용되지 않은 Scope 입니다.",
+}
+
+var bankMessages = map[string]string{
+	bankOK:           "",
+	bankNoAccount:    "해당 계좌 없음",
+	bankInsufficient: "잔액 부족",
+	bankNameMismatch: "실명번호 상이",
+}
+
+// authParamMessage is the O0001 message with its detail code, as the testbed
+// writes it: 인증 파라미터 오류([992]).
+func authParamMessage(detail string) string {
+	return fmt.Sprintf("인증 파라미터 오류([%s])", detail)
+}
+
+// apiError is a business answer other than A0000.
+type apiError struct {
+	Code    string
+	Message string
+	// BankCode, when set, adds the participant block (bank_rsp_code).
+	BankCode string
+}
+
+func (e *apiError) Error() string { return e.Code + " " + e.Message }
+
+func newAPIError(code, detail string) *apiError {
+	msg := rspMessages[code]
+	if detail != "" {
+		msg = msg + " (" + detail + ")"
+	}
+	return &apiError{Code: code, Message: msg}
+}
+
+func bankError(bankCode, detail string) *apiError {
+	e := newAPIError(rspBank, detail)
+	e.BankCode = bankCode
+	return e
+}
+
+// Korea Standard Time: every Open Banking date and time is KST.
+var kst = time.FixedZone("KST", 9*60*60)
+
+func kstDay(t time.Time) string   { return t.In(kst).Format("20060102") }
+func kstTime(t time.Time) string  { return t.In(kst).Format("150405") }
+func kstDtime(t time.Time) string { return t.In(kst).Format("20060102150405") }
+func apiTranDtm(t time.Time) string {
+	return t.In(kst).Format("20060102150405.000")[:14] + t.In(kst).Format(".000")[1:]
+}
+
+// History directions as the API writes them.
+const (
+	inoutIn  = "입금"
+	inoutOut = "출금"
+)

@@ -1,0 +1,86 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"slices"
+
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// successExample returns a fresh copy of the operation's success example
+// (the first named example, by key, whose rsp_code is A0000, else the
+// media type's example), or an empty body.
+func successExample(route *routers.Route) map[string]any {
+	resp := route.Operation.Responses.Status(200)
+	if resp == nil || resp.Value == nil {
+		return map[string]any{}
+	}
+	mt := resp.Value.Content.Get("application/json")
+	if mt == nil {
+		return map[string]any{}
+	}
+	var pick any
+	keys := make([]string, 0, len(mt.Examples))
+	for k := range mt.Examples {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		ex := mt.Examples[k]
+		if ex == nil || ex.Value == nil {
+			continue
+		}
+		if m, ok := ex.Value.Value.(map[string]any); ok && m["rsp_code"] == rspOK {
+			pick = m
+			break
+		}
+	}
+	if pick == nil {
+		pick = mt.Example
+	}
+	return deepCopy(pick)
+}
+
+func deepCopy(v any) map[string]any {
+	out := map[string]any{}
+	if v == nil {
+		return out
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return out
+	}
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// exampleHandler serves an operation the sandbox keeps no state for (card,
+// pay, insurance, loan, management lines): its documented success example,
+// with the request's bank_tran_id and today's date put in.
+func exampleHandler(s *Server, r *request) (map[string]any, error) {
+	out := map[string]any{}
+	if id := r.str("bank_tran_id"); id != "" {
+		out["bank_tran_id"] = id
+	}
+	return out, nil
+}
+
+// overlay puts the computed fields over the success example, so that the
+// fields the sandbox does not compute keep their documented example values.
+func overlay(route *routers.Route, in map[string]any, out map[string]any, day string) map[string]any {
+	base := successExample(route)
+	for k, v := range out {
+		base[k] = v
+	}
+	if _, ok := base["bank_tran_date"]; ok {
+		if _, set := out["bank_tran_date"]; !set {
+			base["bank_tran_date"] = day
+		}
+	}
+	if id, ok := in["bank_tran_id"].(string); ok {
+		if _, has := base["bank_tran_id"]; has {
+			base["bank_tran_id"] = id
+		}
+	}
+	return base
+}

@@ -1,0 +1,223 @@
+package sandbox
+
+import (
+	"strconv"
+)
+
+// withdrawLimit is the sandbox's daily withdrawal limit per account, shown
+// as wd_limit_remain_amt.
+const withdrawLimit = 10_000_000
+
+// amount reads a digit-string amount field (N(12)), > 0.
+func amount(m map[string]any, name string) (int64, error) {
+	v, _ := m[name].(string)
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, newAPIError(rspFormat, "필드 "+name+": "+strconv.Quote(v)+" is not a positive amount in digits")
+	}
+	return n, nil
+}
+
+// post adds a history row to an account and moves its balance.
+func (st *state) post(a *accountState, r *request, inout, typ, content string, amt int64) {
+	if inout == inoutOut {
+		a.Balance -= amt
+	} else {
+		a.Balance += amt
+	}
+	st.Seq++
+	a.History = append(a.History, Txn{Date: kstDay(r.Now), Time: kstTime(r.Now), InOut: inout, Type: typ,
+		Content: content, Amount: amt, Branch: "오픈뱅킹", AfterBalance: a.Balance, Seq: st.Seq})
+}
+
+// withdrawnToday sums today's withdrawals of an account through the API.
+func (st *state) withdrawnToday(fin, day string) int64 {
+	var n int64
+	for _, t := range st.Transfers {
+		if t.CheckType == "1" && t.FintechUseNum == fin && t.BankTranDate == day {
+			n += t.Amount
+		}
+	}
+	return n
+}
+
+func opWithdraw(s *Server, r *request) (map[string]any, error) {
+	c, err := s.contractFor(r)
+	if err != nil {
+		return nil, err
+	}
+	if r.str("req_client_fintech_use_num") != "" && (r.str("req_client_account_num") != "" || r.str("req_client_bank_code") != "") {
+		return nil, newAPIError(rspFormat, "필드 req_client_fintech_use_num: give it or req_client_bank_code+req_client_account_num, not both")
+	}
+	a, err := s.accountFor(r)
+	if err != nil {
+		return nil, err
+	}
+	if !a.TransferAgree {
+		return nil, newAPIError(rspNoWithdraw, "fintech_use_num "+a.FintechUseNum)
+	}
+	amt, err := amount(r.In, "tran_amt")
+	if err != nil {
+		return nil, err
+	}
+	if a.Balance < amt {
+		return nil, bankError(bankInsufficient, "balance "+itoa(a.Balance)+" < tran_amt "+itoa(amt))
+	}
+	day := kstDay(r.Now)
+	if s.st.withdrawnToday(a.FintechUseNum, day)+amt > withdrawLimit {
+		return nil, bankError("456", "daily limit "+itoa(withdrawLimit))
+	}
+	wdContent := r.str("wd_print_content")
+	if wdContent == "" {
+		wdContent = r.Caller.Client.ID
+	}
+	dpsContent := r.str("dps_print_content")
+	s.st.post(a, r, inoutOut, "오픈뱅킹", wdContent, amt)
+	s.st.post(c, r, inoutIn, "오픈뱅킹", dpsContent, amt)
+	s.st.Transfers = append(s.st.Transfers, Transfer{CheckType: "1", BankTranID: r.str("bank_tran_id"), BankTranDate: day,
+		Amount: amt, FintechUseNum: a.FintechUseNum, ClientUseCode: r.Caller.Client.ClientUseCode, PrintContent: wdContent})
+	u := s.st.Users[a.UserSeqNo]
+	out := bankBlock(r, r.str("bank_tran_id"))
+	for k, v := range map[string]any{
+		"dps_bank_code_std": c.BankCodeStd, "dps_bank_code_sub": bankCodeSub(c.BankCodeStd), "dps_bank_name": s.st.bankName(c.BankCodeStd),
+		"dps_account_num_masked": maskAccount(c.AccountNum), "dps_print_content": dpsContent, "dps_account_holder_name": c.ContractHolder,
+		"fintech_use_num": a.FintechUseNum, "account_alias": a.Alias, "bank_code_std": a.BankCodeStd,
+		"bank_code_sub": bankCodeSub(a.BankCodeStd), "bank_name": s.st.bankName(a.BankCodeStd), "savings_bank_name": "",
+		"account_num_masked": maskAccount(a.AccountNum), "print_content": wdContent, "account_holder_name": u.Name,
+		"tran_amt": itoa(amt), "wd_limit_remain_amt": itoa(withdrawLimit - s.st.withdrawnToday(a.FintechUseNum, day)),
+	} {
+		out[k] = v
+	}
+	if r.str("account_num") != "" {
+		out["account_num"] = a.AccountNum
+	}
+	return out, nil
+}
+
+// opDeposit pays each req_list item from the caller's contracted account.
+// The whole request is checked before any money moves.
+func opDeposit(s *Server, r *request) (map[string]any, error) {
+	c, err := s.contractFor(r)
+	if err != nil {
+		return nil, err
+	}
+	items, _ := r.In["req_list"].([]any)
+	type leg struct {
+		item map[string]any
+		acct *accountState
+		amt  int64
+	}
+	var legs []leg
+	var total int64
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		sub := &request{Caller: r.Caller, Route: r.Route, In: m, Now: r.Now}
+		sub.Caller.Kind = "institution" // oob pays any user's account
+		a, err := s.accountFor(sub)
+		if err != nil {
+			return nil, err
+		}
+		amt, err := amount(m, "tran_amt")
+		if err != nil {
+			return nil, err
+		}
+		total += amt
+		legs = append(legs, leg{m, a, amt})
+	}
+	if len(legs) == 0 {
+		return nil, newAPIError(rspFormat, "필드 req_list: at least one item")
+	}
+	if c.Balance < total {
+		return nil, bankError(bankInsufficient, "the contracted account's balance is "+itoa(c.Balance))
+	}
+	wdContent := r.str("wd_print_content")
+	day := kstDay(r.Now)
+	list := make([]any, 0, len(legs))
+	for _, l := range legs {
+		content, _ := l.item["print_content"].(string)
+		tranID, _ := l.item["bank_tran_id"].(string)
+		tranNo, _ := l.item["tran_no"].(string)
+		s.st.post(c, r, inoutOut, "오픈뱅킹", wdContent, l.amt)
+		s.st.post(l.acct, r, inoutIn, "오픈뱅킹", content, l.amt)
+		s.st.Transfers = append(s.st.Transfers, Transfer{CheckType: "2", BankTranID: tranID, BankTranDate: day, Amount: l.amt,
+			FintechUseNum: l.acct.FintechUseNum, ClientUseCode: r.Caller.Client.ClientUseCode, PrintContent: content})
+		item := bankBlock(r, tranID)
+		for k, v := range map[string]any{
+			"tran_no": tranNo, "fintech_use_num": l.acct.FintechUseNum, "account_alias": l.acct.Alias,
+			"bank_code_std": l.acct.BankCodeStd, "bank_code_sub": bankCodeSub(l.acct.BankCodeStd),
+			"bank_name": s.st.bankName(l.acct.BankCodeStd), "savings_bank_name": "",
+			"account_num_masked": maskAccount(l.acct.AccountNum), "print_content": content,
+			"account_holder_name": s.st.Users[l.acct.UserSeqNo].Name, "tran_amt": itoa(l.amt), "cms_num": "",
+		} {
+			item[k] = v
+		}
+		if _, ok := l.item["account_num"]; ok {
+			item["account_num"] = l.acct.AccountNum
+		}
+		list = append(list, item)
+	}
+	return map[string]any{
+		"wd_bank_code_std": c.BankCodeStd, "wd_bank_code_sub": bankCodeSub(c.BankCodeStd), "wd_bank_name": s.st.bankName(c.BankCodeStd),
+		"wd_account_num_masked": maskAccount(c.AccountNum), "wd_print_content": wdContent, "wd_account_holder_name": c.ContractHolder,
+		"res_cnt": strconv.Itoa(len(list)), "res_list": list,
+	}, nil
+}
+
+// opTransferResult finds earlier withdraws (check_type 1) or deposits (2)
+// of the caller by org_bank_tran_id (and date and amount when given).
+func opTransferResult(s *Server, r *request) (map[string]any, error) {
+	c := s.st.Contracts[r.Caller.Client.ClientUseCode]
+	items, _ := r.In["req_list"].([]any)
+	list := make([]any, 0, len(items))
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		id, _ := m["org_bank_tran_id"].(string)
+		date, _ := m["org_bank_tran_date"].(string)
+		amt, _ := m["org_tran_amt"].(string)
+		var found *Transfer
+		for i := range s.st.Transfers {
+			t := &s.st.Transfers[i]
+			if t.BankTranID == id && t.ClientUseCode == r.Caller.Client.ClientUseCode &&
+				(date == "" || date == t.BankTranDate) && (amt == "" || amt == itoa(t.Amount)) &&
+				(r.str("check_type") == "" || r.str("check_type") == t.CheckType) {
+				found = t
+			}
+		}
+		if found == nil {
+			return nil, newAPIError(rspNoTransfer, "org_bank_tran_id "+id)
+		}
+		a := s.st.Accounts[found.FintechUseNum]
+		tranNo, _ := m["tran_no"].(string)
+		item := bankBlock(r, found.BankTranID)
+		item["bank_tran_date"] = found.BankTranDate
+		user, party := map[string]any{}, map[string]any{}
+		if a != nil {
+			user = map[string]any{"bank_code_std": a.BankCodeStd, "bank_code_sub": bankCodeSub(a.BankCodeStd),
+				"bank_name": s.st.bankName(a.BankCodeStd), "savings_bank_name": "", "fintech_use_num": a.FintechUseNum,
+				"account_num_masked": maskAccount(a.AccountNum), "print_content": found.PrintContent,
+				"account_holder_name": s.st.Users[a.UserSeqNo].Name}
+		}
+		if c != nil {
+			party = map[string]any{"bank_code_std": c.BankCodeStd, "bank_code_sub": bankCodeSub(c.BankCodeStd),
+				"bank_name": s.st.bankName(c.BankCodeStd), "savings_bank_name": "", "fintech_use_num": "",
+				"account_num_masked": maskAccount(c.AccountNum), "print_content": found.PrintContent,
+				"account_holder_name": c.ContractHolder}
+		}
+		wd, dps := user, party
+		if found.CheckType == "2" {
+			wd, dps = party, user
+		}
+		for k, v := range wd {
+			item["wd_"+k] = v
+		}
+		for k, v := range dps {
+			item["dps_"+k] = v
+		}
+		for k, v := range map[string]any{"tran_no": tranNo, "org_bank_tran_id": found.BankTranID,
+			"org_bank_tran_date": found.BankTranDate, "org_tran_amt": itoa(found.Amount), "tran_amt": itoa(found.Amount)} {
+			item[k] = v
+		}
+		list = append(list, item)
+	}
+	return map[string]any{"res_cnt": strconv.Itoa(len(list)), "res_list": list}, nil
+}

@@ -1,0 +1,281 @@
+// Package sandbox is a local, stateful simulator of the KFTC Open Banking
+// testbed: OAuth (consent page, token, revoke) and every business operation of
+// the embedded OpenAPI document, with seeded users, accounts and histories.
+//
+// New builds a Server; Handler returns its http.Handler. The package never
+// listens: cmd/obpm does, and tests wrap the handler in httptest.NewServer.
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/gorilla/mux"
+
+	"github.com/obpm/obpm/specs"
+	"github.com/obpm/obpm/templates"
+)
+
+// Server is one sandbox: configuration, routes and the state behind a mutex.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	clients map[string]Client // by client_id
+	byCode  map[string]Client // by client_use_code
+	order   []Client
+	spec    *openapi3.T
+	router  routers.Router
+	consent *template.Template
+	ops     map[string]opHandler // "METHOD /path" of the spec
+
+	mu  sync.Mutex
+	st  *state
+	rng *rand.Rand
+}
+
+// New checks the configuration, loads the seed data or the state file, and
+// prepares the routes. It does not listen.
+func New(cfg Config) (*Server, error) {
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.cfg.TokenTTL <= 0 {
+		s.cfg.TokenTTL = DefaultTokenTTL
+	}
+	if s.cfg.RefreshTTL <= 0 {
+		s.cfg.RefreshTTL = s.cfg.TokenTTL + refreshGrace
+	}
+	if s.cfg.CodeTTL <= 0 {
+		s.cfg.CodeTTL = DefaultCodeTTL
+	}
+	if s.cfg.FailRate < 0 || s.cfg.FailRate > 1 {
+		return nil, fmt.Errorf("sandbox fail rate %v: want a number from 0 to 1", s.cfg.FailRate)
+	}
+	data := cfg.Data
+	if data == nil {
+		d, err := ParseData(seedYAML)
+		if err != nil {
+			return nil, fmt.Errorf("embedded sandbox seed data: %w", err)
+		}
+		data = d
+	}
+	clients := cfg.Clients
+	if len(clients) == 0 {
+		clients = data.Clients
+	}
+	if len(clients) == 0 {
+		clients = []Client{DefaultClient()}
+	}
+	s.clients, s.byCode = map[string]Client{}, map[string]Client{}
+	for i, c := range clients {
+		if err := c.check(fmt.Sprintf("client %d (%s)", i, c.ID)); err != nil {
+			return nil, err
+		}
+		c = c.withDefaults()
+		if _, dup := s.clients[c.ID]; dup {
+			return nil, fmt.Errorf("client %q registered twice: give each client its own client_id", c.ID)
+		}
+		s.clients[c.ID], s.byCode[c.ClientUseCode] = c, c
+		s.order = append(s.order, c)
+	}
+
+	s.spec = cfg.Spec
+	if s.spec == nil {
+		doc, err := specs.LoadOpenBanking(context.Background())
+		if err != nil {
+			return nil, fmt.Errorf("load embedded open banking spec: %w", err)
+		}
+		s.spec = doc
+	}
+	r, err := newSpecRouter(s.spec)
+	if err != nil {
+		return nil, err
+	}
+	s.router = r
+	s.ops = s.operations()
+
+	tpl, err := template.ParseFS(templates.Sandbox, "sandbox/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse sandbox page templates: %w", err)
+	}
+	s.consent = tpl
+
+	if cfg.StateFile != "" {
+		st, err := loadState(cfg.StateFile)
+		if err != nil {
+			return nil, err
+		}
+		s.st = st
+	}
+	if s.st == nil {
+		st, err := newState(data, s.order)
+		if err != nil {
+			return nil, err
+		}
+		s.st = st
+	}
+	s.st.ensureContracts(s.order)
+	s.rng = rand.New(rand.NewPCG(uint64(s.now().UnixNano()), 0x0b9a))
+	if cfg.StateFile != "" {
+		if err := s.st.save(cfg.StateFile); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// newSpecRouter routes requests to the document's operations whatever host
+// they come to: the servers list names the real testbed hosts, the sandbox
+// answers on loopback, so the copy given to the router has no servers.
+func newSpecRouter(doc *openapi3.T) (routers.Router, error) {
+	cp := *doc
+	cp.Servers = nil
+	r, err := gorillamux.NewRouter(&cp)
+	if err != nil {
+		return nil, fmt.Errorf("route open banking spec: %w", err)
+	}
+	return r, nil
+}
+
+// Clients lists the registered clients in configuration order.
+func (s *Server) Clients() []Client { return append([]Client(nil), s.order...) }
+
+// Spec is the OpenAPI document the sandbox serves.
+func (s *Server) Spec() *openapi3.T { return s.spec }
+
+// Handler serves the OAuth endpoints and the business API.
+func (s *Server) Handler() http.Handler {
+	r := mux.NewRouter()
+	r.HandleFunc("/oauth/2.0/authorize", s.handleAuthorize).Methods(http.MethodGet)
+	r.HandleFunc("/oauth/2.0/authorize_account", s.handleAuthorize).Methods(http.MethodGet)
+	r.HandleFunc(consentPath, s.handleConsent).Methods(http.MethodPost)
+	r.HandleFunc("/oauth/2.0/token", s.handleToken)
+	r.HandleFunc("/oauth/2.0/revoke", s.handleRevoke)
+	r.PathPrefix("/v2.0/").HandlerFunc(s.handleAPI)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeJSONStatus(w, http.StatusNotFound, map[string]any{"rsp_code": "O0005", "rsp_message": "API 미존재 (no such sandbox path)"})
+	})
+	return s.logRequests(r)
+}
+
+// persistLocked writes the state file after a change; the caller holds mu.
+// A failed write is logged, not answered: the in-memory state stays right.
+func (s *Server) persistLocked() {
+	if s.cfg.StateFile == "" {
+		return
+	}
+	if err := s.st.save(s.cfg.StateFile); err != nil {
+		s.log.Error("sandbox state not saved", "file", s.cfg.StateFile, "err", err)
+	}
+}
+
+// logWriter remembers the status and the rsp_code written, for the log line.
+type logWriter struct {
+	http.ResponseWriter
+	status int
+	rsp    string
+}
+
+func (w *logWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *logWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// logRequests writes one line per request: method, path, rsp_code, latency.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		lw := &logWriter{ResponseWriter: w}
+		next.ServeHTTP(lw, r)
+		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", lw.status,
+			"rsp_code", lw.rsp, "latency", time.Since(start).Round(time.Microsecond).String())
+	})
+}
+
+// writeJSON answers HTTP 200 with a JSON body, as the real API does for
+// errors too; the rsp_code goes to the log line.
+func writeJSON(w http.ResponseWriter, body map[string]any) {
+	writeJSONStatus(w, http.StatusOK, body)
+}
+
+func writeJSONStatus(w http.ResponseWriter, status int, body map[string]any) {
+	if lw, ok := w.(*logWriter); ok {
+		if c, ok := body["rsp_code"].(string); ok {
+			lw.rsp = c
+		} else if _, ok := body["access_token"]; ok {
+			lw.rsp = "token"
+		}
+	}
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(body)
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// readBody reads at most 1 MiB of a request body.
+func readBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > 1<<20 {
+		return nil, errors.New("request body over 1 MiB")
+	}
+	return b, nil
+}
+
+// Users lists the test users (consent page id, user_seq_no, name) by id.
+func (s *Server) Users() []User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []User
+	for _, u := range s.sortedUsers() {
+		out = append(out, User{ID: u.ID, UserSeqNo: u.UserSeqNo, Name: u.Name, Birth: u.Birth})
+	}
+	return out
+}

@@ -1,0 +1,286 @@
+package sandbox
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+// state is everything the sandbox changes: it is what --state persists.
+// Guarded by Server.mu.
+type state struct {
+	Version int `json:"version"`
+	// SigningKey signs the access tokens (HS256); persisted so that tokens
+	// issued before a restart stay valid.
+	SigningKey []byte                   `json:"signing_key"`
+	Banks      []Bank                   `json:"banks"`
+	Users      map[string]*userState    `json:"users"`    // by user_seq_no
+	Accounts   map[string]*accountState `json:"accounts"` // by fintech_use_num
+	// Contracts holds each client's contracted account, by client_use_code.
+	Contracts map[string]*accountState `json:"contracts"`
+	Codes     map[string]*authCode     `json:"codes"`   // by code
+	Refresh   map[string]*refreshToken `json:"refresh"` // by refresh token
+	Tokens    map[string]*tokenRecord  `json:"tokens"`  // by jti
+	// TranIDs maps a bank_tran_id to the KST day it was used (yyyyMMdd).
+	TranIDs   map[string]string `json:"tran_ids"`
+	Transfers []Transfer        `json:"transfers"`
+	Claims    map[string]*claim `json:"claims"` // return/claim, by bank_tran_id
+	Seq       int64             `json:"seq"`    // history row and number counter
+}
+
+const stateVersion = 1
+
+type userState struct {
+	User
+	// Unlinked is set by user/unlink and user/close until the user consents again.
+	Unlinked bool `json:"unlinked"`
+	Closed   bool `json:"closed"`
+	// Fintech lists the user's accounts in registration order.
+	Fintech []string `json:"fintech"`
+}
+
+type accountState struct {
+	Account
+	UserSeqNo       string `json:"user_seq_no"`
+	InquiryAgree    bool   `json:"inquiry_agree"`
+	TransferAgree   bool   `json:"transfer_agree"`
+	AgreeDtime      string `json:"agree_dtime"` // yyyyMMddHHmmss
+	ContractHolder  string `json:"contract_holder,omitempty"`
+	ContractAccType string `json:"contract_acc_type,omitempty"`
+}
+
+// cancelled: both consents withdrawn (account/cancel for inquiry and transfer).
+func (a *accountState) cancelled() bool { return !a.InquiryAgree && !a.TransferAgree }
+
+type authCode struct {
+	ClientID    string    `json:"client_id"`
+	RedirectURI string    `json:"redirect_uri"`
+	UserSeqNo   string    `json:"user_seq_no"`
+	Scope       string    `json:"scope"`
+	Expires     time.Time `json:"expires"`
+}
+
+type refreshToken struct {
+	ClientID  string    `json:"client_id"`
+	UserSeqNo string    `json:"user_seq_no"`
+	Scope     string    `json:"scope"`
+	Expires   time.Time `json:"expires"`
+}
+
+// tokenRecord is what the sandbox remembers of an access token, so that a
+// token can be revoked and traced to its client.
+type tokenRecord struct {
+	ClientID  string    `json:"client_id"`
+	UserSeqNo string    `json:"user_seq_no,omitempty"`
+	Scope     string    `json:"scope"`
+	Expires   time.Time `json:"expires"`
+	Revoked   bool      `json:"revoked"`
+	Refresh   string    `json:"refresh,omitempty"` // revoked with the access token
+}
+
+type claim struct {
+	BankTranID string `json:"bank_tran_id"`
+	Date       string `json:"date"`
+	Amount     int64  `json:"amount"`
+	OrgTranID  string `json:"org_bank_tran_id"`
+}
+
+// newState builds the initial state from seed data.
+func newState(d *Data, clients []Client) (*state, error) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("make signing key: %w", err)
+	}
+	st := &state{
+		Version: stateVersion, SigningKey: key, Banks: d.Banks,
+		Users: map[string]*userState{}, Accounts: map[string]*accountState{},
+		Contracts: map[string]*accountState{}, Codes: map[string]*authCode{},
+		Refresh: map[string]*refreshToken{}, Tokens: map[string]*tokenRecord{},
+		TranIDs: map[string]string{}, Claims: map[string]*claim{},
+		Transfers: append([]Transfer(nil), d.Transfers...),
+	}
+	for _, u := range d.Users {
+		us := &userState{User: u}
+		us.Accounts = nil
+		for _, a := range u.Accounts {
+			as := &accountState{Account: a, UserSeqNo: u.UserSeqNo, InquiryAgree: true, TransferAgree: true, AgreeDtime: a.IssueDate + "090000"}
+			if len(as.AgreeDtime) != 14 {
+				as.AgreeDtime = "20260101090000"
+			}
+			as.History = st.seedHistory(a)
+			st.Accounts[a.FintechUseNum] = as
+			us.Fintech = append(us.Fintech, a.FintechUseNum)
+		}
+		st.Users[u.UserSeqNo] = us
+	}
+	st.ensureContracts(clients)
+	return st, nil
+}
+
+// ensureContracts adds the contracted account of each client that has none
+// yet (a client added by flags after the state file was written).
+func (st *state) ensureContracts(clients []Client) {
+	for _, c := range clients {
+		if _, ok := st.Contracts[c.ClientUseCode]; ok {
+			continue
+		}
+		st.Contracts[c.ClientUseCode] = &accountState{
+			Account:         Account{BankCodeStd: c.Contract.BankCodeStd, AccountNum: c.Contract.AccountNum, Balance: c.Contract.Balance, AccountType: "1", ProductName: "이용기관 약정계좌"},
+			ContractHolder:  c.Contract.HolderName,
+			ContractAccType: c.Contract.Type,
+		}
+	}
+}
+
+// seedHistory numbers the seeded rows and computes their after-balances so
+// that the last row ends at the account's balance.
+func (st *state) seedHistory(a Account) []Txn {
+	rows := append([]Txn(nil), a.History...)
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Date+rows[i].Time < rows[j].Date+rows[j].Time })
+	bal := a.Balance
+	for _, r := range rows {
+		bal -= signed(r)
+	}
+	for i := range rows {
+		bal += signed(rows[i])
+		rows[i].AfterBalance = bal
+		st.Seq++
+		rows[i].Seq = st.Seq
+	}
+	return rows
+}
+
+func signed(t Txn) int64 {
+	if t.InOut == inoutOut {
+		return -t.Amount
+	}
+	return t.Amount
+}
+
+// userAccounts lists a user's accounts in registration order.
+func (st *state) userAccounts(u *userState) []*accountState {
+	out := make([]*accountState, 0, len(u.Fintech))
+	for _, f := range u.Fintech {
+		if a := st.Accounts[f]; a != nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// accountByNum finds a user account by bank code and account number.
+func (st *state) accountByNum(bank, num string) *accountState {
+	for _, a := range st.Accounts {
+		if a.BankCodeStd == bank && a.AccountNum == num {
+			return a
+		}
+	}
+	return nil
+}
+
+func (st *state) bankName(code string) string {
+	for _, b := range st.Banks {
+		if b.Code == code {
+			return b.Name
+		}
+	}
+	return "기타은행"
+}
+
+// prune drops expired codes, refresh tokens and token records so that a long
+// soak with a short --token-ttl does not grow the state without bound.
+func (st *state) prune(now time.Time) {
+	for k, c := range st.Codes {
+		if now.After(c.Expires) {
+			delete(st.Codes, k)
+		}
+	}
+	for k, r := range st.Refresh {
+		if now.After(r.Expires) {
+			delete(st.Refresh, k)
+		}
+	}
+	for k, t := range st.Tokens {
+		if now.After(t.Expires.Add(time.Hour)) {
+			delete(st.Tokens, k)
+		}
+	}
+	today := kstDay(now)
+	for k, d := range st.TranIDs {
+		if d < today {
+			delete(st.TranIDs, k)
+		}
+	}
+}
+
+// loadState reads a state file; it returns (nil, nil) when none exists yet.
+func loadState(path string) (*state, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read sandbox state %s: %w", path, err)
+	}
+	var st state
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("parse sandbox state %s: %w (delete the file to start from the seed data)", path, err)
+	}
+	if st.Version != stateVersion || len(st.SigningKey) == 0 {
+		return nil, fmt.Errorf("sandbox state %s: unknown version %d (delete the file to start from the seed data)", path, st.Version)
+	}
+	if st.Codes == nil {
+		st.Codes = map[string]*authCode{}
+	}
+	if st.Refresh == nil {
+		st.Refresh = map[string]*refreshToken{}
+	}
+	if st.Tokens == nil {
+		st.Tokens = map[string]*tokenRecord{}
+	}
+	if st.TranIDs == nil {
+		st.TranIDs = map[string]string{}
+	}
+	if st.Claims == nil {
+		st.Claims = map[string]*claim{}
+	}
+	if st.Contracts == nil {
+		st.Contracts = map[string]*accountState{}
+	}
+	return &st, nil
+}
+
+// save writes the state atomically: a temp file in the same folder, then a
+// rename, so a crash never leaves a half-written file.
+func (st *state) save(path string) error {
+	b, err := json.MarshalIndent(st, "", " ")
+	if err != nil {
+		return fmt.Errorf("encode sandbox state: %w", err)
+	}
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".sandbox-state-*")
+	if err != nil {
+		return fmt.Errorf("write sandbox state %s: %w", path, err)
+	}
+	tmp := f.Name()
+	_, werr := f.Write(b)
+	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write sandbox state %s: %w", tmp, err)
+	}
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write sandbox state %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write sandbox state %s: %w", path, err)
+	}
+	return nil
+}
