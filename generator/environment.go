@@ -1,0 +1,250 @@
+package generator
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// envValue is one variable of a Postman environment file.
+type envValue struct {
+	Key     string `json:"key"`
+	Value   string `json:"value"`
+	Type    string `json:"type"` // default or secret
+	Enabled bool   `json:"enabled"`
+}
+
+// environment is the *.postman_environment.json format (the Go library has none).
+type environment struct {
+	ID     string     `json:"id"`
+	Name   string     `json:"name"`
+	Values []envValue `json:"values"`
+	Scope  string     `json:"_postman_variable_scope"`
+
+	envName string
+	data    []byte
+}
+
+
+// Sandbox defaults fixed by docs/design.md: the sandbox's public test client
+// (not a real secret) and the helper's callback.
+var sandboxDefaults = map[string]string{
+	"client_id":       "obpm-sandbox",
+	"client_secret":   "obpm-sandbox-secret",
+	"redirect_uri":    DefaultHelperURL + "/callback",
+	"client_use_code": "T990000001",
+}
+
+var serverVarRE = regexp.MustCompile(`\{([^{}]+)\}`)
+
+type envTarget struct {
+	name    string
+	baseURL string
+	vars    []envValue // server variables
+}
+
+// envTargets: one per server (x-obpm-env, else a slug of the description, else
+// of the host), then the local sandbox.
+func (b *builder) envTargets() []envTarget {
+	var out []envTarget
+	seen := map[string]bool{SandboxEnv: true}
+	for i, s := range b.doc.Servers {
+		if s == nil {
+			continue
+		}
+		place := fmt.Sprintf("servers[%d]", i)
+		name, _ := s.Extensions["x-obpm-env"].(string)
+		name = slug(name)
+		if name == "" {
+			name = slug(s.Description)
+		}
+		if name == "" {
+			if u, err := url.Parse(serverVarRE.ReplaceAllString(s.URL, "x")); err == nil && u.Host != "" {
+				name = slug(u.Hostname())
+			}
+		}
+		if name == "" {
+			name = "server"
+		}
+		for base, n := name, 2; seen[name]; n++ {
+			name = fmt.Sprintf("%s-%d", base, n)
+		}
+		seen[name] = true
+		t := envTarget{name: name, baseURL: strings.TrimRight(serverVarRE.ReplaceAllString(s.URL, "{{$1}}"), "/")}
+		if !strings.Contains(s.URL, "://") {
+			b.warn(place, "server URL "+s.URL+" is relative; set base_url in the "+name+" environment to an absolute URL")
+		}
+		keys := make([]string, 0, len(s.Variables))
+		for k := range s.Variables {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v := s.Variables[k]
+			if v == nil {
+				continue
+			}
+			t.vars = append(t.vars, envValue{Key: k, Value: v.Default, Type: "default", Enabled: true})
+		}
+		out = append(out, t)
+	}
+	if len(out) == 0 {
+		b.warn("servers", "no servers; only the sandbox environment is written (add servers to get more)")
+	}
+	out = append(out, envTarget{name: SandboxEnv, baseURL: strings.TrimRight(b.opts.SandboxURL, "/")})
+	return out
+}
+
+func isSecretName(k string) bool {
+	k = strings.ToLower(k)
+	if strings.HasSuffix(k, "_access_token") || strings.HasSuffix(k, "_refresh_token") {
+		return true
+	}
+	for _, s := range []string{"secret", "password", "api_key", "apikey", "helper_key"} {
+		if strings.Contains(k, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// environments writes the selected environments with every variable the
+// collection uses.
+func (b *builder) environments(name string, used map[string]bool) ([]*environment, error) {
+	targets := b.envTargets()
+	if len(b.opts.Envs) > 0 {
+		avail := map[string]envTarget{}
+		names := make([]string, 0, len(targets))
+		for _, t := range targets {
+			avail[t.name] = t
+			names = append(names, t.name)
+		}
+		var keep []envTarget
+		for _, want := range b.opts.Envs {
+			t, ok := avail[want]
+			if !ok {
+				return nil, fmt.Errorf("generate: no environment %q in this document; choose from %s", want, strings.Join(names, ", "))
+			}
+			keep = append(keep, t)
+		}
+		targets = keep
+	}
+	scriptOwned := map[string]bool{"bank_tran_id": true, "tran_dtime": true, "obpm_allow_manual": true}
+	fixed := []string{"base_url", "obpm_helper_url", "obpm_helper_key", "obpm_profile"}
+	extra := map[string]bool{}
+	for k := range used {
+		if !scriptOwned[k] {
+			extra[k] = true
+		}
+	}
+	if used["bank_tran_id"] {
+		extra["client_use_code"] = true // the script's bank_tran_id prefix
+	}
+	for _, sc := range b.schemeOrder {
+		if sc.tokenVar != "" && used[sc.tokenVar] && sc.flowDef != nil {
+			extra["client_id"], extra["client_secret"] = true, true
+			extra["scope_"+schemeBase(sc.name)] = true
+			if sc.flowDef.AuthorizationURL != "" {
+				extra["redirect_uri"] = true
+			}
+		}
+	}
+	for k := range b.oauthURLValues {
+		extra[k] = true
+	}
+	var rest []string
+	for k := range extra {
+		if indexOf(fixed, k) < 0 {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+
+	var out []*environment
+	for _, t := range targets {
+		e := &environment{ID: stableID("environment:" + name + ":" + t.name), Name: name + " (" + t.name + ")",
+			Scope: "environment", envName: t.name}
+		add := func(k, v string) {
+			typ := "default"
+			if isSecretName(k) {
+				typ = "secret"
+			}
+			e.Values = append(e.Values, envValue{Key: k, Value: v, Type: typ, Enabled: true})
+		}
+		add("base_url", t.baseURL)
+		serverVars := map[string]bool{}
+		for _, v := range t.vars {
+			e.Values = append(e.Values, v)
+			serverVars[v.Key] = true
+		}
+		add("obpm_helper_url", b.opts.HelperURL)
+		add("obpm_helper_key", b.opts.HelperKey)
+		add("obpm_profile", t.name)
+		for _, k := range rest {
+			if serverVars[k] {
+				continue
+			}
+			add(k, b.envValue(k, t))
+		}
+		data, err := encode(e)
+		if err != nil {
+			return nil, fmt.Errorf("generate: write environment %s: %w", t.name, err)
+		}
+		e.data = data
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// envValue is a variable's value in one environment: OAuth URLs and scopes
+// everywhere; the sandbox's documented defaults and the spec's examples in
+// the sandbox only (the real servers need the user's own values); secrets
+// empty except the sandbox's public test client.
+func (b *builder) envValue(k string, t envTarget) string {
+	if u, ok := b.oauthURLValues[k]; ok {
+		return b.relativeToServer(u)
+	}
+	if strings.HasPrefix(k, "scope_") {
+		for _, sc := range b.schemeOrder {
+			if "scope_"+schemeBase(sc.name) == k {
+				return sc.scopes()
+			}
+		}
+	}
+	if t.name != SandboxEnv {
+		return ""
+	}
+	if v, ok := sandboxDefaults[k]; ok {
+		return v
+	}
+	if isSecretName(k) {
+		return ""
+	}
+	return b.varExamples[k]
+}
+
+// relativeToServer writes an OAuth URL under one of the servers as
+// {{base_url}}/…, so each environment points at its own host.
+func (b *builder) relativeToServer(u string) string {
+	if strings.HasPrefix(u, "/") {
+		return "{{base_url}}" + u
+	}
+	for _, s := range b.doc.Servers {
+		if s == nil || strings.Contains(s.URL, "{") {
+			continue
+		}
+		base := strings.TrimRight(s.URL, "/")
+		if pu, err := url.Parse(base); err == nil && pu.Host != "" {
+			origin := pu.Scheme + "://" + pu.Host
+			if strings.HasPrefix(u, origin+"/") {
+				// Servers may carry a path (/v2.0); OAuth endpoints usually sit at the host root.
+				if strings.HasPrefix(u, base+"/") {
+					return "{{base_url}}" + strings.TrimPrefix(u, base)
+				}
+			}
+		}
+	}
+	return u
+}

@@ -1,0 +1,526 @@
+package generator
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	postman "github.com/rbretecher/go-postman-collection"
+)
+
+// operation is one path+method of the document with its place and order.
+type operation struct {
+	path, method string
+	item         *openapi3.PathItem
+	op           *openapi3.Operation
+	line         int
+	place        string // "paths./pets.post"
+	key          string // operationId, else "METHOD path": the seed of its ids
+}
+
+// builder carries the state of one Generate call (never shared).
+type builder struct {
+	doc            *openapi3.T
+	opts           Options
+	tmpl           *scriptTemplates
+	warnings       []Warning
+	warned         map[string]bool
+	varExamples    map[string]string // variable → first example value in the spec
+	schemes        map[string]*scheme
+	schemeOrder    []*scheme
+	usedSchemes    map[string]bool
+	oauthURLs      map[string]string // "token_url <url>" → variable
+	oauthURLValues map[string]string // variable → URL
+	disabledQuery  map[*postman.QueryParam]bool
+	manual         map[string]string
+	events         int
+}
+
+func (b *builder) warn(place, msg string) {
+	k := place + "\x00" + msg
+	if b.warned[k] {
+		return
+	}
+	b.warned[k] = true
+	b.warnings = append(b.warnings, Warning{Place: place, Message: msg})
+}
+
+var methods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+// operations lists the document's operations in document order (origin
+// lines), with path and method as the tie-break.
+func (b *builder) operations() []*operation {
+	var ops []*operation
+	for _, path := range b.doc.Paths.Keys() {
+		item := b.doc.Paths.Value(path)
+		if item == nil {
+			continue
+		}
+		for _, m := range methods {
+			op := item.GetOperation(strings.ToUpper(m))
+			if op == nil {
+				continue
+			}
+			o := &operation{path: path, method: m, item: item, op: op, place: "paths." + path + "." + m}
+			if op.Origin != nil && op.Origin.Key != nil {
+				o.line = op.Origin.Key.Line
+			}
+			o.key = op.OperationID
+			if o.key == "" {
+				o.key = strings.ToUpper(m) + " " + path
+			}
+			ops = append(ops, o)
+		}
+	}
+	sort.SliceStable(ops, func(i, j int) bool {
+		a, c := ops[i], ops[j]
+		if a.line != c.line {
+			return a.line < c.line
+		}
+		if a.path != c.path {
+			return a.path < c.path
+		}
+		return indexOf(methods, a.method) < indexOf(methods, c.method)
+	})
+	return ops
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+var versionSeg = regexp.MustCompile(`^v\d+(\.\d+)*$`)
+
+// folderOf names the folder of an operation ("" = collection root).
+func (b *builder) folderOf(o *operation) string {
+	if b.opts.Folders == FoldersByPath {
+		for _, seg := range strings.Split(strings.Trim(o.path, "/"), "/") {
+			if seg != "" && !versionSeg.MatchString(seg) && !strings.Contains(seg, "{") {
+				return seg
+			}
+		}
+		return ""
+	}
+	if len(o.op.Tags) > 0 {
+		if len(o.op.Tags) > 1 {
+			b.warn(o.place+".tags", fmt.Sprintf("operation has %d tags; placed in the first folder, %q", len(o.op.Tags), o.op.Tags[0]))
+		}
+		return o.op.Tags[0]
+	}
+	return ""
+}
+
+// Generate builds the Postman collection and environments for doc.
+func Generate(doc *openapi3.T, opts Options) (*Result, error) {
+	if doc == nil {
+		return nil, errors.New("generate: no OpenAPI document")
+	}
+	if opts.Folders == "" {
+		opts.Folders = FoldersByTag
+	}
+	if opts.Folders != FoldersByTag && opts.Folders != FoldersByPath {
+		return nil, fmt.Errorf("generate: folders must be %q or %q, not %q", FoldersByTag, FoldersByPath, opts.Folders)
+	}
+	if opts.SandboxURL == "" {
+		opts.SandboxURL = DefaultSandboxURL
+	}
+	if opts.HelperURL == "" {
+		opts.HelperURL = DefaultHelperURL
+	}
+	tmpl, err := loadTemplates(opts.Templates)
+	if err != nil {
+		return nil, err
+	}
+	b := &builder{
+		doc: doc, opts: opts, tmpl: tmpl,
+		warned: map[string]bool{}, varExamples: map[string]string{}, schemes: map[string]*scheme{},
+		usedSchemes: map[string]bool{}, oauthURLs: map[string]string{}, oauthURLValues: map[string]string{},
+		disabledQuery: map[*postman.QueryParam]bool{}, manual: map[string]string{},
+	}
+	if b.doc.Paths == nil {
+		b.doc.Paths = openapi3.NewPaths()
+	}
+	b.mapSchemes()
+
+	name := opts.Name
+	if name == "" && doc.Info != nil {
+		name = strings.TrimSpace(doc.Info.Title)
+	}
+	if name == "" {
+		name = "OpenAPI"
+	}
+	stem := slug(name)
+	if stem == "" {
+		stem = "collection"
+	}
+
+	col := &postman.Collection{Info: postman.Info{Name: name}}
+	if doc.Info != nil {
+		col.Info.Version = doc.Info.Version
+	}
+	res := &Result{}
+
+	// Folders in the document's tag order, then tags met only on operations.
+	folders := map[string]*postman.Items{}
+	var folderOrder []string
+	addFolder := func(tag string) *postman.Items {
+		if f, ok := folders[tag]; ok {
+			return f
+		}
+		f := &postman.Items{Name: tag, Items: []*postman.Items{}}
+		folders[tag] = f
+		folderOrder = append(folderOrder, tag)
+		return f
+	}
+	tagDesc := map[string]string{}
+	if opts.Folders == FoldersByTag {
+		for _, t := range doc.Tags {
+			if t != nil {
+				tagDesc[t.Name] = t.Description
+			}
+		}
+	}
+	ops := b.operations()
+	if len(ops) == 0 {
+		b.warn("paths", "the document has no operations; the collection is empty")
+	}
+	if opts.Folders == FoldersByTag {
+		used := map[string]bool{}
+		for _, o := range ops {
+			if len(o.op.Tags) > 0 {
+				used[o.op.Tags[0]] = true
+			}
+		}
+		for _, t := range doc.Tags {
+			if t != nil && used[t.Name] {
+				addFolder(t.Name)
+			}
+		}
+	}
+	var root []*postman.Items
+	for _, o := range ops {
+		items, err := b.items(o)
+		if err != nil {
+			return nil, err
+		}
+		res.Counts.Requests += len(items)
+		if f := b.folderOf(o); f != "" {
+			folder := addFolder(f)
+			folder.Description = tagDesc[f]
+			folder.Items = append(folder.Items, items...)
+		} else {
+			root = append(root, items...)
+		}
+	}
+	for _, f := range folderOrder {
+		col.Items = append(col.Items, folders[f])
+	}
+	col.Items = append(col.Items, root...)
+	res.Counts.Folders = len(folderOrder)
+
+	res.Webhooks = b.webhooks()
+	res.Counts.Webhooks = len(res.Webhooks)
+	col.Info.Description = postman.Description{Content: b.collectionDescription(res.Webhooks), Type: "text/markdown"}
+
+	pre, err := render(b.tmpl.collectionPre, collectionScriptData{Manual: b.manual, TokenKinds: b.tokenKinds()})
+	if err != nil {
+		return nil, err
+	}
+	col.Events = []*postman.Event{postman.CreateEvent(postman.PreRequest, pre)}
+	b.events++
+	col.Variables = collectionVariables()
+
+	colJSON, err := marshalCollection(col, stableID("collection:"+name), b.disabledQuery)
+	if err != nil {
+		return nil, fmt.Errorf("generate: write collection: %w", err)
+	}
+	res.Files = append(res.Files, File{Name: stem + ".postman_collection.json", Data: colJSON})
+
+	envs, err := b.environments(name, usedVariables(colJSON))
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range envs {
+		res.Files = append(res.Files, File{Name: stem + "." + e.envName + ".postman_environment.json", Data: e.data})
+	}
+	res.Counts.Environments = len(envs)
+	res.Counts.Events = b.events
+	res.Warnings = b.warnings
+	return res, nil
+}
+
+// items builds the request(s) of one operation: one per named request-body
+// example when x-obpm-split-examples is true, else one.
+func (b *builder) items(o *operation) ([]*postman.Items, error) {
+	name := strings.TrimSpace(o.op.Summary)
+	if name == "" {
+		name = o.op.OperationID
+	}
+	if name == "" {
+		name = strings.ToUpper(o.method) + " " + o.path
+	}
+	var variants []*namedExample
+	if split, _ := o.op.Extensions["x-obpm-split-examples"].(bool); split {
+		if o.op.RequestBody != nil && o.op.RequestBody.Value != nil {
+			if c := sortedContent(o.op.RequestBody.Value.Content); len(c) > 0 {
+				for _, ex := range sortedExamples(c[0].media.Examples) {
+					variants = append(variants, &ex)
+				}
+			}
+		}
+		if len(variants) == 0 {
+			b.warn(o.place, "x-obpm-split-examples is set but the request body has no named examples; one request generated")
+		}
+	}
+	if len(variants) == 0 {
+		variants = []*namedExample{nil}
+	}
+	var out []*postman.Items
+	for _, ex := range variants {
+		itemName, seed := name, o.key
+		if ex != nil {
+			label := strings.TrimSpace(ex.ex.Summary)
+			if label == "" {
+				label = ex.key
+			}
+			itemName = name + " — " + label
+			seed = o.key + "#" + ex.key
+		}
+		id := stableID("request:" + seed)
+		req, _ := b.request(o, ex)
+		test, err := b.testScript(o, itemName)
+		if err != nil {
+			return nil, err
+		}
+		item := &postman.Items{Name: itemName, ID: id, Request: req, Events: []*postman.Event{postman.CreateEvent(postman.Test, test)}}
+		b.events++
+		if b.isManual(o, ex) {
+			b.manual[id] = itemName
+			guard, err := render(b.tmpl.requestPre, nil)
+			if err != nil {
+				return nil, err
+			}
+			item.Events = append([]*postman.Event{postman.CreateEvent(postman.PreRequest, guard)}, item.Events...)
+			b.events++
+		}
+		item.Responses = b.responses(o)
+		out = append(out, item)
+	}
+	return out, nil
+}
+
+// testScript renders the per-request test: status, rsp_code, schema, captures.
+func (b *builder) testScript(o *operation, name string) ([]string, error) {
+	data := testScriptData{Name: name, Status: []int{}}
+	var schema *openapi3.SchemaRef
+	for _, code := range successCodes(o.op) {
+		if n, err := strconv.Atoi(code); err == nil {
+			data.Status = append(data.Status, n)
+		}
+		r := o.op.Responses.Value(code)
+		if schema == nil && r != nil && r.Value != nil {
+			for _, m := range sortedContent(r.Value.Content) {
+				if isJSON(m.ctype) && m.media.Schema != nil {
+					schema = m.media.Schema
+				}
+				break
+			}
+		}
+	}
+	if schema != nil {
+		var buf bytes.Buffer
+		writeJSON(&buf, jsonSchema(schema, nil), "", "")
+		data.Schema = buf.String()
+		data.Captures = captures(schema)
+	}
+	return render(b.tmpl.requestTest, data)
+}
+
+// responses are the saved examples: one per response code and named example
+// (or one derived from the schema), JSON media types pretty-printed.
+func (b *builder) responses(o *operation) []*postman.Response {
+	if o.op.Responses == nil {
+		return nil
+	}
+	codes := o.op.Responses.Keys()
+	sort.Strings(codes)
+	var out []*postman.Response
+	for _, code := range codes {
+		r := o.op.Responses.Value(code)
+		if r == nil || r.Value == nil {
+			continue
+		}
+		n, _ := strconv.Atoi(code)
+		desc := ""
+		if r.Value.Description != nil {
+			desc = strings.TrimSpace(*r.Value.Description)
+		}
+		label := code
+		if desc != "" {
+			label = code + " " + firstLine(desc)
+		}
+		content := sortedContent(r.Value.Content)
+		if len(content) == 0 {
+			out = append(out, &postman.Response{Name: label, Code: n, Status: statusText(code)})
+			continue
+		}
+		m := content[0]
+		place := o.place + ".responses." + code
+		type variant struct {
+			name string
+			val  any
+		}
+		var vs []variant
+		switch {
+		case m.media.Example != nil:
+			vs = append(vs, variant{label, b.fromExample(m.media.Example, m.media.Schema, place, 0)})
+		case len(m.media.Examples) > 0:
+			for _, ex := range sortedExamples(m.media.Examples) {
+				l := strings.TrimSpace(ex.ex.Summary)
+				if l == "" {
+					l = ex.key
+				}
+				vs = append(vs, variant{code + " " + l, b.fromExample(ex.ex.Value, m.media.Schema, place, 0)})
+			}
+		default:
+			v, _ := b.sample(m.media.Schema, place, nil)
+			vs = append(vs, variant{label, v})
+		}
+		for _, v := range vs {
+			resp := &postman.Response{Name: v.name, Code: n, Status: statusText(code),
+				Headers: &postman.HeaderList{Headers: []*postman.Header{{Key: "Content-Type", Value: m.ctype}}}}
+			if isJSON(m.ctype) {
+				var buf bytes.Buffer
+				writeJSON(&buf, v.val, "", "    ")
+				resp.Body, resp.PreviewLanguage = buf.String(), "json"
+			} else {
+				resp.Body, resp.PreviewLanguage = scalarString(v.val), "text"
+			}
+			out = append(out, resp)
+		}
+	}
+	return out
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return strings.TrimSpace(s[:i])
+	}
+	return s
+}
+
+// webhooks lists 3.1 webhooks ("name METHOD"); they are not requests.
+func (b *builder) webhooks() []string {
+	names := make([]string, 0, len(b.doc.Webhooks))
+	for n := range b.doc.Webhooks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []string
+	for _, n := range names {
+		item := b.doc.Webhooks[n]
+		if item == nil {
+			continue
+		}
+		for _, m := range methods {
+			if item.GetOperation(strings.ToUpper(m)) != nil {
+				out = append(out, n+" "+strings.ToUpper(m))
+				b.warn("webhooks."+n+"."+m, "webhook listed in the collection description, not generated as a request (the API calls it)")
+			}
+		}
+	}
+	return out
+}
+
+func (b *builder) collectionDescription(webhooks []string) string {
+	var sb strings.Builder
+	if b.doc.Info != nil {
+		sb.WriteString(strings.TrimSpace(b.doc.Info.Description))
+	}
+	sb.WriteString("\n\nGenerated by obpm from OpenAPI " + b.doc.OpenAPI + ". Pick an environment; with `obpm serve` running, " +
+		"requests get their tokens from the helper (`obpm_helper_url`, `obpm_helper_key`, `obpm_profile`).")
+	if vars := b.serverVariables(); vars != "" {
+		sb.WriteString("\n\n## Server variables\n\n" + vars)
+	}
+	if len(webhooks) > 0 {
+		sb.WriteString("\n\n## Webhooks\n\nThe API calls these; they are not requests of this collection:\n\n")
+		for _, w := range webhooks {
+			sb.WriteString("- `" + w + "`\n")
+		}
+	}
+	return strings.TrimSpace(sb.String())
+}
+
+// serverVariables lists the servers' variables with their enums (Markdown).
+func (b *builder) serverVariables() string {
+	var sb strings.Builder
+	for _, s := range b.doc.Servers {
+		if s == nil {
+			continue
+		}
+		keys := make([]string, 0, len(s.Variables))
+		for k := range s.Variables {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v := s.Variables[k]
+			if v == nil {
+				continue
+			}
+			sb.WriteString("- `" + k + "` (" + s.URL + "): default `" + v.Default + "`")
+			if len(v.Enum) > 0 {
+				sb.WriteString(", one of `" + strings.Join(v.Enum, "`, `") + "`")
+			}
+			if d := strings.TrimSpace(v.Description); d != "" {
+				sb.WriteString(": " + cell(d))
+			}
+			sb.WriteString("\n")
+		}
+	}
+	return sb.String()
+}
+
+// tokenKinds maps each token variable to the kind the helper hands out.
+func (b *builder) tokenKinds() map[string]string {
+	out := map[string]string{}
+	for _, sc := range b.schemeOrder {
+		if sc.kind != "" && sc.tokenVar != "" {
+			out[sc.tokenVar] = sc.kind
+		}
+	}
+	return out
+}
+
+// Variables the collection scripts set themselves (collection scope).
+func collectionVariables() []*postman.Variable {
+	return []*postman.Variable{
+		{Key: "bank_tran_id", Type: "string", Description: "set before every request by the collection script"},
+		{Key: "tran_dtime", Type: "string", Description: "set before every request by the collection script (Korea time)"},
+		{Key: "obpm_allow_manual", Value: "false", Type: "string", Description: "true sends the requests marked manual in collection runs"},
+		{Key: "obpm_last_tick", Type: "string", Description: "internal: keeps bank_tran_id increasing within a run"},
+		{Key: "obpm_token_user", Type: "string", Description: "internal: cached user token from the helper"},
+		{Key: "obpm_token_institution", Type: "string", Description: "internal: cached institution token from the helper"},
+	}
+}
+
+var varRef = regexp.MustCompile(`\{\{([A-Za-z0-9_.\-]+)\}\}`)
+
+// usedVariables lists the {{variables}} the collection JSON refers to.
+func usedVariables(data []byte) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range varRef.FindAllSubmatch(data, -1) {
+		out[string(m[1])] = true
+	}
+	return out
+}

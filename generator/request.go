@@ -1,0 +1,491 @@
+package generator
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	postman "github.com/rbretecher/go-postman-collection"
+)
+
+// namedExample is one entry of an examples map, in document order.
+type namedExample struct {
+	key  string
+	ex   *openapi3.Example
+	line int
+}
+
+func sortedExamples(m openapi3.Examples) []namedExample {
+	out := make([]namedExample, 0, len(m))
+	for k, ref := range m {
+		if ref == nil || ref.Value == nil {
+			continue
+		}
+		line := 0
+		if ref.Origin != nil && ref.Origin.Key != nil {
+			line = ref.Origin.Key.Line
+		} else if ref.Value.Origin != nil && ref.Value.Origin.Key != nil {
+			line = ref.Value.Origin.Key.Line
+		}
+		out = append(out, namedExample{key: k, ex: ref.Value, line: line})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].line != out[j].line {
+			return out[i].line < out[j].line
+		}
+		return out[i].key < out[j].key
+	})
+	return out
+}
+
+// parameters merges path-level and operation parameters (the operation's win,
+// by name and location), path-level ones first.
+func parameters(o *operation) []*openapi3.Parameter {
+	var out []*openapi3.Parameter
+	own := map[string]bool{}
+	for _, r := range o.op.Parameters {
+		if r != nil && r.Value != nil {
+			own[r.Value.In+" "+r.Value.Name] = true
+		}
+	}
+	for _, r := range o.item.Parameters {
+		if r != nil && r.Value != nil && !own[r.Value.In+" "+r.Value.Name] {
+			out = append(out, r.Value)
+		}
+	}
+	for _, r := range o.op.Parameters {
+		if r != nil && r.Value != nil {
+			out = append(out, r.Value)
+		}
+	}
+	return out
+}
+
+// paramValue is the parameter's value: a placeholder for marked parameters, its
+// example, else one derived from its schema.
+func (b *builder) paramValue(p *openapi3.Parameter, place string) any {
+	e1, e2 := schemaExts(p.Schema)
+	if name := b.variableOf(place, p.Extensions, e1, e2); name != "" {
+		if p.Example != nil {
+			b.noteVarExample(name, p.Example)
+		} else if p.Schema != nil && p.Schema.Value != nil && p.Schema.Value.Example != nil {
+			b.noteVarExample(name, p.Schema.Value.Example)
+		}
+		return placeholder{name: name}
+	}
+	if p.Example != nil {
+		return b.fromExample(p.Example, p.Schema, place, 0)
+	}
+	if exs := sortedExamples(p.Examples); len(exs) > 0 {
+		return b.fromExample(exs[0].ex.Value, p.Schema, place, 0)
+	}
+	schema := p.Schema
+	if schema == nil {
+		for _, mt := range sortedContent(p.Content) {
+			schema = mt.media.Schema
+			break
+		}
+	}
+	v, _ := b.sample(schema, place, nil)
+	return v
+}
+
+// request builds the Postman request of an operation; ex is the named request
+// body example to use (split examples), or nil for the default.
+func (b *builder) request(o *operation, ex *namedExample) (*postman.Request, *scheme) {
+	place := o.place
+	var (
+		pathVars []*postman.Variable
+		query    []*postman.QueryParam
+		headers  []*postman.Header
+		cookies  []string
+		rows     []paramRow
+	)
+	path := o.path
+	for _, p := range parameters(o) {
+		pplace := place + ".parameters." + p.Name
+		v := b.paramValue(p, pplace)
+		desc := p.Description
+		rows = append(rows, paramRow{name: p.Name, in: p.In, required: p.Required, typ: typeLabel(p.Schema), desc: desc})
+		switch p.In {
+		case "path":
+			val := scalarString(v)
+			if strings.Contains(path, "{"+p.Name+"}") && !wholeSegment(path, p.Name) {
+				b.warn(pplace, "path parameter inside a segment is written with its example value; Postman path variables must be whole segments")
+				path = strings.ReplaceAll(path, "{"+p.Name+"}", val)
+				continue
+			}
+			pathVars = append(pathVars, &postman.Variable{Key: p.Name, Value: val, Description: desc})
+		case "query":
+			for _, kv := range b.queryPairs(p, v, pplace) {
+				qp := &postman.QueryParam{Key: kv[0], Value: kv[1]}
+				if desc != "" {
+					d := desc
+					qp.Description = &d
+				}
+				if !p.Required {
+					b.disabledQuery[qp] = true
+				}
+				query = append(query, qp)
+			}
+		case "header":
+			switch strings.ToLower(p.Name) {
+			case "accept", "content-type", "authorization":
+				b.warn(pplace, "header parameter "+p.Name+" is ignored as OpenAPI requires; the body, responses or auth set it")
+				continue
+			}
+			headers = append(headers, &postman.Header{Key: p.Name, Value: scalarString(v), Description: desc, Disabled: !p.Required})
+		case "cookie":
+			cookies = append(cookies, p.Name+"="+scalarString(v))
+		default:
+			b.warn(pplace, fmt.Sprintf("parameter location %q is not one of path, query, header, cookie; left out", p.In))
+		}
+	}
+	if len(cookies) > 0 {
+		headers = append(headers, &postman.Header{Key: "Cookie", Value: strings.Join(cookies, "; "), Description: "cookie parameters"})
+	}
+	body, ctype, bodyRows := b.body(o, ex)
+	rows = append(rows, bodyRows...)
+	if ctype != "" {
+		headers = append(headers, &postman.Header{Key: "Content-Type", Value: ctype})
+	}
+	if acc := acceptType(o.op); acc != "" {
+		headers = append(headers, &postman.Header{Key: "Accept", Value: acc})
+	}
+
+	segments, raw := urlPath(path)
+	u := &postman.URL{Host: []string{"{{base_url}}"}, Path: segments, Query: query, Variables: pathVars}
+	rawQuery := make([]string, 0, len(query))
+	for _, q := range query {
+		if !b.disabledQuery[q] {
+			rawQuery = append(rawQuery, q.Key+"="+q.Value)
+		}
+	}
+	u.Raw = "{{base_url}}" + raw
+	if len(rawQuery) > 0 {
+		u.Raw += "?" + strings.Join(rawQuery, "&")
+	}
+	auth, sc := b.auth(o)
+	req := &postman.Request{
+		URL:         u,
+		Method:      postman.Method(strings.ToUpper(o.method)),
+		Header:      headers,
+		Body:        body,
+		Auth:        auth,
+		Description: b.describe(o, ex, rows),
+	}
+	return req, sc
+}
+
+func wholeSegment(path, name string) bool {
+	for _, seg := range strings.Split(path, "/") {
+		if seg == "{"+name+"}" {
+			return true
+		}
+	}
+	return false
+}
+
+// urlPath turns "/pets/{id}" into Postman segments ["pets", ":id"] and "/pets/:id".
+func urlPath(path string) ([]string, string) {
+	var segs []string
+	for _, s := range strings.Split(strings.Trim(path, "/"), "/") {
+		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
+			s = ":" + s[1:len(s)-1]
+		}
+		segs = append(segs, s)
+	}
+	raw := "/" + strings.Join(segs, "/")
+	if strings.HasSuffix(path, "/") && path != "/" {
+		raw += "/"
+	}
+	if path == "/" || path == "" {
+		return nil, "/"
+	}
+	return segs, raw
+}
+
+// queryPairs serialises a query value by its style: arrays repeat the key
+// (form, explode) or join with commas; objects spread their properties
+// (form, explode) or use key[prop] (deepObject).
+func (b *builder) queryPairs(p *openapi3.Parameter, v any, place string) [][2]string {
+	explode := p.Explode == nil || *p.Explode
+	if p.Style != "" && p.Style != "form" {
+		explode = p.Explode != nil && *p.Explode
+	}
+	switch x := v.(type) {
+	case []any:
+		if len(x) == 0 {
+			return [][2]string{{p.Name, ""}}
+		}
+		if explode && (p.Style == "" || p.Style == "form") {
+			out := make([][2]string, 0, len(x))
+			for _, e := range x {
+				out = append(out, [2]string{p.Name, scalarString(e)})
+			}
+			return out
+		}
+		sep := ","
+		switch p.Style {
+		case "spaceDelimited":
+			sep = "%20"
+		case "pipeDelimited":
+			sep = "|"
+		}
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = scalarString(e)
+		}
+		return [][2]string{{p.Name, strings.Join(parts, sep)}}
+	case *object:
+		switch {
+		case p.Style == "deepObject":
+			out := make([][2]string, 0, len(x.keys))
+			for _, k := range x.keys {
+				out = append(out, [2]string{p.Name + "[" + k + "]", scalarString(x.vals[k])})
+			}
+			return out
+		case explode:
+			out := make([][2]string, 0, len(x.keys))
+			for _, k := range x.keys {
+				out = append(out, [2]string{k, scalarString(x.vals[k])})
+			}
+			return out
+		default:
+			parts := make([]string, 0, 2*len(x.keys))
+			for _, k := range x.keys {
+				parts = append(parts, k, scalarString(x.vals[k]))
+			}
+			return [][2]string{{p.Name, strings.Join(parts, ",")}}
+		}
+	}
+	if len(p.Content) > 0 {
+		b.warn(place, "query parameter with content is written as compact JSON")
+	}
+	return [][2]string{{p.Name, scalarString(v)}}
+}
+
+type mediaEntry struct {
+	ctype string
+	media *openapi3.MediaType
+}
+
+// sortedContent orders media types by preference: JSON, form, multipart,
+// then the rest by name.
+func sortedContent(c openapi3.Content) []mediaEntry {
+	out := make([]mediaEntry, 0, len(c))
+	for k, v := range c {
+		if v != nil {
+			out = append(out, mediaEntry{k, v})
+		}
+	}
+	rank := func(ct string) int {
+		ct = strings.ToLower(ct)
+		switch {
+		case ct == "application/json" || strings.HasPrefix(ct, "application/json;"):
+			return 0
+		case strings.HasSuffix(strings.SplitN(ct, ";", 2)[0], "+json"):
+			return 1
+		case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
+			return 2
+		case strings.HasPrefix(ct, "multipart/form-data"):
+			return 3
+		}
+		return 4
+	}
+	sort.Slice(out, func(i, j int) bool {
+		ri, rj := rank(out[i].ctype), rank(out[j].ctype)
+		if ri != rj {
+			return ri < rj
+		}
+		return out[i].ctype < out[j].ctype
+	})
+	return out
+}
+
+func isJSON(ct string) bool {
+	base := strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0]))
+	return base == "application/json" || strings.HasSuffix(base, "+json")
+}
+
+// formField is an element of a urlencoded or formdata body (the library leaves
+// their type open).
+type formField struct {
+	Key         string `json:"key"`
+	Value       string `json:"value"`
+	Type        string `json:"type"`
+	Src         string `json:"src,omitempty"`
+	Description string `json:"description,omitempty"`
+	Disabled    bool   `json:"disabled,omitempty"`
+	ContentType string `json:"contentType,omitempty"`
+}
+
+// bodyValue picks the request body value: the named example, the media
+// type's example, its first example, else one derived from the schema.
+func (b *builder) bodyValue(m *openapi3.MediaType, ex *namedExample, place string) (any, bool) {
+	switch {
+	case ex != nil:
+		return b.fromExample(ex.ex.Value, m.Schema, place, 0), true
+	case m.Example != nil:
+		return b.fromExample(m.Example, m.Schema, place, 0), true
+	}
+	if exs := sortedExamples(m.Examples); len(exs) > 0 {
+		return b.fromExample(exs[0].ex.Value, m.Schema, place, 0), true
+	}
+	v, _ := b.sample(m.Schema, place, nil)
+	return v, false
+}
+
+func (b *builder) body(o *operation, ex *namedExample) (*postman.Body, string, []paramRow) {
+	if o.op.RequestBody == nil || o.op.RequestBody.Value == nil {
+		return nil, "", nil
+	}
+	place := o.place + ".requestBody"
+	content := sortedContent(o.op.RequestBody.Value.Content)
+	if len(content) == 0 {
+		b.warn(place, "request body has no content; sent empty")
+		return nil, "", nil
+	}
+	ct, m := content[0].ctype, content[0].media
+	var schema *openapi3.Schema
+	if m.Schema != nil {
+		schema = m.Schema.Value
+	}
+	var rows []paramRow
+	required := map[string]bool{}
+	if schema != nil {
+		for _, r := range schema.Required {
+			required[r] = true
+		}
+		for _, p := range properties(schema) {
+			d := ""
+			if p.ref != nil && p.ref.Value != nil {
+				d = p.ref.Value.Description
+			}
+			rows = append(rows, paramRow{name: p.name, in: "body", required: required[p.name], typ: typeLabel(p.ref), desc: d})
+		}
+	}
+	v, fromExample := b.bodyValue(m, ex, place)
+	lower := strings.ToLower(ct)
+	switch {
+	case isJSON(ct):
+		var buf bytes.Buffer
+		writeJSON(&buf, v, "", "    ")
+		return &postman.Body{Mode: "raw", Raw: buf.String(), Options: &postman.BodyOptions{Raw: postman.BodyOptionsRaw{Language: "json"}}}, ct, rows
+	case strings.HasPrefix(lower, "application/x-www-form-urlencoded"), strings.HasPrefix(lower, "multipart/form-data"):
+		multipart := strings.HasPrefix(lower, "multipart/")
+		fields := b.formFields(schema, v, fromExample, required, multipart, place)
+		if multipart {
+			// Postman sets the multipart boundary itself; a fixed Content-Type would break it.
+			return &postman.Body{Mode: "formdata", FormData: fields}, "", rows
+		}
+		return &postman.Body{Mode: "urlencoded", URLEncoded: fields}, ct, rows
+	}
+	lang := "text"
+	if strings.Contains(lower, "xml") {
+		lang = "xml"
+	}
+	raw, isString := v.(string)
+	if !isString {
+		var buf bytes.Buffer
+		writeJSON(&buf, v, "", "    ")
+		raw = buf.String()
+		b.warn(place, fmt.Sprintf("no string example for %s; the body holds a JSON rendering of the schema to edit", ct))
+	}
+	return &postman.Body{Mode: "raw", Raw: raw, Options: &postman.BodyOptions{Raw: postman.BodyOptionsRaw{Language: lang}}}, ct, rows
+}
+
+// formFields lists a form's fields in property order; fields outside the
+// example (or optional ones when there is none) are present but disabled.
+func (b *builder) formFields(s *openapi3.Schema, v any, fromExample bool, required map[string]bool, multipart bool, place string) []formField {
+	obj, _ := v.(*object)
+	if obj == nil {
+		obj = newObject()
+		if v != nil {
+			b.warn(place, "form body example is not an object; fields left empty")
+		}
+	}
+	var out []formField
+	seen := map[string]bool{}
+	add := func(name string, ref *openapi3.SchemaRef) {
+		seen[name] = true
+		f := formField{Key: name, Type: "text"}
+		if ref != nil && ref.Value != nil {
+			f.Description = ref.Value.Description
+			if multipart && ref.Value.Format == "binary" {
+				f.Type = "file"
+			}
+		}
+		val, inExample := obj.vals[name]
+		switch {
+		case inExample:
+			f.Value = scalarString(val)
+		default:
+			sv, _ := b.sample(ref, place+"."+name, nil)
+			f.Value = scalarString(sv)
+			f.Disabled = fromExample || !required[name]
+		}
+		if f.Type == "file" {
+			f.Value = ""
+		}
+		out = append(out, f)
+	}
+	for _, p := range properties(s) {
+		add(p.name, p.ref)
+	}
+	for _, k := range obj.keys {
+		if !seen[k] {
+			add(k, nil)
+		}
+	}
+	return out
+}
+
+// acceptType is the media type of the first success response, for Accept.
+func acceptType(op *openapi3.Operation) string {
+	if op.Responses == nil {
+		return ""
+	}
+	for _, code := range successCodes(op) {
+		r := op.Responses.Value(code)
+		if r == nil || r.Value == nil {
+			continue
+		}
+		for _, m := range sortedContent(r.Value.Content) {
+			return m.ctype
+		}
+	}
+	return ""
+}
+
+// successCodes lists the 2xx response keys in numeric order ("2XX" and
+// "default" last).
+func successCodes(op *openapi3.Operation) []string {
+	if op.Responses == nil {
+		return nil
+	}
+	var out []string
+	for _, k := range op.Responses.Keys() {
+		if len(k) == 3 && k[0] == '2' {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	if len(out) == 0 && op.Responses.Value("default") != nil {
+		out = append(out, "default")
+	}
+	return out
+}
+
+func statusText(code string) string {
+	var n int
+	if _, err := fmt.Sscanf(code, "%d", &n); err == nil {
+		if t := http.StatusText(n); t != "" {
+			return t
+		}
+	}
+	return code
+}

@@ -1,0 +1,538 @@
+package generator
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Values are built as plain Go values plus two types of our own: object keeps
+// the key order of the document (property order), and placeholder stands for a
+// Postman variable ({{name}}) that the scripts or the environment fill.
+
+type object struct {
+	keys []string
+	vals map[string]any
+}
+
+func newObject() *object { return &object{vals: map[string]any{}} }
+
+func (o *object) set(k string, v any) {
+	if _, ok := o.vals[k]; !ok {
+		o.keys = append(o.keys, k)
+	}
+	o.vals[k] = v
+}
+
+// placeholder is written as {{name}}; quoted unless raw (a number or boolean field).
+type placeholder struct {
+	name string
+	raw  bool
+}
+
+// maxSampleDepth bounds schema-derived samples and exported JSON schemas; deeper
+// levels (and any schema already on the current path: a cycle) are cut.
+const maxSampleDepth = 8
+
+// variableOf reads x-obpm-generate / x-obpm-variable from the given extension
+// maps (parameter, schema ref, schema), first match wins.
+func (b *builder) variableOf(place string, exts ...map[string]any) string {
+	for _, ext := range exts {
+		if ext == nil {
+			continue
+		}
+		if v, ok := ext["x-obpm-generate"]; ok {
+			s, _ := v.(string)
+			if s == "bank_tran_id" || s == "tran_dtime" {
+				return s
+			}
+			b.warn(place, fmt.Sprintf("x-obpm-generate %v is not bank_tran_id or tran_dtime; ignored", v))
+		}
+		if v, ok := ext["x-obpm-variable"]; ok {
+			if s, ok := v.(string); ok && validVarName(s) {
+				return s
+			}
+			b.warn(place, fmt.Sprintf("x-obpm-variable %v is not a variable name; ignored", v))
+		}
+	}
+	return ""
+}
+
+func validVarName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r == '-' || r == '.' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')) {
+			return false
+		}
+	}
+	return true
+}
+
+func schemaExts(ref *openapi3.SchemaRef) (map[string]any, map[string]any) {
+	if ref == nil {
+		return nil, nil
+	}
+	var v map[string]any
+	if ref.Value != nil {
+		v = ref.Value.Extensions
+	}
+	return ref.Extensions, v
+}
+
+// firstType returns the schema's first non-null type ("" when untyped).
+func firstType(s *openapi3.Schema) string {
+	if s == nil || s.Type == nil {
+		return ""
+	}
+	for _, t := range s.Type.Slice() {
+		if t != "null" {
+			return t
+		}
+	}
+	return ""
+}
+
+// effectiveType guesses the type of an untyped schema from its keywords.
+func effectiveType(s *openapi3.Schema) string {
+	if t := firstType(s); t != "" {
+		return t
+	}
+	switch {
+	case s == nil:
+		return ""
+	case len(s.Properties) > 0 || len(s.AllOf) > 0:
+		return "object"
+	case s.Items != nil:
+		return "array"
+	}
+	return ""
+}
+
+type namedSchema struct {
+	name string
+	ref  *openapi3.SchemaRef
+	line int
+}
+
+func refLine(r *openapi3.SchemaRef) int {
+	if r == nil {
+		return 0
+	}
+	if r.Origin != nil && r.Origin.Key != nil {
+		return r.Origin.Key.Line
+	}
+	if r.Value != nil && r.Value.Origin != nil && r.Value.Origin.Key != nil {
+		return r.Value.Origin.Key.Line
+	}
+	return 0
+}
+
+// properties lists a schema's properties in document order, allOf members
+// first, so that bodies read like the spec.
+func properties(s *openapi3.Schema) []namedSchema {
+	var out []namedSchema
+	seen := map[string]bool{}
+	var walk func(s *openapi3.Schema, depth int)
+	walk = func(s *openapi3.Schema, depth int) {
+		if s == nil || depth > maxSampleDepth {
+			return
+		}
+		for _, m := range s.AllOf {
+			if m != nil {
+				walk(m.Value, depth+1)
+			}
+		}
+		own := make([]namedSchema, 0, len(s.Properties))
+		for name, ref := range s.Properties {
+			own = append(own, namedSchema{name: name, ref: ref, line: refLine(ref)})
+		}
+		sort.Slice(own, func(i, j int) bool {
+			if own[i].line != own[j].line {
+				return own[i].line < own[j].line
+			}
+			return own[i].name < own[j].name
+		})
+		for _, p := range own {
+			if !seen[p.name] {
+				seen[p.name] = true
+				out = append(out, p)
+			}
+		}
+	}
+	walk(s, 0)
+	return out
+}
+
+// property finds the schema of a named property, looking through allOf and the
+// first oneOf/anyOf alternative.
+func property(s *openapi3.Schema, name string) *openapi3.SchemaRef {
+	for _, p := range properties(s) {
+		if p.name == name {
+			return p.ref
+		}
+	}
+	if s != nil {
+		for _, alts := range []openapi3.SchemaRefs{s.OneOf, s.AnyOf} {
+			for _, a := range alts {
+				if a != nil && a.Value != nil {
+					if r := property(a.Value, name); r != nil {
+						return r
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// fromExample converts an example value into an ordered value, replacing the
+// fields marked x-obpm-generate / x-obpm-variable with placeholders and
+// recording example values of variables for the environments.
+func (b *builder) fromExample(v any, ref *openapi3.SchemaRef, place string, depth int) any {
+	var s *openapi3.Schema
+	if ref != nil {
+		s = ref.Value
+		e1, e2 := schemaExts(ref)
+		if name := b.variableOf(place, e1, e2); name != "" {
+			b.noteVarExample(name, v)
+			return placeholder{name: name, raw: isRawType(s)}
+		}
+	}
+	if depth > 4*maxSampleDepth {
+		return v
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		o := newObject()
+		for _, p := range properties(s) {
+			if val, ok := x[p.name]; ok {
+				o.set(p.name, b.fromExample(val, p.ref, place+"."+p.name, depth+1))
+			}
+		}
+		rest := make([]string, 0, len(x))
+		for k := range x {
+			if _, ok := o.vals[k]; !ok {
+				rest = append(rest, k)
+			}
+		}
+		sort.Strings(rest)
+		for _, k := range rest {
+			o.set(k, b.fromExample(x[k], property(s, k), place+"."+k, depth+1))
+		}
+		return o
+	case []any:
+		var items *openapi3.SchemaRef
+		if s != nil {
+			items = s.Items
+		}
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = b.fromExample(e, items, place+"[]", depth+1)
+		}
+		return out
+	}
+	return v
+}
+
+func isRawType(s *openapi3.Schema) bool {
+	switch firstType(s) {
+	case "integer", "number", "boolean":
+		return true
+	}
+	return false
+}
+
+func (b *builder) noteVarExample(name string, v any) {
+	if _, ok := b.varExamples[name]; ok || v == nil {
+		return
+	}
+	if str := scalarString(v); str != "" {
+		b.varExamples[name] = str
+	}
+}
+
+// sample derives a deterministic value from a schema: its example, default,
+// first enum value or const, else a value shaped by type, format and bounds.
+// It returns (nil, false) where a cycle or the depth limit cuts the schema.
+func (b *builder) sample(ref *openapi3.SchemaRef, place string, stack []*openapi3.Schema) (any, bool) {
+	if ref == nil || ref.Value == nil {
+		return nil, true
+	}
+	s := ref.Value
+	e1, e2 := schemaExts(ref)
+	if name := b.variableOf(place, e1, e2); name != "" {
+		if s.Example != nil {
+			b.noteVarExample(name, s.Example)
+		}
+		return placeholder{name: name, raw: isRawType(s)}, true
+	}
+	for _, seen := range stack {
+		if seen == s {
+			return nil, false
+		}
+	}
+	if len(stack) >= maxSampleDepth {
+		return nil, false
+	}
+	stack = append(stack, s)
+	switch {
+	case s.Example != nil:
+		return b.fromExample(s.Example, ref, place, 0), true
+	case len(s.Examples) > 0:
+		return b.fromExample(s.Examples[0], ref, place, 0), true
+	case s.Const != nil:
+		return s.Const, true
+	case s.Default != nil:
+		return b.fromExample(s.Default, ref, place, 0), true
+	case len(s.Enum) > 0:
+		return s.Enum[0], true
+	}
+	if alts := firstNonEmpty(s.OneOf, s.AnyOf); len(alts) > 0 && len(s.Properties) == 0 && len(s.AllOf) == 0 {
+		v, ok := b.sample(alts[0], place, stack)
+		if o, isObj := v.(*object); isObj && s.Discriminator != nil && s.Discriminator.PropertyName != "" {
+			o.set(s.Discriminator.PropertyName, discriminatorValue(s.Discriminator, alts[0]))
+		}
+		return v, ok
+	}
+	switch effectiveType(s) {
+	case "object":
+		o := newObject()
+		for _, p := range properties(s) {
+			if p.ref != nil && p.ref.Value != nil && p.ref.Value.ReadOnly && strings.Contains(place, "requestBody") {
+				continue
+			}
+			v, ok := b.sample(p.ref, place+"."+p.name, stack)
+			if ok {
+				o.set(p.name, v)
+			}
+		}
+		if s.Discriminator != nil && s.Discriminator.PropertyName != "" {
+			if _, ok := o.vals[s.Discriminator.PropertyName]; !ok {
+				if alts := firstNonEmpty(s.OneOf, s.AnyOf); len(alts) > 0 {
+					o.set(s.Discriminator.PropertyName, discriminatorValue(s.Discriminator, alts[0]))
+				}
+			}
+		}
+		return o, true
+	case "array":
+		v, ok := b.sample(s.Items, place+"[]", stack)
+		if !ok {
+			return []any{}, true
+		}
+		return []any{v}, true
+	case "string":
+		return sampleString(s), true
+	case "integer", "number":
+		return sampleNumber(s), true
+	case "boolean":
+		return true, true
+	}
+	return nil, true
+}
+
+func firstNonEmpty(lists ...openapi3.SchemaRefs) openapi3.SchemaRefs {
+	for _, l := range lists {
+		if len(l) > 0 {
+			return l
+		}
+	}
+	return nil
+}
+
+// discriminatorValue is the mapping key that points at alt, else the last
+// segment of alt's $ref (the schema name), as the OpenAPI default mapping.
+func discriminatorValue(d *openapi3.Discriminator, alt *openapi3.SchemaRef) string {
+	keys := make([]string, 0, len(d.Mapping))
+	for k := range d.Mapping {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if alt.Ref != "" && strings.HasSuffix(alt.Ref, d.Mapping[k].Ref) {
+			return k
+		}
+	}
+	if i := strings.LastIndex(alt.Ref, "/"); i >= 0 {
+		return alt.Ref[i+1:]
+	}
+	if len(keys) > 0 {
+		return keys[0]
+	}
+	return ""
+}
+
+func sampleString(s *openapi3.Schema) string {
+	var v string
+	switch s.Format {
+	case "date":
+		v = "2026-11-26"
+	case "date-time":
+		v = "2026-11-26T10:10:10Z"
+	case "time":
+		v = "10:10:10"
+	case "email":
+		v = "user@example.com"
+	case "uuid":
+		v = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+	case "uri", "url":
+		v = "https://example.com"
+	case "hostname":
+		v = "example.com"
+	case "ipv4":
+		v = "192.0.2.1"
+	case "ipv6":
+		v = "2001:db8::1"
+	case "byte":
+		v = "b2JwbQ=="
+	case "binary":
+		v = ""
+	case "password":
+		v = "password"
+	default:
+		v = "string"
+	}
+	if s.MaxLength != nil && uint64(len(v)) > *s.MaxLength {
+		v = v[:*s.MaxLength]
+	}
+	for uint64(len(v)) < s.MinLength {
+		v += "x"
+	}
+	return v
+}
+
+func sampleNumber(s *openapi3.Schema) any {
+	n := 0.0
+	if s.Min != nil {
+		n = *s.Min
+		if s.ExclusiveMin.IsTrue() {
+			n++
+		}
+	} else if s.ExclusiveMin.Value != nil {
+		n = *s.ExclusiveMin.Value + 1
+	} else if s.Max != nil && *s.Max < 0 {
+		n = *s.Max
+	}
+	if firstType(s) == "integer" || n == math.Trunc(n) {
+		return int64(n)
+	}
+	return n
+}
+
+// scalarString formats a scalar example for a URL, header or form field.
+func scalarString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case placeholder:
+		return "{{" + x.name + "}}"
+	case bool:
+		return strconv.FormatBool(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int:
+		return strconv.Itoa(x)
+	}
+	var buf bytes.Buffer
+	writeJSON(&buf, v, "", "")
+	return buf.String()
+}
+
+// writeJSON writes v as JSON with the given indent (empty: compact), keeping
+// object key order and writing placeholders as Postman variables.
+func writeJSON(buf *bytes.Buffer, v any, prefix, indent string) {
+	nl := func(p string) {
+		if indent != "" {
+			buf.WriteByte('\n')
+			buf.WriteString(p)
+		}
+	}
+	sep := ":"
+	if indent != "" {
+		sep = ": "
+	}
+	switch x := v.(type) {
+	case *object:
+		if len(x.keys) == 0 {
+			buf.WriteString("{}")
+			return
+		}
+		buf.WriteByte('{')
+		for i, k := range x.keys {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			nl(prefix + indent)
+			writeString(buf, k)
+			buf.WriteString(sep)
+			writeJSON(buf, x.vals[k], prefix+indent, indent)
+		}
+		nl(prefix)
+		buf.WriteByte('}')
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		o := &object{keys: keys, vals: x}
+		writeJSON(buf, o, prefix, indent)
+	case []any:
+		if len(x) == 0 {
+			buf.WriteString("[]")
+			return
+		}
+		buf.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			nl(prefix + indent)
+			writeJSON(buf, e, prefix+indent, indent)
+		}
+		nl(prefix)
+		buf.WriteByte(']')
+	case placeholder:
+		if x.raw {
+			buf.WriteString("{{" + x.name + "}}")
+		} else {
+			buf.WriteString(`"{{` + x.name + `}}"`)
+		}
+	case string:
+		writeString(buf, x)
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			buf.WriteString("null")
+			return
+		}
+		buf.WriteString(strconv.FormatFloat(x, 'f', -1, 64))
+	default:
+		data, err := json.Marshal(x)
+		if err != nil {
+			buf.WriteString("null")
+			return
+		}
+		buf.Write(data)
+	}
+}
+
+// writeString writes a JSON string without HTML escaping (bodies show < and &
+// as typed).
+func writeString(buf *bytes.Buffer, s string) {
+	var tmp bytes.Buffer
+	enc := json.NewEncoder(&tmp)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	buf.Write(bytes.TrimSuffix(tmp.Bytes(), []byte("\n")))
+}
