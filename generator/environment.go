@@ -99,7 +99,7 @@ func (b *builder) envTargets() []envTarget {
 
 func isSecretName(k string) bool {
 	k = strings.ToLower(k)
-	if strings.HasSuffix(k, "_access_token") || strings.HasSuffix(k, "_refresh_token") {
+	if strings.HasSuffix(k, "access_token") || strings.HasSuffix(k, "refresh_token") {
 		return true
 	}
 	for _, s := range []string{"secret", "password", "api_key", "apikey", "helper_key"} {

@@ -159,7 +159,10 @@ func Generate(doc *openapi3.T, opts Options) (*Result, error) {
 	if name == "" {
 		name = "OpenAPI"
 	}
-	stem := slug(name)
+	stem := slug(opts.FileStem)
+	if stem == "" {
+		stem = slug(name)
+	}
 	if stem == "" {
 		stem = "collection"
 	}

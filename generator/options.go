@@ -28,6 +28,9 @@ type Options struct {
 	// Name is the collection's name; the file names use its slug.
 	// Empty: the document's info.title.
 	Name string
+	// FileStem names the files (STEM.postman_collection.json). Empty: the
+	// slug of the collection's name.
+	FileStem string
 	// Folders groups requests by tag (default) or by path segment.
 	Folders FolderMode
 	// Envs keeps only the named environments (e.g. "sandbox", "testbed");

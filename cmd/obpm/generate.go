@@ -1,18 +1,329 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
+	"github.com/fsnotify/fsnotify"
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/spf13/cobra"
+
+	"github.com/obpm/obpm/generator"
+	"github.com/obpm/obpm/specs"
 )
 
-// Placeholder: replaced by the generator work (issue 4).
-func newCmdGenerate(f *Factory, runF func() error) *cobra.Command {
-	return &cobra.Command{Use: "generate", Short: "Generate a Postman collection and environments",
-		RunE: func(*cobra.Command, []string) error { return errors.New("not implemented yet") }}
+// GenerateOptions are the flags of `obpm generate`.
+type GenerateOptions struct {
+	Spec      string // "" = the embedded Open Banking document
+	Out       string
+	Name      string
+	Folders   string
+	Envs      []string
+	Templates string
+	Check     bool
+	Watch     bool
+	WithKey   bool
 }
 
-func newCmdDiff(f *Factory, runF func() error) *cobra.Command {
-	return &cobra.Command{Use: "diff OLD NEW", Short: "Compare two OpenAPI documents",
-		RunE: func(*cobra.Command, []string) error { return errors.New("not implemented yet") }}
+func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Command {
+	opts := &GenerateOptions{}
+	cmd := &cobra.Command{
+		Use:   "generate",
+		Short: "Generate a Postman collection and environments",
+		Long: `Generate a Postman Collection v2.1 and one Postman environment per server (plus
+"sandbox" for obpm sandbox) from the embedded Open Banking document or any OpenAPI
+3.0/3.1 file. Import the files into Postman, or run them with Newman.`,
+		Example: `  obpm generate                          # Open Banking → ./postman/
+  obpm generate --spec api.yaml --out postman --folders paths
+  obpm generate --check                  # exit 1 when ./postman is out of date
+  obpm generate --spec api.yaml --watch  # regenerate on every save`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Folders != string(generator.FoldersByTag) && opts.Folders != string(generator.FoldersByPath) {
+				return flagErrorf("--folders must be tags or paths, not %q", opts.Folders)
+			}
+			if opts.Check && opts.Watch {
+				return flagErrorf("--check and --watch do not go together")
+			}
+			if opts.Watch && opts.Spec == "" && opts.Templates == "" {
+				return flagErrorf("--watch needs --spec FILE or --templates DIR to watch")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			if opts.Watch {
+				return generateWatch(cmd.Context(), f, opts)
+			}
+			return generateRun(cmd.Context(), f, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Spec, "spec", "", "OpenAPI 3.0/3.1 file (YAML or JSON); default: the embedded Open Banking document")
+	fl.StringVarP(&opts.Out, "out", "o", "postman", "output folder")
+	fl.StringVar(&opts.Name, "name", "", "collection name (default: the document's title)")
+	fl.StringVar(&opts.Folders, "folders", "tags", "group requests by tags or paths")
+	fl.StringSliceVar(&opts.Envs, "env", nil, "environments to write, e.g. sandbox,testbed (default: all)")
+	fl.StringVar(&opts.Templates, "templates", "", "folder with script templates overriding the embedded ones")
+	fl.BoolVar(&opts.Check, "check", false, "write nothing; exit 1 when the files on disk differ")
+	fl.BoolVar(&opts.Watch, "watch", false, "regenerate whenever the spec or templates change")
+	fl.BoolVar(&opts.WithKey, "with-key", false, "write the helper key (from the keyring) into obpm_helper_key")
+	return cmd
+}
+
+// loadHelperKey reads the helper daemon's key for --with-key.
+// TODO(authhelper): wire this to the keyring once authhelper exposes the key.
+func loadHelperKey(context.Context, *Factory) (string, error) {
+	return "", errors.New("--with-key is not available yet: run `obpm env-key` and paste the key into the obpm_helper_key variable of your environment")
+}
+
+// build loads the document and generates the files in memory.
+func build(ctx context.Context, f *Factory, opts *GenerateOptions) (*generator.Result, string, error) {
+	var (
+		doc  *openapi3.T
+		err  error
+		stem string
+	)
+	if opts.Spec == "" {
+		doc, err = specs.LoadOpenBanking(ctx)
+		stem = "openbanking"
+	} else {
+		doc, err = generator.Load(ctx, opts.Spec)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	gopts := generator.Options{Name: opts.Name, FileStem: stem, Folders: generator.FolderMode(opts.Folders), Envs: opts.Envs}
+	if opts.Name != "" {
+		gopts.FileStem = ""
+	}
+	if opts.Templates != "" {
+		st, err := os.Stat(opts.Templates)
+		if err != nil || !st.IsDir() {
+			return nil, "", fmt.Errorf("--templates %s: not a folder; give the folder holding *.js.tmpl files", opts.Templates)
+		}
+		gopts.Templates = os.DirFS(opts.Templates)
+	}
+	if opts.WithKey {
+		if gopts.HelperKey, err = loadHelperKey(ctx, f); err != nil {
+			return nil, "", err
+		}
+	}
+	res, err := generator.Generate(doc, gopts)
+	if err != nil {
+		return nil, "", err
+	}
+	src := opts.Spec
+	if src == "" {
+		src = "embedded " + specs.OpenBankingFile
+	}
+	return res, src, nil
+}
+
+func generateRun(ctx context.Context, f *Factory, opts *GenerateOptions) error {
+	res, src, err := build(ctx, f, opts)
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(f.ErrOut, "! %s\n", w)
+	}
+	if opts.Check {
+		stale := staleFiles(opts.Out, res.Files)
+		if len(stale) == 0 {
+			fmt.Fprintf(f.Out, "%s is up to date (%s)\n", opts.Out, res.Counts)
+			return nil
+		}
+		for _, s := range stale {
+			fmt.Fprintf(f.Out, "differs: %s\n", s)
+		}
+		return &ExitError{Code: exitError, Err: fmt.Errorf("%d file(s) in %s differ from %s; run `obpm generate` to update them", len(stale), opts.Out, src)}
+	}
+	if err := writeFiles(opts.Out, res.Files); err != nil {
+		return err
+	}
+	for i, file := range res.Files {
+		p := filepath.Join(opts.Out, file.Name)
+		if i == 0 {
+			fmt.Fprintf(f.Out, "wrote %s (%d requests in %d folders, %d events)\n", p, res.Counts.Requests, res.Counts.Folders, res.Counts.Events)
+		} else {
+			fmt.Fprintf(f.Out, "wrote %s\n", p)
+		}
+	}
+	if res.Counts.Webhooks > 0 {
+		fmt.Fprintf(f.Out, "%d webhooks listed in the collection description\n", res.Counts.Webhooks)
+	}
+	return nil
+}
+
+// staleFiles names the files whose content on disk differs or is missing.
+func staleFiles(dir string, files []generator.File) []string {
+	var out []string
+	for _, file := range files {
+		p := filepath.Join(dir, file.Name)
+		old, err := os.ReadFile(p)
+		if err != nil {
+			out = append(out, p+" (missing)")
+			continue
+		}
+		if !bytes.Equal(old, file.Data) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// writeFiles writes every file to a temp file beside its target first and
+// renames them only when all were written, so a failure leaves the old output.
+func writeFiles(dir string, files []generator.File) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create output folder %s: %w", dir, err)
+	}
+	temps := make([]string, 0, len(files))
+	cleanup := func() {
+		for _, t := range temps {
+			_ = os.Remove(t)
+		}
+	}
+	for _, file := range files {
+		tmp, err := os.CreateTemp(dir, "."+file.Name+".*.tmp")
+		if err != nil {
+			cleanup()
+			return fmt.Errorf("write %s: %w", filepath.Join(dir, file.Name), err)
+		}
+		temps = append(temps, tmp.Name())
+		_, werr := tmp.Write(file.Data)
+		cerr := tmp.Close()
+		if werr == nil {
+			werr = cerr
+		}
+		if werr == nil {
+			werr = os.Chmod(tmp.Name(), 0o644)
+		}
+		if werr != nil {
+			cleanup()
+			return fmt.Errorf("write %s: %w", filepath.Join(dir, file.Name), werr)
+		}
+	}
+	for i, file := range files {
+		if err := os.Rename(temps[i], filepath.Join(dir, file.Name)); err != nil {
+			cleanup()
+			return fmt.Errorf("replace %s: %w", filepath.Join(dir, file.Name), err)
+		}
+	}
+	return nil
+}
+
+// generateWatch regenerates whenever a file beside the spec (multi-file specs
+// included) or a template changes, until ctx ends. Errors are printed and the
+// last good output stays.
+func generateWatch(ctx context.Context, f *Factory, opts *GenerateOptions) error {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("watch: %w", err)
+	}
+	defer w.Close()
+	var roots []string
+	if opts.Spec != "" {
+		roots = append(roots, filepath.Dir(opts.Spec))
+	}
+	if opts.Templates != "" {
+		roots = append(roots, opts.Templates)
+	}
+	outAbs, _ := filepath.Abs(opts.Out)
+	for _, root := range roots {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || !d.IsDir() {
+				return err
+			}
+			if abs, _ := filepath.Abs(p); abs == outAbs || (d.Name() != "." && strings.HasPrefix(d.Name(), ".")) || d.Name() == "node_modules" {
+				return filepath.SkipDir
+			}
+			return w.Add(p)
+		})
+		if err != nil {
+			return fmt.Errorf("watch %s: %w", root, err)
+		}
+	}
+	once := func() {
+		if err := generateRun(ctx, f, opts); err != nil {
+			fmt.Fprintln(f.ErrOut, "obpm:", err)
+		}
+	}
+	once()
+	fmt.Fprintf(f.ErrOut, "watching %s for changes (Ctrl-C to stop)\n", strings.Join(roots, ", "))
+	var timer <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-w.Events:
+			if !ok {
+				return nil
+			}
+			if abs, _ := filepath.Abs(ev.Name); strings.HasPrefix(abs, outAbs+string(filepath.Separator)) || strings.HasSuffix(ev.Name, ".tmp") {
+				continue
+			}
+			timer = time.After(200 * time.Millisecond) // editors save in several steps
+		case err, ok := <-w.Errors:
+			if !ok {
+				return nil
+			}
+			fmt.Fprintln(f.ErrOut, "obpm: watch:", err)
+		case <-timer:
+			timer = nil
+			once()
+		}
+	}
+}
+
+// DiffOptions are the arguments of `obpm diff`.
+type DiffOptions struct{ Old, New string }
+
+func newCmdDiff(f *Factory, runF func(*DiffOptions) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   "diff OLD NEW",
+		Short: "Compare the operations of two OpenAPI documents",
+		Long: `List the operations added, removed or changed (parameters, body fields,
+responses) between two OpenAPI documents. Exit status as diff: 0 same, 1 different,
+2 trouble.`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return flagErrorf("diff takes two files, OLD and NEW; got %d", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts := &DiffOptions{Old: args[0], New: args[1]}
+			if runF != nil {
+				return runF(opts)
+			}
+			return diffRun(cmd.Context(), f, opts)
+		},
+	}
+}
+
+func diffRun(ctx context.Context, f *Factory, opts *DiffOptions) error {
+	oldDoc, err := generator.Load(ctx, opts.Old)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	newDoc, err := generator.Load(ctx, opts.New)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	changes := generator.Diff(oldDoc, newDoc)
+	for _, c := range changes {
+		fmt.Fprintln(f.Out, c)
+	}
+	if len(changes) > 0 {
+		return &ExitError{Code: exitError}
+	}
+	return nil
 }
