@@ -1,0 +1,400 @@
+// Package session hands out fresh tokens per profile: it serves them from
+// memory, loads them from the keyring once, renews them before expiry (one
+// renewal per profile however many callers wait, with backoff after a
+// failure), and marks a profile "login needed" when its refresh token is dead.
+// A token is only ever replaced by a new one the provider issued.
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/obpm/obpm/authhelper/config"
+	"github.com/obpm/obpm/authhelper/oauthflow"
+	"github.com/obpm/obpm/authhelper/tokenstore"
+)
+
+// Backoff bounds after a failed renewal.
+const (
+	DefaultMinBackoff = time.Second
+	DefaultMaxBackoff = 5 * time.Minute
+)
+
+// LoginRequiredError means there is no usable user token: log in again.
+type LoginRequiredError struct {
+	Profile string
+	Reason  string
+}
+
+func (e *LoginRequiredError) Error() string {
+	return fmt.Sprintf("profile %q needs a login: %s (run `obpm login --profile %s`)", e.Profile, e.Reason, e.Profile)
+}
+
+// Resolver returns the provider client of a profile (config + client
+// secret); a *config.UnknownProfileError for a name not in the config.
+type Resolver func(ctx context.Context, profile string) (*oauthflow.Client, error)
+
+// Manager is safe for concurrent use.
+type Manager struct {
+	Store   *tokenstore.Store
+	Resolve Resolver
+	Log     *slog.Logger
+	Now     func() time.Time
+	// Margin overrides every profile's refresh margin when > 0.
+	Margin                 time.Duration
+	MinBackoff, MaxBackoff time.Duration
+
+	mu      sync.Mutex
+	entries map[key]*entry
+	stats   Stats
+}
+
+// Stats counts what the manager did (for `obpm status` and the soak figures).
+type Stats struct {
+	Refreshes       int // successful refresh_token grants
+	RefreshFailures int
+	Institution     int // client_credentials grants
+	KeyringErrors   int
+}
+
+type key struct {
+	profile string
+	kind    tokenstore.Kind
+}
+
+type entry struct {
+	lock        chan struct{} // 1-slot: a lock that a waiting caller can give up on
+	loaded      bool
+	tok         *tokenstore.Token
+	loginNeeded string // reason; set when the refresh token is dead
+	lastErr     error
+	nextTry     time.Time
+	backoff     time.Duration
+}
+
+func (m *Manager) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+func (m *Manager) log() *slog.Logger {
+	if m.Log != nil {
+		return m.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (m *Manager) entry(profile string, kind tokenstore.Kind) *entry {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.entries == nil {
+		m.entries = map[key]*entry{}
+	}
+	k := key{profile, kind}
+	e := m.entries[k]
+	if e == nil {
+		e = &entry{lock: make(chan struct{}, 1)}
+		m.entries[k] = e
+	}
+	return e
+}
+
+func (e *entry) acquire(ctx context.Context) error {
+	select {
+	case e.lock <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (e *entry) release() { <-e.lock }
+
+// Stats returns a copy of the counters.
+func (m *Manager) Stats() Stats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.stats
+}
+
+func (m *Manager) count(f func(*Stats)) {
+	m.mu.Lock()
+	f(&m.stats)
+	m.mu.Unlock()
+}
+
+// loadLocked reads the keyring once per entry (the entry lock is held).
+func (m *Manager) loadLocked(ctx context.Context, e *entry, profile string, kind tokenstore.Kind) error {
+	if e.loaded {
+		return nil
+	}
+	t, err := m.Store.Load(ctx, profile, kind)
+	switch {
+	case err == nil:
+		e.tok = t
+	case errors.Is(err, tokenstore.ErrNotFound):
+		e.tok = nil
+	default:
+		m.count(func(s *Stats) { s.KeyringErrors++ })
+		return err
+	}
+	e.loaded = true
+	return nil
+}
+
+// Token returns a usable token of kind for profile, renewing it first when
+// it is due. While a renewal fails for a passing reason the old token is
+// served as long as it is valid.
+func (m *Manager) Token(ctx context.Context, profile string, kind tokenstore.Kind) (*tokenstore.Token, error) {
+	e := m.entry(profile, kind)
+	if err := e.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer e.release()
+	if err := m.loadLocked(ctx, e, profile, kind); err != nil {
+		return nil, err
+	}
+	client, err := m.Resolve(ctx, profile)
+	if err != nil {
+		return nil, err
+	}
+	now := m.now()
+	margin := client.Profile.Margin()
+	if m.Margin > 0 {
+		margin = m.Margin
+	}
+	if e.tok != nil && !e.tok.RefreshDue(now, margin) {
+		return e.tok, nil
+	}
+	if kind == tokenstore.User {
+		return m.renewUser(ctx, e, client, now)
+	}
+	return m.renewInstitution(ctx, e, client, now)
+}
+
+func (m *Manager) renewUser(ctx context.Context, e *entry, c *oauthflow.Client, now time.Time) (*tokenstore.Token, error) {
+	profile := c.Profile.Name
+	old := e.tok
+	switch {
+	case old == nil:
+		return nil, &LoginRequiredError{Profile: profile, Reason: "no user token stored"}
+	case e.loginNeeded != "":
+		return m.serveOld(old, now, &LoginRequiredError{Profile: profile, Reason: e.loginNeeded})
+	case old.RefreshToken == "":
+		return m.serveOld(old, now, &LoginRequiredError{Profile: profile, Reason: "the user token expired and there is no refresh token"})
+	case !old.RefreshExpiry.IsZero() && now.After(old.RefreshExpiry):
+		e.loginNeeded = "the refresh token expired"
+		return m.serveOld(old, now, &LoginRequiredError{Profile: profile, Reason: e.loginNeeded})
+	case now.Before(e.nextTry):
+		return m.serveOld(old, now, e.lastErr)
+	}
+	nt, err := c.Refresh(ctx, old.RefreshToken)
+	if err != nil {
+		m.count(func(s *Stats) { s.RefreshFailures++ })
+		if oauthflow.IsRefused(err) {
+			e.loginNeeded = "the provider refused the refresh token: " + err.Error()
+			m.log().Warn("refresh token refused; login needed", "profile", profile, "reason", err.Error())
+			return m.serveOld(old, now, &LoginRequiredError{Profile: profile, Reason: e.loginNeeded})
+		}
+		m.failed(e, now, err)
+		m.log().Warn("refresh failed; will retry", "profile", profile, "retry_in", e.backoff.String(), "reason", err.Error())
+		return m.serveOld(old, now, err)
+	}
+	// Providers that do not rotate refresh tokens, or that leave out fields
+	// such as user_seq_no on a refresh, keep the old values.
+	if nt.RefreshToken == "" {
+		nt.RefreshToken = old.RefreshToken
+		nt.RefreshExpiry = old.RefreshExpiry
+	}
+	for k, v := range old.Extra {
+		if _, ok := nt.Extra[k]; !ok {
+			if nt.Extra == nil {
+				nt.Extra = map[string]any{}
+			}
+			nt.Extra[k] = v
+		}
+	}
+	m.count(func(s *Stats) { s.Refreshes++ })
+	m.log().Info("user token refreshed", "profile", profile, "expires_at", nt.Expiry.Format(time.RFC3339))
+	m.adopt(ctx, e, profile, tokenstore.User, nt)
+	return nt, nil
+}
+
+func (m *Manager) renewInstitution(ctx context.Context, e *entry, c *oauthflow.Client, now time.Time) (*tokenstore.Token, error) {
+	profile := c.Profile.Name
+	if now.Before(e.nextTry) && e.lastErr != nil {
+		return m.serveOld(e.tok, now, e.lastErr)
+	}
+	nt, err := c.ClientCredentials(ctx)
+	if err != nil {
+		m.failed(e, now, err)
+		m.log().Warn("institution token failed; will retry", "profile", profile, "retry_in", e.backoff.String(), "reason", err.Error())
+		return m.serveOld(e.tok, now, err)
+	}
+	m.count(func(s *Stats) { s.Institution++ })
+	m.log().Info("institution token issued", "profile", profile, "expires_at", nt.Expiry.Format(time.RFC3339))
+	m.adopt(ctx, e, profile, tokenstore.Institution, nt)
+	return nt, nil
+}
+
+// adopt makes nt current and writes it to the keyring. A keyring failure is
+// logged, not fatal: the provider may have rotated the refresh token, so the
+// new set in memory is the only one that works; the old stored set stays
+// intact and the next renewal writes again.
+func (m *Manager) adopt(ctx context.Context, e *entry, profile string, kind tokenstore.Kind, nt *tokenstore.Token) {
+	e.tok, e.lastErr, e.backoff, e.nextTry, e.loginNeeded = nt, nil, 0, time.Time{}, ""
+	if err := m.Store.Save(ctx, profile, kind, nt); err != nil {
+		m.count(func(s *Stats) { s.KeyringErrors++ })
+		m.log().Error("could not write the new token to the keyring; it is kept in memory", "profile", profile, "kind", string(kind), "reason", err.Error())
+	}
+}
+
+func (m *Manager) failed(e *entry, now time.Time, err error) {
+	lo, hi := m.MinBackoff, m.MaxBackoff
+	if lo <= 0 {
+		lo = DefaultMinBackoff
+	}
+	if hi <= 0 {
+		hi = DefaultMaxBackoff
+	}
+	e.backoff = min(max(e.backoff*2, lo), hi)
+	e.nextTry = now.Add(e.backoff)
+	e.lastErr = err
+}
+
+// serveOld returns the old token while it is still valid, else err.
+func (m *Manager) serveOld(old *tokenstore.Token, now time.Time, err error) (*tokenstore.Token, error) {
+	if old.Valid(now) {
+		return old, nil
+	}
+	return nil, err
+}
+
+// Put makes t the profile's token after a login (keyring first: a login
+// whose token cannot be stored fails, so a restart never loses it).
+func (m *Manager) Put(ctx context.Context, profile string, kind tokenstore.Kind, t *tokenstore.Token) error {
+	e := m.entry(profile, kind)
+	if err := e.acquire(ctx); err != nil {
+		return err
+	}
+	defer e.release()
+	if err := m.Store.Save(ctx, profile, kind, t); err != nil {
+		m.count(func(s *Stats) { s.KeyringErrors++ })
+		return err
+	}
+	e.tok, e.loaded, e.lastErr, e.backoff, e.nextTry, e.loginNeeded = t, true, nil, 0, time.Time{}, ""
+	return nil
+}
+
+// Status describes one token for `obpm status` and GET /v1/profiles.
+type Status struct {
+	Kind             tokenstore.Kind `json:"kind"`
+	State            string          `json:"state"` // ok, expired, login_needed, none, error
+	ExpiresAt        *time.Time      `json:"expires_at,omitempty"`
+	RefreshExpiresAt *time.Time      `json:"refresh_expires_at,omitempty"`
+	Scope            string          `json:"scope,omitempty"`
+	UserSeqNo        string          `json:"user_seq_no,omitempty"`
+	ClientUseCode    string          `json:"client_use_code,omitempty"`
+	Message          string          `json:"message,omitempty"`
+}
+
+// Status reports on a profile's token without renewing it.
+func (m *Manager) Status(ctx context.Context, profile string, kind tokenstore.Kind) Status {
+	st := Status{Kind: kind}
+	e := m.entry(profile, kind)
+	if err := e.acquire(ctx); err != nil {
+		st.State, st.Message = "error", err.Error()
+		return st
+	}
+	defer e.release()
+	if err := m.loadLocked(ctx, e, profile, kind); err != nil {
+		st.State, st.Message = "error", err.Error()
+		return st
+	}
+	t := e.tok
+	if t == nil {
+		st.State = "none"
+		return st
+	}
+	if !t.Expiry.IsZero() {
+		x := t.Expiry
+		st.ExpiresAt = &x
+	}
+	if !t.RefreshExpiry.IsZero() {
+		x := t.RefreshExpiry
+		st.RefreshExpiresAt = &x
+	}
+	st.Scope, st.UserSeqNo, st.ClientUseCode = t.Scope, t.UserSeqNo(), t.ClientUseCode()
+	switch {
+	case e.loginNeeded != "":
+		st.State, st.Message = "login_needed", e.loginNeeded
+	case t.Valid(m.now()):
+		st.State = "ok"
+	case kind == tokenstore.User && t.RefreshToken == "":
+		st.State = "login_needed"
+	default:
+		st.State = "expired"
+	}
+	return st
+}
+
+// RefreshAll renews every loaded token that is due, so that tokens stay
+// fresh even when nobody asks (the daemon calls it on a ticker).
+func (m *Manager) RefreshAll(ctx context.Context) {
+	m.mu.Lock()
+	keys := make([]key, 0, len(m.entries))
+	for k, e := range m.entries {
+		if e.loaded && e.tok != nil && e.loginNeeded == "" {
+			keys = append(keys, k)
+		}
+	}
+	m.mu.Unlock()
+	for _, k := range keys {
+		_, _ = m.Token(ctx, k.profile, k.kind)
+	}
+}
+
+// Logout revokes the profile's tokens at the provider (best effort: a failed
+// revoke is returned as warnings) and deletes them from the keyring and memory.
+func (m *Manager) Logout(ctx context.Context, profile string) (warnings []error, err error) {
+	client, rerr := m.Resolve(ctx, profile)
+	var unknown *config.UnknownProfileError
+	if errors.As(rerr, &unknown) {
+		return nil, rerr
+	}
+	for _, kind := range []tokenstore.Kind{tokenstore.User, tokenstore.Institution} {
+		e := m.entry(profile, kind)
+		if err := e.acquire(ctx); err != nil {
+			return warnings, err
+		}
+		lerr := m.loadLocked(ctx, e, profile, kind)
+		t := e.tok
+		if lerr == nil && t != nil && client != nil {
+			if err := client.Revoke(ctx, t.AccessToken, "access_token"); err != nil {
+				warnings = append(warnings, fmt.Errorf("revoke %s access token: %w", kind, err))
+			}
+			if t.RefreshToken != "" {
+				if err := client.Revoke(ctx, t.RefreshToken, "refresh_token"); err != nil {
+					warnings = append(warnings, fmt.Errorf("revoke %s refresh token: %w", kind, err))
+				}
+			}
+		} else if rerr != nil && t != nil {
+			warnings = append(warnings, fmt.Errorf("not revoked at the provider: %w", rerr))
+		}
+		derr := m.Store.Delete(ctx, profile, kind)
+		if derr == nil {
+			e.tok, e.loaded, e.loginNeeded, e.lastErr = nil, true, "", nil
+		}
+		e.release()
+		if derr != nil {
+			return warnings, derr
+		}
+	}
+	return warnings, nil
+}

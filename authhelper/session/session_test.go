@@ -1,0 +1,337 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/obpm/obpm/authhelper/config"
+	"github.com/obpm/obpm/authhelper/internal/fakekeyring"
+	"github.com/obpm/obpm/authhelper/internal/fakeprovider"
+	"github.com/obpm/obpm/authhelper/keyring"
+	"github.com/obpm/obpm/authhelper/oauthflow"
+	"github.com/obpm/obpm/authhelper/tokenstore"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+func newClock() *clock               { return &clock{t: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)} }
+
+type fixture struct {
+	p     *fakeprovider.Provider
+	kr    *fakekeyring.Backend
+	store *tokenstore.Store
+	clk   *clock
+	m     *Manager
+}
+
+func newFixture(t *testing.T) *fixture {
+	f := &fixture{p: fakeprovider.New(t), kr: fakekeyring.New(), clk: newClock()}
+	k := f.kr.Keyring("obpm-test")
+	k.ReadTimeout, k.WriteTimeout = 100*time.Millisecond, 100*time.Millisecond
+	f.store = tokenstore.New(k)
+	f.m = f.newManager()
+	return f
+}
+
+func (f *fixture) newManager() *Manager {
+	prof := &config.Profile{Name: "sb", Provider: config.ProviderSandbox, BaseURL: f.p.URL, ClientID: f.p.ClientID,
+		RedirectURI: "http://127.0.0.1:8791/callback"}
+	return &Manager{Store: f.store, Now: f.clk.Now, MinBackoff: 10 * time.Second,
+		Resolve: func(ctx context.Context, name string) (*oauthflow.Client, error) {
+			if name != "sb" {
+				return nil, &config.UnknownProfileError{Name: name, Path: "c.yaml"}
+			}
+			return &oauthflow.Client{Profile: prof, Secret: f.p.Secret, Now: f.clk.Now, HTTP: &http.Client{Timeout: 300 * time.Millisecond}}, nil
+		}}
+}
+
+// login stores a user token as a completed login would.
+func (f *fixture) login(t *testing.T) *tokenstore.Token {
+	t.Helper()
+	c, _ := f.m.Resolve(context.Background(), "sb")
+	a, _ := oauthflow.NewAuthorization(c.Profile, c.Profile.RedirectURI, f.clk.Now())
+	loc := f.p.Approve(t, a.URL)
+	code := strings.Split(strings.Split(loc, "code=")[1], "&")[0]
+	tok, err := c.Exchange(context.Background(), code, "", a.RedirectURI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.m.Put(context.Background(), "sb", tokenstore.User, tok); err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func (f *fixture) stored(t *testing.T) *tokenstore.Token {
+	t.Helper()
+	tok, err := f.store.Load(context.Background(), "sb", tokenstore.User)
+	if err != nil {
+		t.Fatalf("stored token unreadable: %v", err)
+	}
+	return tok
+}
+
+func TestFreshTokenServedFromMemory(t *testing.T) {
+	f := newFixture(t)
+	tok := f.login(t)
+	got, err := f.m.Token(context.Background(), "sb", tokenstore.User)
+	if err != nil || got.AccessToken != tok.AccessToken || got.UserSeqNo() != "1100000001" {
+		t.Fatalf("Token = %v, %v", got, err)
+	}
+	if f.p.Count("refresh_token") != 0 {
+		t.Fatal("a fresh token was refreshed")
+	}
+	// A new manager (a restarted daemon) finds it in the keyring with no login.
+	m2 := f.newManager()
+	got, err = m2.Token(context.Background(), "sb", tokenstore.User)
+	if err != nil || got.AccessToken != tok.AccessToken {
+		t.Fatalf("after restart: %v, %v", got, err)
+	}
+}
+
+func TestSingleFlightRefresh(t *testing.T) {
+	f := newFixture(t)
+	old := f.login(t)
+	f.clk.Add(time.Hour - time.Minute) // inside the refresh margin
+	var wg sync.WaitGroup
+	got := make([]string, 20)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok, err := f.m.Token(context.Background(), "sb", tokenstore.User)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			got[i] = tok.AccessToken
+		}()
+	}
+	wg.Wait()
+	if n := f.p.Count("refresh_token"); n != 1 {
+		t.Fatalf("%d refresh grants for 20 concurrent callers, want 1", n)
+	}
+	for _, g := range got {
+		if g != got[0] || g == old.AccessToken {
+			t.Fatalf("callers got different or old tokens: %v", got)
+		}
+	}
+	st := f.stored(t)
+	if st.AccessToken != got[0] || st.UserSeqNo() != "1100000001" {
+		t.Fatal("refreshed token not written to the keyring")
+	}
+	if f.m.Stats().Refreshes != 1 {
+		t.Errorf("stats = %+v", f.m.Stats())
+	}
+}
+
+func TestRefreshFailures(t *testing.T) {
+	tests := []struct {
+		name      string
+		mode      fakeprovider.Mode
+		wantLogin bool
+	}{
+		{"provider down", fakeprovider.Down, false},
+		{"provider slow", fakeprovider.Slow, false},
+		{"malformed JSON", fakeprovider.Malformed, false},
+		{"dead refresh token", fakeprovider.RefuseRefresh, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.p.Delay = 2 * time.Second
+			old := f.login(t)
+			f.p.SetMode(tc.mode)
+			ctx := context.Background()
+
+			// Due but still valid: the old token is served.
+			f.clk.Add(time.Hour - time.Minute)
+			got, err := f.m.Token(ctx, "sb", tokenstore.User)
+			if err != nil || got.AccessToken != old.AccessToken {
+				t.Fatalf("while valid: %v, %v; want the old token", got, err)
+			}
+			if st := f.stored(t); st.AccessToken != old.AccessToken || st.RefreshToken != old.RefreshToken {
+				t.Fatal("stored token changed after a failed refresh")
+			}
+			status := f.m.Status(ctx, "sb", tokenstore.User)
+			if (status.State == "login_needed") != tc.wantLogin {
+				t.Fatalf("status = %+v", status)
+			}
+
+			// Expired: a clear error, and still the stored token untouched.
+			f.clk.Add(2 * time.Minute)
+			_, err = f.m.Token(ctx, "sb", tokenstore.User)
+			var lr *LoginRequiredError
+			if tc.wantLogin != errors.As(err, &lr) || err == nil {
+				t.Fatalf("after expiry err = %v (login required wanted: %v)", err, tc.wantLogin)
+			}
+			if lr != nil && !strings.Contains(err.Error(), "obpm login --profile sb") {
+				t.Errorf("message %q lacks the fix", err)
+			}
+			if st := f.stored(t); st.AccessToken != old.AccessToken {
+				t.Fatal("stored token lost")
+			}
+
+			// Recovery after the backoff (not for a dead refresh token).
+			f.p.SetMode(fakeprovider.OK)
+			f.clk.Add(30 * time.Second)
+			got, err = f.m.Token(ctx, "sb", tokenstore.User)
+			if tc.wantLogin {
+				if err == nil {
+					t.Fatal("dead refresh token was retried")
+				}
+				return
+			}
+			if err != nil || got.AccessToken == old.AccessToken {
+				t.Fatalf("after recovery: %v, %v", got, err)
+			}
+		})
+	}
+}
+
+func TestBackoffLimitsCalls(t *testing.T) {
+	f := newFixture(t)
+	f.login(t)
+	f.p.SetMode(fakeprovider.ServerError)
+	f.clk.Add(time.Hour - time.Minute)
+	for range 5 {
+		if _, err := f.m.Token(context.Background(), "sb", tokenstore.User); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.m.Stats().RefreshFailures; n != 1 {
+		t.Fatalf("%d refresh attempts inside the backoff, want 1", n)
+	}
+	f.clk.Add(11 * time.Second)
+	_, _ = f.m.Token(context.Background(), "sb", tokenstore.User)
+	if n := f.m.Stats().RefreshFailures; n != 2 {
+		t.Fatalf("%d attempts after the backoff, want 2", n)
+	}
+}
+
+func TestKeyringProblems(t *testing.T) {
+	t.Run("unavailable at load", func(t *testing.T) {
+		f := newFixture(t)
+		f.login(t)
+		f.kr.Fail(fakekeyring.ErrUnavailable)
+		m2 := f.newManager()
+		_, err := m2.Token(context.Background(), "sb", tokenstore.User)
+		var ue *keyring.UnavailableError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "gnome-keyring") {
+			t.Fatalf("err = %v", err)
+		}
+		f.kr.Fail(nil)
+		if _, err := m2.Token(context.Background(), "sb", tokenstore.User); err != nil {
+			t.Fatalf("after the keyring came back: %v", err)
+		}
+	})
+	t.Run("timeout at load", func(t *testing.T) {
+		f := newFixture(t)
+		f.login(t)
+		f.kr.Hang()
+		defer f.kr.Unhang()
+		m2 := f.newManager()
+		_, err := m2.Token(context.Background(), "sb", tokenstore.User)
+		var te *keyring.TimeoutError
+		if !errors.As(err, &te) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("unavailable when saving a refresh", func(t *testing.T) {
+		f := newFixture(t)
+		old := f.login(t)
+		f.kr.Fail(fakekeyring.ErrUnavailable)
+		f.clk.Add(time.Hour - time.Minute)
+		got, err := f.m.Token(context.Background(), "sb", tokenstore.User)
+		if err != nil || got.AccessToken == old.AccessToken {
+			t.Fatalf("refresh with a broken keyring: %v, %v (want the new token from memory)", got, err)
+		}
+		f.kr.Fail(nil)
+		if st := f.stored(t); st.AccessToken != old.AccessToken {
+			t.Fatal("stored set changed although the write failed")
+		}
+	})
+	t.Run("login cannot be stored", func(t *testing.T) {
+		f := newFixture(t)
+		old := f.login(t)
+		f.kr.Fail(fakekeyring.ErrUnavailable)
+		err := f.m.Put(context.Background(), "sb", tokenstore.User, &tokenstore.Token{AccessToken: "new"})
+		if err == nil {
+			t.Fatal("Put succeeded without the keyring")
+		}
+		f.kr.Fail(nil)
+		got, _ := f.m.Token(context.Background(), "sb", tokenstore.User)
+		if got.AccessToken != old.AccessToken || f.stored(t).AccessToken != old.AccessToken {
+			t.Fatal("a login that could not be stored replaced the token")
+		}
+	})
+}
+
+func TestInstitutionToken(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	a, err := f.m.Token(ctx, "sb", tokenstore.Institution)
+	if err != nil || a.ClientUseCode() != "T990000001" {
+		t.Fatalf("institution = %v, %v", a, err)
+	}
+	b, _ := f.m.Token(ctx, "sb", tokenstore.Institution)
+	if b.AccessToken != a.AccessToken || f.p.Count("client_credentials") != 1 {
+		t.Fatal("institution token not reused")
+	}
+	f.clk.Add(59 * time.Minute)
+	c, _ := f.m.Token(ctx, "sb", tokenstore.Institution)
+	if c.AccessToken == a.AccessToken || f.p.Count("client_credentials") != 2 {
+		t.Fatal("institution token not renewed before expiry")
+	}
+	if _, err := f.m.Token(ctx, "nope", tokenstore.Institution); err == nil {
+		t.Fatal("unknown profile accepted")
+	}
+}
+
+func TestNoLoginAndLogout(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	_, err := f.m.Token(ctx, "sb", tokenstore.User)
+	var lr *LoginRequiredError
+	if !errors.As(err, &lr) {
+		t.Fatalf("no login: %v", err)
+	}
+	tok := f.login(t)
+	inst, _ := f.m.Token(ctx, "sb", tokenstore.Institution)
+	warn, err := f.m.Logout(ctx, "sb")
+	if err != nil || len(warn) != 0 {
+		t.Fatalf("logout: %v %v", warn, err)
+	}
+	for _, x := range []string{tok.AccessToken, tok.RefreshToken, inst.AccessToken} {
+		if !f.p.IsRevoked(x) {
+			t.Errorf("%s not revoked", x[:6])
+		}
+	}
+	if len(f.kr.Snapshot()) != 0 {
+		t.Fatalf("keyring not emptied: %v", f.kr.Snapshot())
+	}
+	if _, err := f.m.Token(ctx, "sb", tokenstore.User); !errors.As(err, &lr) {
+		t.Fatalf("after logout: %v", err)
+	}
+}
+
+func TestRefreshAll(t *testing.T) {
+	f := newFixture(t)
+	f.login(t)
+	_, _ = f.m.Token(context.Background(), "sb", tokenstore.User)
+	f.clk.Add(time.Hour - time.Minute)
+	f.m.RefreshAll(context.Background())
+	if f.p.Count("refresh_token") != 1 {
+		t.Fatal("RefreshAll did not renew the due token")
+	}
+}
