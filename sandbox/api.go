@@ -111,7 +111,11 @@ func (s *Server) run(req *request) (map[string]any, error) {
 		h = exampleHandler
 	}
 	out, err := h(s, req)
-	s.persistLocked()
+	// GETs change nothing but the day's bank_tran_id list, which the next
+	// write carries; writing the file on every inquiry would slow soak runs.
+	if req.Route.Method != http.MethodGet {
+		s.persistLocked()
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -13,6 +14,7 @@ const (
 	rspFormat        = "A0004"
 	rspDetail        = "A0009"
 	rspWithdrawn     = "A0014"
+	rspNoTxn         = "A0018"
 	rspNoTransfer    = "A0310"
 	rspFintechOther  = "A0304"
 	rspUserMismatch  = "A0313"
@@ -57,6 +59,7 @@ var rspMessages = map[string]string{
 	rspFormat:        "요청전문 포맷 에러",
 	rspDetail:        "세부 처리 실패",
 	rspWithdrawn:     "탈퇴한 회원입니다",
+	rspNoTxn:         "거래내역이 없습니다",
 	rspNoTransfer:    "해당 거래 없음",
 	rspFintechOther:  "핀테크이용번호 불일치",
 	rspUserMismatch:  "사용자 불일치",
@@ -117,7 +120,7 @@ func kstDay(t time.Time) string   { return t.In(kst).Format("20060102") }
 func kstTime(t time.Time) string  { return t.In(kst).Format("150405") }
 func kstDtime(t time.Time) string { return t.In(kst).Format("20060102150405") }
 func apiTranDtm(t time.Time) string {
-	return t.In(kst).Format("20060102150405.000")[:14] + t.In(kst).Format(".000")[1:]
+	return strings.Replace(t.In(kst).Format("20060102150405.000"), ".", "", 1)
 }
 
 // History directions as the API writes them.

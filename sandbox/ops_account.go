@@ -99,6 +99,9 @@ func opTransactionList(s *Server, r *request) (map[string]any, error) {
 		}
 		rows = rows[i:]
 	}
+	if len(rows) == 0 && r.str("befor_inquiry_trace_info") == "" {
+		return nil, newAPIError(rspNoTxn, "")
+	}
 	next := len(rows) > pageSize
 	if next {
 		rows = rows[:pageSize]

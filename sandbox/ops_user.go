@@ -109,14 +109,21 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // accountItem is one row of user/me and account/list.
 func (s *Server) accountItem(a *accountState, holder string) map[string]any {
+	inqDtime, trDtime := a.AgreeDtime, a.AgreeDtime
+	if !a.InquiryAgree {
+		inqDtime = ""
+	}
+	if !a.TransferAgree {
+		trDtime = ""
+	}
 	return map[string]any{
 		"fintech_use_num": a.FintechUseNum, "account_alias": a.Alias,
 		"bank_code_std": a.BankCodeStd, "bank_code_sub": bankCodeSub(a.BankCodeStd),
 		"bank_name": s.st.bankName(a.BankCodeStd), "savings_bank_name": "",
 		"account_num_masked": maskAccount(a.AccountNum), "account_seq": "",
 		"account_holder_name": holder, "account_holder_type": "P", "account_type": a.AccountType,
-		"inquiry_agree_yn": yn(a.InquiryAgree), "inquiry_agree_dtime": a.AgreeDtime,
-		"transfer_agree_yn": yn(a.TransferAgree), "transfer_agree_dtime": a.AgreeDtime,
+		"inquiry_agree_yn": yn(a.InquiryAgree), "inquiry_agree_dtime": inqDtime,
+		"transfer_agree_yn": yn(a.TransferAgree), "transfer_agree_dtime": trDtime,
 		"payer_num": "",
 	}
 }

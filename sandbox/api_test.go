@@ -1,0 +1,310 @@
+package sandbox_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/obpm/obpm/sandbox"
+)
+
+const fin1 = "199000000100000000000001"
+
+func balanceIn(id string) map[string]any {
+	return map[string]any{"bank_tran_id": id, "fintech_use_num": fin1, "tran_dtime": "20261126101010"}
+}
+
+func withdrawIn(id, fin, amt string) map[string]any {
+	return map[string]any{
+		"bank_tran_id": id, "cntr_account_type": "N", "cntr_account_num": "100000000001", "dps_print_content": "홍길동충전",
+		"fintech_use_num": fin, "wd_print_content": "오픈뱅킹출금", "tran_amt": amt, "tran_dtime": "20261126101010",
+		"req_client_name": "홍길동", "req_client_fintech_use_num": fin, "req_client_num": "HONGGILDONG0001",
+		"transfer_purpose": "TR", "recv_client_name": "오픈뱅킹샌드박스", "recv_client_bank_code": "097", "recv_client_account_num": "100000000001",
+	}
+}
+
+func depositIn(id, fin, amt string) map[string]any {
+	return map[string]any{
+		"cntr_account_type": "N", "cntr_account_num": "100000000001", "wd_pass_phrase": "NONE", "wd_print_content": "오픈뱅킹입금",
+		"name_check_option": "on", "tran_dtime": "20261126101010", "req_cnt": "1",
+		"req_list": []any{map[string]any{"tran_no": "1", "bank_tran_id": id, "fintech_use_num": fin, "print_content": "오픈뱅킹입금",
+			"tran_amt": amt, "req_client_name": "홍길동", "req_client_num": "HONGGILDONG0001", "transfer_purpose": "TR"}},
+	}
+}
+
+// TestAPIFailures drives each documented failure and checks the codes the
+// real testbed answers (fact sheet §1 and §5), all as HTTP 200.
+func TestAPIFailures(t *testing.T) {
+	e := start(t, sandbox.Config{TokenTTL: time.Hour})
+	user := e.userToken("user1")["access_token"].(string)
+	user2 := e.userToken("user2")["access_token"].(string)
+	oob := e.institutionToken("oob")
+	n := 100
+	id := func() string { n++; return tranID(n) }
+	const balance, withdraw, deposit = "/v2.0/account/balance/fin_num", "/v2.0/transfer/withdraw/fin_num", "/v2.0/transfer/deposit/fin_num"
+
+	reused := id()
+	wantRsp(t, e.call(http.MethodGet, balance, user, balanceIn(reused)), "A0000")
+
+	tests := []struct {
+		name         string
+		method, path string
+		token        string
+		in           map[string]any
+		wantRsp      string
+		wantBank     string
+		wantInMsg    string
+	}{
+		{"no authorization header", http.MethodGet, balance, "", balanceIn(id()), "O0001", "", "인증 파라미터 오류([992])"},
+		{"invalid bearer token", http.MethodGet, balance, "not-a-token", balanceIn(id()), "O0002", "", "Access Token 거부"},
+		{"forged signature", http.MethodGet, balance, user[:len(user)-4] + "AAAA", balanceIn(id()), "O0002", "", "Access Token 거부"},
+		{"oob token on balance", http.MethodGet, balance, oob, balanceIn(id()), "O0011", "", "허용되지 않은 Scope 입니다."},
+		{"oob token on transaction list", http.MethodGet, "/v2.0/account/transaction_list/fin_num", oob, map[string]any{
+			"bank_tran_id": id(), "fintech_use_num": fin1, "inquiry_type": "A", "inquiry_base": "D", "from_date": "20261101",
+			"to_date": "20261126", "sort_order": "D", "tran_dtime": "20261126101010"}, "O0011", "", "Scope"},
+		{"user token on deposit", http.MethodPost, deposit, user, depositIn(id(), fin1, "1000"), "O0011", "", "Scope"},
+		{"bank_tran_id of another institution", http.MethodGet, balance, user, balanceIn("M202601315U000000001"), "A0004", "", "client_use_code"},
+		{"bank_tran_id reused the same day", http.MethodGet, balance, user, balanceIn(reused), "A0326", "", "중복"},
+		{"bank_tran_id of the wrong form", http.MethodGet, balance, user, balanceIn("T990000001U12"), "A0004", "", "bank_tran_id"},
+		{"tran_dtime not a time", http.MethodGet, balance, user, map[string]any{"bank_tran_id": id(), "fintech_use_num": fin1, "tran_dtime": "20261399101010"}, "A0004", "", "tran_dtime"},
+		{"tran_dtime not 14 digits", http.MethodGet, balance, user, map[string]any{"bank_tran_id": id(), "fintech_use_num": fin1, "tran_dtime": "2026-11-26"}, "A0004", "", "tran_dtime"},
+		{"unknown fintech_use_num", http.MethodGet, balance, user, map[string]any{"bank_tran_id": id(), "fintech_use_num": "199000000199999999999999", "tran_dtime": "20261126101010"}, "A0002", "412", ""},
+		{"another user's account", http.MethodGet, balance, user2, balanceIn(id()), "A0304", "", ""},
+		{"required field missing", http.MethodGet, balance, user, map[string]any{"bank_tran_id": id(), "tran_dtime": "20261126101010"}, "A0004", "", "fintech_use_num"},
+		{"required body field missing", http.MethodPost, withdraw, user, func() map[string]any {
+			m := withdrawIn(id(), fin1, "1000")
+			delete(m, "tran_amt")
+			return m
+		}(), "A0004", "", "tran_amt"},
+		{"amount not digits", http.MethodPost, withdraw, user, withdrawIn(id(), fin1, "10,000"), "A0004", "", "tran_amt"},
+		{"insufficient balance", http.MethodPost, withdraw, user, withdrawIn(id(), fin1, "999999999"), "A0002", "453", ""},
+		{"not the contracted account", http.MethodPost, withdraw, user, func() map[string]any {
+			m := withdrawIn(id(), fin1, "1000")
+			m["cntr_account_num"] = "999999999999"
+			return m
+		}(), "A0322", "", ""},
+		{"GET on a POST operation", http.MethodGet, withdraw, user, nil, "O0010", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := e.call(tt.method, tt.path, tt.token, tt.in)
+			wantRsp(t, m, tt.wantRsp)
+			if tt.wantBank != "" && (m["bank_rsp_code"] != tt.wantBank || m["bank_code_tran"] == nil) {
+				t.Errorf("bank_rsp_code = %v, want %s (body %v)", m["bank_rsp_code"], tt.wantBank, m)
+			}
+			if msg, _ := m["rsp_message"].(string); !strings.Contains(msg, tt.wantInMsg) {
+				t.Errorf("rsp_message %q lacks %q", msg, tt.wantInMsg)
+			}
+		})
+	}
+
+	// The failed withdraws moved no money.
+	if b := e.call(http.MethodGet, balance, user, balanceIn(id())); b["balance_amt"] != "1000000" {
+		t.Errorf("balance after failed withdraws = %v", b["balance_amt"])
+	}
+}
+
+// TestTokenExpiry: a token past --token-ttl answers O0003; its refresh
+// token still gives a working one.
+func TestTokenExpiry(t *testing.T) {
+	e := start(t, sandbox.Config{TokenTTL: 5 * time.Second})
+	tok := e.userToken("user1")
+	if tok["expires_in"] != float64(5) {
+		t.Fatalf("expires_in = %v, want 5", tok["expires_in"])
+	}
+	wantRsp(t, e.call(http.MethodGet, "/v2.0/account/balance/fin_num", tok["access_token"].(string), balanceIn(tranID(1))), "A0000")
+	e.clock.Add(6 * time.Second)
+	wantRsp(t, e.call(http.MethodGet, "/v2.0/account/balance/fin_num", tok["access_token"].(string), balanceIn(tranID(2))), "O0003")
+	fresh := e.form("/oauth/2.0/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)},
+		"client_id": {sandbox.DefaultClientID}, "client_secret": {sandbox.DefaultClientSecret}})
+	wantRsp(t, e.call(http.MethodGet, "/v2.0/account/balance/fin_num", fresh["access_token"].(string), balanceIn(tranID(3))), "A0000")
+}
+
+// TestWithdrawShowsEverywhere: a withdraw moves money into the contracted
+// account, appears in the history, and transfer/result finds it; a deposit
+// moves it back.
+func TestWithdrawShowsEverywhere(t *testing.T) {
+	e := start(t, sandbox.Config{})
+	user := e.userToken("user1")["access_token"].(string)
+	oob := e.institutionToken("oob")
+	e.clock.Add(time.Hour) // 11:10:10 KST
+
+	w := e.call(http.MethodPost, "/v2.0/transfer/withdraw/fin_num", user, withdrawIn(tranID(1), fin1, "10000"))
+	wantRsp(t, w, "A0000")
+	if w["tran_amt"] != "10000" || w["bank_tran_id"] != tranID(1) || w["bank_tran_date"] != "20261126" || w["dps_account_num_masked"] != "100000000***" {
+		t.Errorf("withdraw = %v", w)
+	}
+	b := e.call(http.MethodGet, "/v2.0/account/balance/fin_num", user, balanceIn(tranID(2)))
+	if b["balance_amt"] != "990000" {
+		t.Errorf("balance after withdraw = %v, want 990000", b["balance_amt"])
+	}
+	tl := e.call(http.MethodGet, "/v2.0/account/transaction_list/fin_num", user, map[string]any{"bank_tran_id": tranID(3), "fintech_use_num": fin1,
+		"inquiry_type": "O", "inquiry_base": "D", "from_date": "20261126", "to_date": "20261126", "sort_order": "D", "tran_dtime": "20261126111010"})
+	wantRsp(t, tl, "A0000")
+	rows := tl["res_list"].([]any)
+	if len(rows) != 1 {
+		t.Fatalf("today's withdrawals = %v", rows)
+	}
+	row := rows[0].(map[string]any)
+	if row["tran_amt"] != "10000" || row["inout_type"] != "출금" || row["after_balance_amt"] != "990000" || row["tran_time"] != "111010" {
+		t.Errorf("row = %v", row)
+	}
+
+	res := e.call(http.MethodPost, "/v2.0/transfer/result", oob, map[string]any{"check_type": "1", "tran_dtime": "20261126111010", "req_cnt": "1",
+		"req_list": []any{map[string]any{"tran_no": "1", "org_bank_tran_id": tranID(1), "org_bank_tran_date": "20261126", "org_tran_amt": "10000"}}})
+	wantRsp(t, res, "A0000")
+	item := res["res_list"].([]any)[0].(map[string]any)
+	if item["org_bank_tran_id"] != tranID(1) || item["tran_amt"] != "10000" || item["wd_fintech_use_num"] != fin1 || item["bank_rsp_code"] != "000" {
+		t.Errorf("transfer/result item = %v", item)
+	}
+	missing := e.call(http.MethodPost, "/v2.0/transfer/result", oob, map[string]any{"check_type": "1", "tran_dtime": "20261126111010", "req_cnt": "1",
+		"req_list": []any{map[string]any{"tran_no": "1", "org_bank_tran_id": tranID(99), "org_bank_tran_date": "20261126", "org_tran_amt": "10000"}}})
+	wantRsp(t, missing, "A0310")
+
+	d := e.call(http.MethodPost, "/v2.0/transfer/deposit/fin_num", oob, depositIn(tranID(4), fin1, "10000"))
+	wantRsp(t, d, "A0000")
+	if b := e.call(http.MethodGet, "/v2.0/account/balance/fin_num", user, balanceIn(tranID(5))); b["balance_amt"] != "1000000" {
+		t.Errorf("balance after deposit = %v, want 1000000", b["balance_amt"])
+	}
+}
+
+// TestTransactionListPaging: 30 rows page as 25 + 5 through
+// befor_inquiry_trace_info, and the date and direction filters apply.
+func TestTransactionListPaging(t *testing.T) {
+	data, err := sandbox.ParseData(sandbox.SeedYAML())
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := &data.Users[0].Accounts[0]
+	acct.History = nil
+	for i := 0; i < 30; i++ {
+		inout := "입금"
+		if i%3 == 0 {
+			inout = "출금"
+		}
+		acct.History = append(acct.History, sandbox.Txn{Date: fmt.Sprintf("202610%02d", i+1), Time: "120000", InOut: inout,
+			Type: "대체", Content: fmt.Sprintf("row%02d", i+1), Amount: 1000, Branch: "본점"})
+	}
+	e := start(t, sandbox.Config{Data: data})
+	user := e.userToken("user1")["access_token"].(string)
+	n := 0
+	list := func(extra map[string]any) map[string]any {
+		n++
+		in := map[string]any{"bank_tran_id": tranID(n), "fintech_use_num": fin1, "inquiry_type": "A", "inquiry_base": "D",
+			"from_date": "20261001", "to_date": "20261031", "sort_order": "D", "tran_dtime": "20261126101010"}
+		for k, v := range extra {
+			in[k] = v
+		}
+		m := e.call(http.MethodGet, "/v2.0/account/transaction_list/fin_num", user, in)
+		wantRsp(t, m, "A0000")
+		return m
+	}
+	contents := func(m map[string]any) []string {
+		var out []string
+		for _, r := range m["res_list"].([]any) {
+			out = append(out, r.(map[string]any)["print_content"].(string))
+		}
+		return out
+	}
+
+	p1 := list(nil)
+	if p1["page_record_cnt"] != "25" || p1["next_page_yn"] != "Y" || p1["befor_inquiry_trace_info"] == "" {
+		t.Fatalf("page 1: cnt %v next %v trace %v", p1["page_record_cnt"], p1["next_page_yn"], p1["befor_inquiry_trace_info"])
+	}
+	if c := contents(p1); c[0] != "row30" || c[24] != "row06" {
+		t.Errorf("page 1 order = %v", c)
+	}
+	p2 := list(map[string]any{"befor_inquiry_trace_info": p1["befor_inquiry_trace_info"]})
+	if p2["page_record_cnt"] != "5" || p2["next_page_yn"] != "N" {
+		t.Fatalf("page 2: cnt %v next %v", p2["page_record_cnt"], p2["next_page_yn"])
+	}
+	if c := contents(p2); strings.Join(c, ",") != "row05,row04,row03,row02,row01" {
+		t.Errorf("page 2 = %v", c)
+	}
+
+	if c := contents(list(map[string]any{"from_date": "20261010", "to_date": "20261012", "sort_order": "A"})); strings.Join(c, ",") != "row10,row11,row12" {
+		t.Errorf("date filter = %v", c)
+	}
+	if c := contents(list(map[string]any{"inquiry_type": "O", "to_date": "20261007"})); strings.Join(c, ",") != "row07,row04,row01" {
+		t.Errorf("withdrawals only = %v", c)
+	}
+	if c := contents(list(map[string]any{"inquiry_base": "T", "from_date": "20261002", "from_time": "120001", "to_date": "20261004", "to_time": "120000"})); strings.Join(c, ",") != "row04,row03" {
+		t.Errorf("time filter = %v", c)
+	}
+	// The last row's after-balance is the account balance.
+	if r := p1["res_list"].([]any)[0].(map[string]any); r["after_balance_amt"] != "1000000" {
+		t.Errorf("newest after_balance_amt = %v", r["after_balance_amt"])
+	}
+}
+
+// TestStateSurvivesRestart: with a state file, money moved and tokens
+// issued before a restart are still there after it.
+func TestStateSurvivesRestart(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	e := start(t, sandbox.Config{StateFile: file})
+	user := e.userToken("user1")["access_token"].(string)
+	wantRsp(t, e.call(http.MethodPost, "/v2.0/transfer/withdraw/fin_num", user, withdrawIn(tranID(1), fin1, "25000")), "A0000")
+
+	e2 := e.restart()
+	b := e2.call(http.MethodGet, "/v2.0/account/balance/fin_num", user, balanceIn(tranID(2)))
+	wantRsp(t, b, "A0000")
+	if b["balance_amt"] != "975000" {
+		t.Errorf("balance after restart = %v, want 975000", b["balance_amt"])
+	}
+	// The day's bank_tran_ids survive too.
+	wantRsp(t, e2.call(http.MethodPost, "/v2.0/transfer/withdraw/fin_num", user, withdrawIn(tranID(1), fin1, "1")), "A0326")
+}
+
+// TestManualOperationsChangeLists: account/cancel and user/unlink change what
+// user/me and account/list return; consenting again restores them.
+func TestManualOperationsChangeLists(t *testing.T) {
+	e := start(t, sandbox.Config{})
+	user := e.userToken("user1")["access_token"].(string)
+	me := func(tok string) map[string]any {
+		m := e.call(http.MethodGet, "/v2.0/user/me", tok, map[string]any{"user_seq_no": "1100000001"})
+		wantRsp(t, m, "A0000")
+		return m
+	}
+	accounts := func(tok, include string) []any {
+		m := e.call(http.MethodGet, "/v2.0/account/list", tok, map[string]any{"user_seq_no": "1100000001", "include_cancel_yn": include, "sort_order": "D"})
+		wantRsp(t, m, "A0000")
+		return m["res_list"].([]any)
+	}
+	if got := me(user)["res_cnt"]; got != "2" {
+		t.Fatalf("res_cnt = %v", got)
+	}
+	for _, sc := range []string{"inquiry", "transfer"} {
+		wantRsp(t, e.call(http.MethodPost, "/v2.0/account/cancel", user, map[string]any{"bank_tran_id": tranID(len(sc)), "scope": sc, "fintech_use_num": fin1}), "A0000")
+	}
+	if got := me(user)["res_cnt"]; got != "1" {
+		t.Errorf("user/me res_cnt after cancel = %v, want 1", got)
+	}
+	if got := accounts(user, "N"); len(got) != 1 {
+		t.Errorf("account/list N = %v", got)
+	}
+	all := accounts(user, "Y")
+	if len(all) != 2 {
+		t.Fatalf("account/list Y = %v", all)
+	}
+	states := map[any]any{}
+	for _, a := range all {
+		states[a.(map[string]any)["fintech_use_num"]] = a.(map[string]any)["account_state"]
+	}
+	if states[fin1] != "09" {
+		t.Errorf("cancelled account_state = %v", states[fin1])
+	}
+	wantRsp(t, e.call(http.MethodGet, "/v2.0/account/balance/fin_num", user, balanceIn(tranID(20))), "A0305")
+
+	wantRsp(t, e.call(http.MethodPost, "/v2.0/user/unlink", user, map[string]any{"client_use_code": sandbox.DefaultClientUseCode, "user_seq_no": "1100000001"}), "A0000")
+	if got := me(user)["res_cnt"]; got != "0" {
+		t.Errorf("user/me res_cnt after unlink = %v, want 0", got)
+	}
+	user = e.userToken("user1")["access_token"].(string)
+	if got := me(user)["res_cnt"]; got != "2" {
+		t.Errorf("user/me res_cnt after consenting again = %v, want 2", got)
+	}
+}
