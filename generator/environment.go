@@ -27,7 +27,6 @@ type environment struct {
 	data    []byte
 }
 
-
 // Sandbox defaults fixed by docs/design.md: the sandbox's public test client
 // (not a real secret) and the helper's callback.
 var sandboxDefaults = map[string]string{

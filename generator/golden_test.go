@@ -1,0 +1,111 @@
+package generator
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/obpm/obpm/specs"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/*/golden and testdata/openbanking")
+
+// fixtures are the cases under testdata/<case>/openapi.yaml.
+var fixtures = []string{"petstore", "multifile", "circular", "composition", "forms", "v31", "extensions"}
+
+func loadFixture(t testing.TB, name string) *Result {
+	t.Helper()
+	doc, err := Load(context.Background(), filepath.Join("testdata", name, "openapi.yaml"))
+	if err != nil {
+		t.Fatalf("load %s: %v", name, err)
+	}
+	res, err := Generate(doc, Options{})
+	if err != nil {
+		t.Fatalf("generate %s: %v", name, err)
+	}
+	return res
+}
+
+// compareGolden checks res against dir/<file> and dir/warnings.txt, or
+// rewrites them with -update.
+func compareGolden(t *testing.T, dir string, res *Result) {
+	t.Helper()
+	var warn strings.Builder
+	for _, w := range res.Warnings {
+		warn.WriteString(w.String() + "\n")
+	}
+	files := append([]File{{Name: "warnings.txt", Data: []byte(warn.String())}}, res.Files...)
+	if *update {
+		_ = os.RemoveAll(dir)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if err := os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatalf("no golden files in %s (run go test ./generator -run %s -update): %v", dir, t.Name(), err)
+	}
+	if len(entries) != len(files) {
+		t.Errorf("%s holds %d files, generation gives %d (run with -update if intended)", dir, len(entries), len(files))
+	}
+	for _, f := range files {
+		want, err := os.ReadFile(filepath.Join(dir, f.Name))
+		if err != nil {
+			t.Errorf("golden %s missing: %v", f.Name, err)
+			continue
+		}
+		if !bytes.Equal(want, f.Data) {
+			t.Errorf("%s differs from %s (run with -update if intended):\n%s", f.Name, dir, firstDiff(want, f.Data))
+		}
+	}
+}
+
+func firstDiff(a, b []byte) string {
+	al, bl := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	for i := 0; i < len(al) || i < len(bl); i++ {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y {
+			return "line " + strconv.Itoa(i+1) + ":\n  golden: " + x + "\n  got:    " + y
+		}
+	}
+	return ""
+}
+
+func TestGoldenFixtures(t *testing.T) {
+	for _, name := range fixtures {
+		t.Run(name, func(t *testing.T) {
+			compareGolden(t, filepath.Join("testdata", name, "golden"), loadFixture(t, name))
+		})
+	}
+}
+
+// TestGoldenOpenBanking pins the generated Open Banking collection and
+// environments (the product's main output).
+func TestGoldenOpenBanking(t *testing.T) {
+	doc, err := specs.LoadOpenBanking(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Generate(doc, Options{FileStem: "openbanking"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareGolden(t, filepath.Join("testdata", "openbanking"), res)
+}
