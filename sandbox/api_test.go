@@ -262,7 +262,13 @@ func TestStateSurvivesRestart(t *testing.T) {
 // TestManualOperationsChangeLists: account/cancel and user/unlink change what
 // user/me and account/list return; consenting again restores them.
 func TestManualOperationsChangeLists(t *testing.T) {
-	e := start(t, sandbox.Config{})
+	doc := loadSpec(t)
+	for _, p := range []string{"/v2.0/account/cancel", "/v2.0/user/unlink"} {
+		if doc.Paths.Value(p) == nil {
+			t.Skipf("the embedded spec has no %s yet (issue 3)", p)
+		}
+	}
+	e := start(t, sandbox.Config{Spec: doc})
 	user := e.userToken("user1")["access_token"].(string)
 	me := func(tok string) map[string]any {
 		m := e.call(http.MethodGet, "/v2.0/user/me", tok, map[string]any{"user_seq_no": "1100000001"})
