@@ -142,6 +142,15 @@ type Txn struct {
 	Branch       string `yaml:"branch" json:"branch"`
 	AfterBalance int64  `yaml:"-" json:"after_balance"`
 	Seq          int64  `yaml:"-" json:"seq"`
+	// Counter is the other side of a transfer (remit_list shows it).
+	Counter *Counterparty `yaml:"-" json:"counter,omitempty"`
+}
+
+// Counterparty is the other account of a transfer.
+type Counterparty struct {
+	Name          string `json:"name"`
+	BankCodeStd   string `json:"bank_code_std"`
+	AccountMasked string `json:"account_masked"`
 }
 
 // Transfer is a withdraw or deposit that transfer/result can find.

@@ -196,30 +196,47 @@ func opReceive(s *Server, r *request) (map[string]any, error) {
 	return out, nil
 }
 
-// opRemitList lists the deposits into the named account (송금인정보조회).
+// opRemitList lists the deposits into the named account (송금인정보조회):
+// the caller's contracted account or a user account.
 func opRemitList(s *Server, r *request) (map[string]any, error) {
 	bank, num := r.str("bank_code_std"), r.str("account_num")
 	var a *accountState
-	if c := s.st.Contracts[r.Caller.Client.ClientUseCode]; c != nil && c.AccountNum == num {
+	if c := s.st.Contracts[r.Caller.Client.ClientUseCode]; c != nil && c.AccountNum == num && c.BankCodeStd == bank {
 		a = c
 	} else if a = s.st.accountByNum(bank, num); a == nil {
 		return nil, bankError(bankNoAccount, "account "+bank+" "+num)
 	}
-	lo, hi := r.str("from_date")+r.str("from_time"), r.str("to_date")+r.str("to_time")
-	list := []any{}
+	lo, hi := r.str("from_date")+"000000", r.str("to_date")+"235959"
+	if t := r.str("from_time"); t != "" {
+		lo = r.str("from_date") + t
+	}
+	if t := r.str("to_time"); t != "" {
+		hi = r.str("to_date") + t
+	}
+	var rows []Txn
 	for _, t := range a.History {
-		at := t.Date + t.Time
-		if t.InOut != inoutIn || (lo != "" && at < lo) || (hi != "" && at > hi+"999999"[:max(0, 14-len(hi))]) {
-			continue
+		if at := t.Date + t.Time; t.InOut == inoutIn && at >= lo && at <= hi {
+			rows = append(rows, t)
 		}
-		list = append(list, map[string]any{"tran_date": t.Date, "tran_time": t.Time, "print_content": t.Content,
-			"tran_amt": itoa(t.Amount), "remitter_name": t.Content})
 	}
 	if r.str("sort_order") == "D" {
-		slices.Reverse(list)
+		slices.Reverse(rows)
+	}
+	next := len(rows) > pageSize
+	if next {
+		rows = rows[:pageSize]
+	}
+	list := make([]any, 0, len(rows))
+	for _, t := range rows {
+		item := map[string]any{"tran_date": t.Date, "tran_time": t.Time, "print_content": t.Content, "tran_amt": itoa(t.Amount),
+			"remitter_name": t.Content, "remitter_bank_code_std": a.BankCodeStd, "remitter_account_num_masked": ""}
+		if t.Counter != nil {
+			item["remitter_name"], item["remitter_bank_code_std"], item["remitter_account_num_masked"] = t.Counter.Name, t.Counter.BankCodeStd, t.Counter.AccountMasked
+		}
+		list = append(list, item)
 	}
 	out := bankBlock(r, r.str("bank_tran_id"))
-	out["bank_code_std"], out["bank_name"], out["account_num"] = a.BankCodeStd, s.st.bankName(a.BankCodeStd), a.AccountNum
-	out["res_cnt"], out["res_list"] = strconv.Itoa(len(list)), list
+	out["bank_code_std"], out["account_num"] = a.BankCodeStd, a.AccountNum
+	out["page_record_cnt"], out["next_page_yn"], out["res_list"] = strconv.Itoa(len(list)), yn(next), list
 	return out, nil
 }

@@ -19,8 +19,9 @@ func amount(m map[string]any, name string) (int64, error) {
 	return n, nil
 }
 
-// post adds a history row to an account and moves its balance.
-func (st *state) post(a *accountState, r *request, inout, typ, content string, amt int64) {
+// post adds a history row to an account and moves its balance; other is
+// the account on the other side.
+func (st *state) post(a *accountState, r *request, inout, typ, content string, amt int64, other *Counterparty) {
 	if inout == inoutOut {
 		a.Balance -= amt
 	} else {
@@ -28,7 +29,11 @@ func (st *state) post(a *accountState, r *request, inout, typ, content string, a
 	}
 	st.Seq++
 	a.History = append(a.History, Txn{Date: kstDay(r.Now), Time: kstTime(r.Now), InOut: inout, Type: typ,
-		Content: content, Amount: amt, Branch: "오픈뱅킹", AfterBalance: a.Balance, Seq: st.Seq})
+		Content: content, Amount: amt, Branch: "오픈뱅킹", AfterBalance: a.Balance, Seq: st.Seq, Counter: other})
+}
+
+func (st *state) counter(a *accountState, name string) *Counterparty {
+	return &Counterparty{Name: name, BankCodeStd: a.BankCodeStd, AccountMasked: maskAccount(a.AccountNum)}
 }
 
 // withdrawnToday sums today's withdrawals of an account through the API.
@@ -70,11 +75,11 @@ func opWithdraw(s *Server, r *request) (map[string]any, error) {
 		wdContent = r.Caller.Client.ID
 	}
 	dpsContent := r.str("dps_print_content")
-	s.st.post(a, r, inoutOut, "오픈뱅킹", wdContent, amt)
-	s.st.post(c, r, inoutIn, "오픈뱅킹", dpsContent, amt)
+	u := s.st.Users[a.UserSeqNo]
+	s.st.post(a, r, inoutOut, "오픈뱅킹", wdContent, amt, s.st.counter(c, c.ContractHolder))
+	s.st.post(c, r, inoutIn, "오픈뱅킹", dpsContent, amt, s.st.counter(a, u.Name))
 	s.st.Transfers = append(s.st.Transfers, Transfer{CheckType: "1", BankTranID: r.str("bank_tran_id"), BankTranDate: day,
 		Amount: amt, FintechUseNum: a.FintechUseNum, ClientUseCode: r.Caller.Client.ClientUseCode, PrintContent: wdContent})
-	u := s.st.Users[a.UserSeqNo]
 	out := bankBlock(r, r.str("bank_tran_id"))
 	for k, v := range map[string]any{
 		"dps_bank_code_std": c.BankCodeStd, "dps_bank_code_sub": bankCodeSub(c.BankCodeStd), "dps_bank_name": s.st.bankName(c.BankCodeStd),
@@ -135,8 +140,9 @@ func opDeposit(s *Server, r *request) (map[string]any, error) {
 		content, _ := l.item["print_content"].(string)
 		tranID, _ := l.item["bank_tran_id"].(string)
 		tranNo, _ := l.item["tran_no"].(string)
-		s.st.post(c, r, inoutOut, "오픈뱅킹", wdContent, l.amt)
-		s.st.post(l.acct, r, inoutIn, "오픈뱅킹", content, l.amt)
+		holder := s.st.Users[l.acct.UserSeqNo].Name
+		s.st.post(c, r, inoutOut, "오픈뱅킹", wdContent, l.amt, s.st.counter(l.acct, holder))
+		s.st.post(l.acct, r, inoutIn, "오픈뱅킹", content, l.amt, s.st.counter(c, c.ContractHolder))
 		s.st.Transfers = append(s.st.Transfers, Transfer{CheckType: "2", BankTranID: tranID, BankTranDate: day, Amount: l.amt,
 			FintechUseNum: l.acct.FintechUseNum, ClientUseCode: r.Caller.Client.ClientUseCode, PrintContent: content})
 		item := bankBlock(r, tranID)

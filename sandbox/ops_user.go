@@ -65,10 +65,15 @@ func (s *Server) accountFor(r *request) (*accountState, error) {
 		if a == nil {
 			return nil, bankError(bankNoAccount, "fintech_use_num "+fin)
 		}
-	case r.str("account_num") != "":
-		a = s.st.accountByNum(r.str("bank_code_std"), r.str("account_num"))
+	case r.str("account_num") != "" || r.str("wd_account_num") != "":
+		// acnt_num operations: the account by number (withdraw names it wd_*).
+		bank, num := r.str("bank_code_std"), r.str("account_num")
+		if num == "" {
+			bank, num = r.str("wd_bank_code_std"), r.str("wd_account_num")
+		}
+		a = s.st.accountByNum(bank, num)
 		if a == nil {
-			return nil, bankError(bankNoAccount, "account "+r.str("bank_code_std")+" "+r.str("account_num"))
+			return nil, bankError(bankNoAccount, "account "+bank+" "+num)
 		}
 	default:
 		return nil, newAPIError(rspFormat, "필드 fintech_use_num: required")

@@ -218,14 +218,22 @@ func TestEveryOperationValidates(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				err = openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
-					RequestValidationInput: &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params, Route: route,
-						Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
-					Status: resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(body)),
-					Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
-				})
-				if err != nil {
+				validate := func(b []byte) error {
+					return openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+						RequestValidationInput: &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params, Route: route,
+							Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
+						Status: resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(b)),
+						Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+					})
+				}
+				if err := validate(body); err != nil {
 					t.Fatalf("response does not validate: %v\nbody %s", err, body)
+				}
+				// The check has teeth: a wrong rsp_code type is caught.
+				m["rsp_code"] = 0
+				bad, _ := json.Marshal(m)
+				if validate(bad) == nil {
+					t.Fatalf("a response with a numeric rsp_code validated")
 				}
 			})
 		}

@@ -120,6 +120,18 @@ func newState(d *Data, clients []Client) (*state, error) {
 		st.Users[u.UserSeqNo] = us
 	}
 	st.ensureContracts(clients)
+	// The seeded withdraws landed in the contracted accounts: show them
+	// there, so that remit_list has rows from the start.
+	for _, t := range st.Transfers {
+		c, a := st.Contracts[t.ClientUseCode], st.Accounts[t.FintechUseNum]
+		if t.CheckType != "1" || c == nil || a == nil {
+			continue
+		}
+		st.Seq++
+		c.History = append(c.History, Txn{Date: t.BankTranDate, Time: "101010", InOut: inoutIn, Type: "오픈뱅킹",
+			Content: st.Users[a.UserSeqNo].Name + "충전", Amount: t.Amount, Branch: "오픈뱅킹", AfterBalance: c.Balance, Seq: st.Seq,
+			Counter: &Counterparty{Name: st.Users[a.UserSeqNo].Name, BankCodeStd: a.BankCodeStd, AccountMasked: maskAccount(a.AccountNum)}})
+	}
 	return st, nil
 }
 
