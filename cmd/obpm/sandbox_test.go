@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/obpm/obpm/sandbox"
+)
+
+// lockedBuffer is written by the server goroutine and read by the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func testFactory() (*Factory, *lockedBuffer, *lockedBuffer) {
+	out, errOut := &lockedBuffer{}, &lockedBuffer{}
+	return &Factory{In: strings.NewReader(""), Out: out, ErrOut: errOut, Getenv: func(string) string { return "" }, Now: time.Now}, out, errOut
+}
+
+func Test_NewCmdSandbox(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+		check   func(t *testing.T, o *sandboxOptions)
+	}{
+		{name: "defaults", args: nil, check: func(t *testing.T, o *sandboxOptions) {
+			if o.Addr != "127.0.0.1:8790" || o.TokenTTL != sandbox.DefaultTokenTTL || o.ClientID != "" {
+				t.Errorf("opts = %+v", o)
+			}
+		}},
+		{name: "client with two redirect uris", args: []string{"--client-id", "app", "--client-secret", "s", "--redirect-uri", "http://127.0.0.1:1/a", "--redirect-uri", "http://127.0.0.1:2/b", "--token-ttl", "5s"},
+			check: func(t *testing.T, o *sandboxOptions) {
+				if len(o.RedirectURIs) != 2 || o.TokenTTL != 5*time.Second {
+					t.Errorf("opts = %+v", o)
+				}
+			}},
+		{name: "ipv6 loopback", args: []string{"--addr", "[::1]:8790"}},
+		{name: "localhost", args: []string{"--addr", "localhost:0"}},
+		{name: "remote address refused", args: []string{"--addr", "0.0.0.0:8790"}, wantErr: "not a loopback address"},
+		{name: "all interfaces refused", args: []string{"--addr", ":8790"}, wantErr: "not a loopback address"},
+		{name: "remote address allowed", args: []string{"--addr", "0.0.0.0:8790", "--allow-remote"}},
+		{name: "id without secret", args: []string{"--client-id", "app"}, wantErr: "go together"},
+		{name: "id without redirect", args: []string{"--client-id", "app", "--client-secret", "s"}, wantErr: "--redirect-uri"},
+		{name: "redirect without id", args: []string{"--redirect-uri", "http://127.0.0.1:1/a"}, wantErr: "need --client-id"},
+		{name: "fail rate over 1", args: []string{"--fail-rate", "1.5"}, wantErr: "--fail-rate"},
+		{name: "bad duration", args: []string{"--token-ttl", "soon"}, wantErr: "invalid argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, _, _ := testFactory()
+			var got *sandboxOptions
+			cmd := newCmdSandbox(f, func(o *sandboxOptions) error { got = o; return nil })
+			cmd.SetArgs(tt.args)
+			cmd.SetOut(f.Out)
+			cmd.SetErr(f.ErrOut)
+			cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{Err: err} })
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				var fe *FlagError
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &fe) {
+					t.Fatalf("err = %v, want a flag error with %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got == nil {
+				t.Fatalf("err = %v, opts %v", err, got)
+			}
+			if tt.check != nil {
+				tt.check(t, got)
+			}
+		})
+	}
+}
+
+// Test_sandboxRun starts the real command on a free port, checks the
+// banner and a request, then stops it as SIGINT would (ctx cancelled).
+func Test_sandboxRun(t *testing.T) {
+	f, out, errOut := testFactory()
+	state := filepath.Join(t.TempDir(), "state.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	opts := &sandboxOptions{f: f, Addr: "127.0.0.1:0", StateFile: state, TokenTTL: sandbox.DefaultTokenTTL, ready: func(a string) { ready <- a }}
+	done := make(chan error, 1)
+	go func() { done <- sandboxRun(ctx, opts) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("sandbox ended early: %v\n%s", err, errOut.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("sandbox did not start")
+	}
+	for _, want := range []string{"client_id", "obpm-sandbox", "obpm-sandbox-secret", "http://127.0.0.1:8791/callback", "T990000001", "user1", "http://" + addr} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("banner lacks %q:\n%s", want, out.String())
+		}
+	}
+	resp, err := http.Get("http://" + addr + "/oauth/2.0/token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&m)
+	resp.Body.Close()
+	if m["rsp_code"] != "O0010" {
+		t.Errorf("GET token = %v", m)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("sandbox did not stop")
+	}
+	if _, err := os.Stat(state); err != nil {
+		t.Errorf("state file not written: %v", err)
+	}
+	logs := errOut.String()
+	if !strings.Contains(logs, "method=GET path=/oauth/2.0/token") || !strings.Contains(logs, "rsp_code=O0010") || !strings.Contains(logs, "stopped") {
+		t.Errorf("log:\n%s", logs)
+	}
+}
+
+func Test_sandboxRun_printData(t *testing.T) {
+	f, out, _ := testFactory()
+	if err := sandboxRun(context.Background(), &sandboxOptions{f: f, PrintData: true}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := sandbox.ParseData([]byte(out.String()))
+	if err != nil || len(d.Users) != 2 {
+		t.Fatalf("printed data does not parse back: %v", err)
+	}
+}
