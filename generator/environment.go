@@ -60,7 +60,13 @@ func (b *builder) envTargets() []envTarget {
 			name = slug(s.Description)
 		}
 		if name == "" {
-			if u, err := url.Parse(serverVarRE.ReplaceAllString(s.URL, "x")); err == nil && u.Host != "" {
+			expanded := serverVarRE.ReplaceAllStringFunc(s.URL, func(m string) string {
+				if v := s.Variables[m[1:len(m)-1]]; v != nil {
+					return v.Default
+				}
+				return "x"
+			})
+			if u, err := url.Parse(expanded); err == nil && u.Host != "" {
 				name = slug(u.Hostname())
 			}
 		}

@@ -26,9 +26,9 @@ func sortedExamples(m openapi3.Examples) []namedExample {
 		}
 		line := 0
 		if ref.Origin != nil && ref.Origin.Key != nil {
-			line = ref.Origin.Key.Line
+			line = ref.Origin.Key.Line<<16 | ref.Origin.Key.Column&0xffff
 		} else if ref.Value.Origin != nil && ref.Value.Origin.Key != nil {
-			line = ref.Value.Origin.Key.Line
+			line = ref.Value.Origin.Key.Line<<16 | ref.Value.Origin.Key.Column&0xffff
 		}
 		out = append(out, namedExample{key: k, ex: ref.Value, line: line})
 	}
@@ -419,15 +419,14 @@ func (b *builder) formFields(s *openapi3.Schema, v any, fromExample bool, requir
 				f.Type = "file"
 			}
 		}
-		val, inExample := obj.vals[name]
-		switch {
-		case inExample:
-			f.Value = scalarString(val)
-		default:
-			sv, _ := b.sample(ref, place+"."+name, nil)
-			f.Value = scalarString(sv)
-			f.Disabled = fromExample || !required[name]
+		val, inObj := obj.vals[name]
+		if !inObj {
+			val, _ = b.sample(ref, place+"."+name, nil)
 		}
+		f.Value = scalarString(val)
+		// From an example: the example's fields are the ones to send. From the
+		// schema: the required ones.
+		f.Disabled = (fromExample && !inObj) || (!fromExample && !required[name])
 		if f.Type == "file" {
 			f.Value = ""
 		}

@@ -122,17 +122,21 @@ type namedSchema struct {
 	line int
 }
 
+// refLine is a sortable document position (line, then column: flow-style
+// YAML puts several properties on one line).
 func refLine(r *openapi3.SchemaRef) int {
-	if r == nil {
+	var loc *openapi3.Location
+	switch {
+	case r == nil:
+		return 0
+	case r.Origin != nil && r.Origin.Key != nil:
+		loc = r.Origin.Key
+	case r.Value != nil && r.Value.Origin != nil && r.Value.Origin.Key != nil:
+		loc = r.Value.Origin.Key
+	default:
 		return 0
 	}
-	if r.Origin != nil && r.Origin.Key != nil {
-		return r.Origin.Key.Line
-	}
-	if r.Value != nil && r.Value.Origin != nil && r.Value.Origin.Key != nil {
-		return r.Value.Origin.Key.Line
-	}
-	return 0
+	return loc.Line<<16 | loc.Column&0xffff
 }
 
 // properties lists a schema's properties in document order, allOf members
