@@ -1,0 +1,252 @@
+package daemon
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/obpm/obpm/authhelper/config"
+	"github.com/obpm/obpm/authhelper/keyring"
+	"github.com/obpm/obpm/authhelper/oauthflow"
+	"github.com/obpm/obpm/authhelper/session"
+	"github.com/obpm/obpm/authhelper/tokenstore"
+)
+
+// TokenResponse is the JSON of GET /v1/profiles/{p}/token (docs/design.md)
+// and of `obpm token --json`. Extra carries every other field of the
+// provider's token response.
+type TokenResponse struct {
+	AccessToken   string         `json:"access_token"`
+	TokenType     string         `json:"token_type"`
+	ExpiresAt     *time.Time     `json:"expires_at,omitempty"`
+	Scope         string         `json:"scope,omitempty"`
+	UserSeqNo     string         `json:"user_seq_no,omitempty"`
+	ClientUseCode string         `json:"client_use_code,omitempty"`
+	Extra         map[string]any `json:"extra,omitempty"`
+}
+
+// NewTokenResponse renders a token.
+func NewTokenResponse(t *tokenstore.Token) TokenResponse {
+	r := TokenResponse{AccessToken: t.AccessToken, TokenType: t.TokenType, Scope: t.Scope,
+		UserSeqNo: t.UserSeqNo(), ClientUseCode: t.ClientUseCode()}
+	if r.TokenType == "" {
+		r.TokenType = "Bearer"
+	}
+	if !t.Expiry.IsZero() {
+		x := t.Expiry.UTC()
+		r.ExpiresAt = &x
+	}
+	for k, v := range t.Extra {
+		if k == "user_seq_no" || k == "client_use_code" {
+			continue
+		}
+		if r.Extra == nil {
+			r.Extra = map[string]any{}
+		}
+		r.Extra[k] = v
+	}
+	return r
+}
+
+// ErrorResponse is every error's JSON.
+type ErrorResponse struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+	Hint    string `json:"hint,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg, hint string) {
+	writeJSON(w, status, ErrorResponse{Error: code, Message: msg, Hint: hint})
+}
+
+// writeErr maps an error to the contract's codes.
+func (s *Server) writeErr(w http.ResponseWriter, profile string, err error) {
+	var (
+		unknown *config.UnknownProfileError
+		login   *session.LoginRequiredError
+		prov    *oauthflow.ProviderError
+		unavail *keyring.UnavailableError
+		tmo     *keyring.TimeoutError
+	)
+	switch {
+	case errors.As(err, &unknown):
+		writeError(w, http.StatusNotFound, "unknown_profile", err.Error(), "obpm profile list")
+	case errors.As(err, &login):
+		writeError(w, http.StatusConflict, "login_required", err.Error(), "obpm login --profile "+profile)
+	case errors.As(err, &prov):
+		writeError(w, http.StatusBadGateway, "provider_error", err.Error(), "obpm doctor --profile "+profile)
+	case errors.As(err, &unavail), errors.As(err, &tmo):
+		writeError(w, http.StatusServiceUnavailable, "keyring_unavailable", err.Error(), "obpm doctor")
+	case errors.Is(err, tokenstore.ErrNotFound):
+		writeError(w, http.StatusConflict, "login_required", err.Error(), "obpm profile add "+profile+" … (the client secret is missing)")
+	default:
+		writeError(w, http.StatusInternalServerError, "internal", err.Error(), "obpm doctor")
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "service": ServiceName, "port": s.o.Port})
+}
+
+// ProfileInfo is one entry of GET /v1/profiles.
+type ProfileInfo struct {
+	Name        string         `json:"name"`
+	Provider    string         `json:"provider"`
+	ClientID    string         `json:"client_id"`
+	RedirectURI string         `json:"redirect_uri"`
+	Default     bool           `json:"default,omitempty"`
+	User        session.Status `json:"user"`
+	Institution session.Status `json:"institution"`
+}
+
+func (s *Server) listProfiles(w http.ResponseWriter, r *http.Request) {
+	cfg, _, err := s.o.Config()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "config_error", err.Error(), "obpm doctor")
+		return
+	}
+	out := []ProfileInfo{}
+	for _, name := range cfg.Names() {
+		p := cfg.Profiles[name]
+		out = append(out, ProfileInfo{Name: name, Provider: p.Provider, ClientID: p.ClientID, RedirectURI: p.RedirectURI,
+			Default:     cfg.DefaultProfile == name,
+			User:        s.o.Manager.Status(r.Context(), name, tokenstore.User),
+			Institution: s.o.Manager.Status(r.Context(), name, tokenstore.Institution)})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"profiles": out})
+}
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	profile := mux.Vars(r)["profile"]
+	kind, err := tokenstore.ParseKind(r.URL.Query().Get("kind"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error(), "")
+		return
+	}
+	t, err := s.o.Manager.Token(r.Context(), profile, kind)
+	if err != nil {
+		s.writeErr(w, profile, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, NewTokenResponse(t))
+}
+
+// LoginStart is the answer of POST /v1/profiles/{p}/login.
+type LoginStart struct {
+	LoginID      string    `json:"login_id"`
+	AuthorizeURL string    `json:"authorize_url"`
+	RedirectURI  string    `json:"redirect_uri"`
+	ExpiresAt    time.Time `json:"expires_at"`
+}
+
+func (s *Server) startLogin(w http.ResponseWriter, r *http.Request) {
+	name := mux.Vars(r)["profile"]
+	cfg, path, err := s.o.Config()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "config_error", err.Error(), "obpm doctor")
+		return
+	}
+	p, err := cfg.Profile(name, path)
+	if err != nil {
+		s.writeErr(w, name, err)
+		return
+	}
+	redirect, err := s.redirectFor(p)
+	if err != nil {
+		writeError(w, http.StatusConflict, "redirect_mismatch", err.Error(), fmt.Sprintf("obpm serve --port %d", p.RedirectPort()))
+		return
+	}
+	a, err := oauthflow.NewAuthorization(p, redirect, s.o.Now())
+	if err == nil {
+		err = s.logins.Add(a)
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "internal", err.Error(), "")
+		return
+	}
+	s.log.Info("login started", "profile", name)
+	writeJSON(w, http.StatusOK, LoginStart{LoginID: a.ID, AuthorizeURL: a.URL, RedirectURI: redirect,
+		ExpiresAt: a.Created.Add(oauthflow.DefaultLoginTTL).UTC()})
+}
+
+// redirectFor returns the redirect URI the daemon can serve for p: exactly
+// the registered one, on the daemon's port (a generic provider's port 0
+// becomes the daemon's port).
+func (s *Server) redirectFor(p *config.Profile) (string, error) {
+	u, err := url.Parse(p.RedirectURI)
+	if err != nil {
+		return "", err
+	}
+	port := p.RedirectPort()
+	if s.o.Port == 0 {
+		return p.RedirectURI, nil
+	}
+	if port == 0 && !p.IsOpenBanking() {
+		u.Host = u.Hostname() + ":" + strconv.Itoa(s.o.Port)
+		if u.Hostname() == "::1" {
+			u.Host = "[::1]:" + strconv.Itoa(s.o.Port)
+		}
+		return u.String(), nil
+	}
+	if port != s.o.Port {
+		return "", fmt.Errorf("profile %q redirects to port %d but this daemon listens on %d; the callback would not reach it", p.Name, port, s.o.Port)
+	}
+	return p.RedirectURI, nil
+}
+
+// LoginState is the answer of GET /v1/profiles/{p}/login/{id}.
+type LoginState struct {
+	Status    string     `json:"status"`
+	Message   string     `json:"message,omitempty"`
+	UserSeqNo string     `json:"user_seq_no,omitempty"`
+	Scope     string     `json:"scope,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+func (s *Server) loginStatus(w http.ResponseWriter, r *http.Request) {
+	v := mux.Vars(r)
+	res, ok := s.logins.Status(v["id"])
+	if !ok {
+		writeError(w, http.StatusNotFound, "unknown_login", "no such login (it may have expired)", "obpm login --profile "+v["profile"])
+		return
+	}
+	out := LoginState{Status: res.Status}
+	if res.Err != nil {
+		out.Message = res.Err.Error()
+	}
+	if res.Token != nil {
+		out.UserSeqNo, out.Scope = res.Token.UserSeqNo(), res.Token.Scope
+		if !res.Token.Expiry.IsZero() {
+			x := res.Token.Expiry.UTC()
+			out.ExpiresAt = &x
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	name := mux.Vars(r)["profile"]
+	warnings, err := s.o.Manager.Logout(r.Context(), name)
+	if err != nil {
+		s.writeErr(w, name, err)
+		return
+	}
+	msgs := []string{}
+	for _, w := range warnings {
+		msgs = append(msgs, w.Error())
+	}
+	s.log.Info("logged out", "profile", name, "warnings", len(msgs))
+	writeJSON(w, http.StatusOK, map[string]any{"status": "logged_out", "warnings": msgs})
+}

@@ -1,0 +1,191 @@
+// Package daemon is the helper's local HTTP service (`obpm serve`): it hands
+// fresh tokens to Postman, Newman and scripts, owns the login callback, and
+// keeps tokens in memory, backed by the keyring. It answers only loopback
+// Hosts, refuses every request that carries an Origin (no browser page may
+// read it; there are no CORS headers), and wants the per-install key for
+// everything but /healthz and the callback.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/obpm/obpm/authhelper/oauthflow"
+	"github.com/obpm/obpm/authhelper/session"
+	"github.com/obpm/obpm/authhelper/tokenstore"
+)
+
+// DefaultPort is the daemon's port (docs/design.md).
+const DefaultPort = 8791
+
+// ServiceName identifies the daemon in /healthz.
+const ServiceName = "obpm-helper"
+
+// Options configure a Server.
+type Options struct {
+	Manager *session.Manager
+	Config  session.ConfigLoader
+	// Key is the per-install key callers must present.
+	Key string
+	// Port is the port the daemon listens on: logins need the profile's
+	// redirect URI on it. 0 skips the check (tests on httptest ports).
+	Port int
+	Log  *slog.Logger
+	Now  func() time.Time
+	// RefreshEvery is the period of the background renewal (default 5s).
+	RefreshEvery time.Duration
+}
+
+// Server is the daemon.
+type Server struct {
+	o      Options
+	logins *oauthflow.Logins
+	log    *slog.Logger
+}
+
+// New returns a Server.
+func New(o Options) *Server {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.RefreshEvery <= 0 {
+		o.RefreshEvery = 5 * time.Second
+	}
+	s := &Server{o: o, log: o.Log}
+	s.logins = oauthflow.NewLogins(s.completeLogin, o.Log, o.Now)
+	return s
+}
+
+// Logins exposes the login registry (for tests and the login command).
+func (s *Server) Logins() *oauthflow.Logins { return s.logins }
+
+func (s *Server) completeLogin(ctx context.Context, a *oauthflow.Authorization, code string) (*tokenstore.Token, error) {
+	c, err := s.o.Manager.Resolve(ctx, a.Profile)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := c.Exchange(ctx, code, a.Verifier, a.RedirectURI)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.o.Manager.Put(ctx, a.Profile, tokenstore.User, tok); err != nil {
+		return nil, err
+	}
+	return tok, nil
+}
+
+// Handler returns the daemon's routes behind its guards.
+func (s *Server) Handler() http.Handler {
+	r := mux.NewRouter()
+	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet, http.MethodHead)
+	api := r.PathPrefix("/v1").Subrouter()
+	api.Use(s.requireKey)
+	api.HandleFunc("/profiles", s.listProfiles).Methods(http.MethodGet)
+	api.HandleFunc("/profiles/{profile}/token", s.token).Methods(http.MethodGet)
+	api.HandleFunc("/profiles/{profile}/login", s.startLogin).Methods(http.MethodPost)
+	api.HandleFunc("/profiles/{profile}/login/{id}", s.loginStatus).Methods(http.MethodGet)
+	api.HandleFunc("/profiles/{profile}/logout", s.logout).Methods(http.MethodPost)
+	api.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such route", "see docs/authhelper.md")
+	})
+	// Everything else may be a login callback (its path comes from the
+	// profile's redirect URI); the registry 404s stray hits.
+	r.NotFoundHandler = s.logins
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed", "")
+	})
+	return s.logRequests(Guard(r, s.log))
+}
+
+// Listen opens the loopback listeners: 127.0.0.1 always, [::1] when the
+// machine has IPv6 loopback. A busy port is an error naming the fix.
+func Listen(port int) ([]net.Listener, error) {
+	addr4 := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	l4, err := net.Listen("tcp4", addr4)
+	if err != nil {
+		return nil, listenError(addr4, err)
+	}
+	ls := []net.Listener{l4}
+	if port == 0 {
+		port = l4.Addr().(*net.TCPAddr).Port
+	}
+	addr6 := net.JoinHostPort("::1", strconv.Itoa(port))
+	if l6, err := net.Listen("tcp6", addr6); err == nil {
+		ls = append(ls, l6)
+	}
+	return ls, nil
+}
+
+// PortBusyError says another process holds the port.
+type PortBusyError struct {
+	Addr string
+	Err  error
+}
+
+func (e *PortBusyError) Error() string {
+	return "listen on " + e.Addr + ": port in use (is `obpm serve` already running? check with `obpm status`, or pick another with --port and the matching redirect_uri)"
+}
+
+func (e *PortBusyError) Unwrap() error { return e.Err }
+
+func listenError(addr string, err error) error {
+	if isAddrInUse(err) {
+		return &PortBusyError{Addr: addr, Err: err}
+	}
+	return err
+}
+
+// Run serves on the listeners until ctx ends, then shuts down gracefully.
+// It loads every profile's tokens from the keyring first and renews due
+// tokens in the background.
+func (s *Server) Run(ctx context.Context, ls []net.Listener) error {
+	s.preload(ctx)
+	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, len(ls))
+	for _, l := range ls {
+		go func() { errc <- srv.Serve(l) }()
+	}
+	tick := time.NewTicker(s.o.RefreshEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-errc:
+			if !errors.Is(err, http.ErrServerClosed) {
+				_ = srv.Close()
+				return err
+			}
+		case <-tick.C:
+			s.o.Manager.RefreshAll(ctx)
+		case <-ctx.Done():
+			s.log.Info("shutting down")
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			return srv.Shutdown(sctx)
+		}
+	}
+}
+
+func (s *Server) preload(ctx context.Context) {
+	cfg, _, err := s.o.Config()
+	if err != nil {
+		s.log.Warn("config not readable at start", "reason", err.Error())
+		return
+	}
+	for _, name := range cfg.Names() {
+		for _, kind := range []tokenstore.Kind{tokenstore.User, tokenstore.Institution} {
+			st := s.o.Manager.Status(ctx, name, kind)
+			s.log.Info("token loaded", "profile", name, "kind", string(kind), "state", st.State)
+		}
+	}
+}

@@ -1,0 +1,372 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/obpm/obpm/authhelper/config"
+	"github.com/obpm/obpm/authhelper/internal/fakekeyring"
+	"github.com/obpm/obpm/authhelper/internal/fakeprovider"
+	"github.com/obpm/obpm/authhelper/session"
+	"github.com/obpm/obpm/authhelper/tokenstore"
+)
+
+const testKey = "k3y-0123456789abcdefghijklmnopqrstuvwxyzABCD"
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+type fixture struct {
+	p    *fakeprovider.Provider
+	kr   *fakekeyring.Backend
+	st   *tokenstore.Store
+	clk  *clock
+	logs *syncBuf
+	cfg  *config.Config
+	srv  *httptest.Server
+	d    *Server
+}
+
+func newFixture(t *testing.T) *fixture {
+	f := &fixture{p: fakeprovider.New(t), kr: fakekeyring.New(), clk: &clock{t: time.Now()}, logs: &syncBuf{}}
+	k := f.kr.Keyring("obpm-test")
+	k.ReadTimeout, k.WriteTimeout = 200*time.Millisecond, 200*time.Millisecond
+	f.st = tokenstore.New(k)
+	if err := f.st.SetSecret(context.Background(), "sb", f.p.Secret); err != nil {
+		t.Fatal(err)
+	}
+	f.srv = httptest.NewUnstartedServer(nil)
+	f.cfg = &config.Config{Profiles: map[string]*config.Profile{"sb": {Name: "sb", Provider: config.ProviderSandbox,
+		BaseURL: f.p.URL, ClientID: f.p.ClientID, RedirectURI: "http://" + f.srv.Listener.Addr().String() + "/callback"}}}
+	f.start()
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// start builds a daemon (again: a restart) on the same listener address.
+func (f *fixture) start() {
+	load := func() (*config.Config, string, error) { return f.cfg, "config.yaml", nil }
+	m := &session.Manager{Store: f.st, Now: f.clk.Now, Log: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Resolve: session.NewResolver(load, f.st, &http.Client{Timeout: time.Second}, f.clk.Now)}
+	f.d = New(Options{Manager: m, Config: load, Key: testKey, Log: m.Log, Now: f.clk.Now})
+	f.srv.Config.Handler = f.d.Handler()
+	if f.srv.URL == "" {
+		f.srv.Start()
+	}
+}
+
+type req struct {
+	method, path string
+	key          string
+	header       map[string]string
+	host         string
+}
+
+func (f *fixture) do(t *testing.T, r req) (int, map[string]any) {
+	t.Helper()
+	hr, _ := http.NewRequest(r.method, f.srv.URL+r.path, nil)
+	if r.key != "" {
+		hr.Header.Set("Authorization", "Bearer "+r.key)
+	}
+	for k, v := range r.header {
+		hr.Header.Set(k, v)
+	}
+	if r.host != "" {
+		hr.Host = r.host
+	}
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Error("CORS header sent")
+	}
+	b, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	if m == nil {
+		m = map[string]any{"_body": string(b)}
+	}
+	return resp.StatusCode, m
+}
+
+// login runs a whole browser login through the daemon.
+func (f *fixture) login(t *testing.T) {
+	t.Helper()
+	code, start := f.do(t, req{method: "POST", path: "/v1/profiles/sb/login", key: testKey})
+	if code != 200 {
+		t.Fatalf("start login = %d %v", code, start)
+	}
+	loc := f.p.Approve(t, start["authorize_url"].(string))
+	resp, err := http.Get(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("callback page = %d %s", resp.StatusCode, page)
+	}
+	code, st := f.do(t, req{method: "GET", path: "/v1/profiles/sb/login/" + start["login_id"].(string), key: testKey})
+	if code != 200 || st["status"] != "succeeded" || st["user_seq_no"] != "1100000001" {
+		t.Fatalf("login status = %d %v", code, st)
+	}
+}
+
+func TestFullFlowAndNoSecretsInLogs(t *testing.T) {
+	f := newFixture(t)
+	if code, h := f.do(t, req{method: "GET", path: "/healthz"}); code != 200 || h["service"] != ServiceName {
+		t.Fatalf("healthz = %d %v", code, h)
+	}
+	f.login(t)
+	code, tok := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token?kind=user", key: testKey})
+	if code != 200 || tok["user_seq_no"] != "1100000001" || tok["token_type"] != "Bearer" || tok["expires_at"] == nil ||
+		!strings.HasPrefix(tok["access_token"].(string), "at-") || tok["refresh_token"] != nil {
+		t.Fatalf("user token = %d %v", code, tok)
+	}
+	code, inst := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token?kind=institution", key: testKey})
+	if code != 200 || inst["client_use_code"] != "T990000001" || inst["scope"] != "oob sa" {
+		t.Fatalf("institution token = %d %v", code, inst)
+	}
+	code, list := f.do(t, req{method: "GET", path: "/v1/profiles", key: testKey})
+	if code != 200 || !strings.Contains(mustJSON(list), `"state":"ok"`) || strings.Contains(mustJSON(list), "at-") {
+		t.Fatalf("profiles = %d %v", code, list)
+	}
+
+	// Past the TTL: a refreshed token, stored in the keyring.
+	f.clk.Add(time.Hour + time.Second)
+	_, tok2 := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey})
+	if tok2["access_token"] == tok["access_token"] || f.p.Count("refresh_token") != 1 {
+		t.Fatalf("not refreshed: %v", tok2)
+	}
+	if stored, _ := f.st.Load(context.Background(), "sb", tokenstore.User); stored.AccessToken != tok2["access_token"] {
+		t.Fatal("refreshed token not in the keyring")
+	}
+
+	// A restarted daemon serves it from the keyring, no login.
+	f.start()
+	_, tok3 := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey})
+	if tok3["access_token"] != tok2["access_token"] {
+		t.Fatalf("after restart: %v", tok3)
+	}
+
+	code, out := f.do(t, req{method: "POST", path: "/v1/profiles/sb/logout", key: testKey})
+	if code != 200 || !f.p.IsRevoked(tok2["access_token"].(string)) {
+		t.Fatalf("logout = %d %v", code, out)
+	}
+	code, e := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey})
+	if code != 409 || e["error"] != "login_required" || e["hint"] != "obpm login --profile sb" {
+		t.Fatalf("after logout = %d %v", code, e)
+	}
+
+	logs := f.logs.String()
+	if !strings.Contains(logs, "login succeeded") || !strings.Contains(logs, "user token refreshed") {
+		t.Fatalf("logs miss events:\n%s", logs)
+	}
+	secrets := []string{testKey, f.p.Secret, tok["access_token"].(string), tok2["access_token"].(string), inst["access_token"].(string), "rt-", "code-"}
+	for _, s := range secrets {
+		if strings.Contains(logs, s) {
+			t.Errorf("logs contain a secret %q:\n%s", s[:4], logs)
+		}
+	}
+}
+
+func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+func TestHostileRequests(t *testing.T) {
+	tests := []struct {
+		name     string
+		r        req
+		wantCode int
+		wantErr  string
+	}{
+		{"token without key", req{method: "GET", path: "/v1/profiles/sb/token"}, 401, "unauthorized"},
+		{"token with wrong key", req{method: "GET", path: "/v1/profiles/sb/token", key: testKey + "x"}, 401, "unauthorized"},
+		{"token with a prefix of the key", req{method: "GET", path: "/v1/profiles/sb/token", key: testKey[:20]}, 401, "unauthorized"},
+		{"basic auth", req{method: "GET", path: "/v1/profiles/sb/token", header: map[string]string{"Authorization": "Basic " + testKey}}, 401, "unauthorized"},
+		{"profiles without key", req{method: "GET", path: "/v1/profiles"}, 401, "unauthorized"},
+		{"login without key", req{method: "POST", path: "/v1/profiles/sb/login"}, 401, "unauthorized"},
+		{"logout without key", req{method: "POST", path: "/v1/profiles/sb/logout"}, 401, "unauthorized"},
+		{"Origin with key", req{method: "GET", path: "/v1/profiles/sb/token", key: testKey, header: map[string]string{"Origin": "https://evil.example"}}, 403, "forbidden_origin"},
+		{"null Origin", req{method: "GET", path: "/v1/profiles/sb/token", key: testKey, header: map[string]string{"Origin": "null"}}, 403, "forbidden_origin"},
+		{"Origin on healthz", req{method: "GET", path: "/healthz", header: map[string]string{"Origin": "http://127.0.0.1:8791"}}, 403, "forbidden_origin"},
+		{"rebinding Host", req{method: "GET", path: "/v1/profiles/sb/token", key: testKey, host: "evil.example:8791"}, 403, "forbidden_host"},
+		{"rebinding Host on healthz", req{method: "GET", path: "/healthz", host: "attacker.test"}, 403, "forbidden_host"},
+		{"localhost lookalike", req{method: "GET", path: "/healthz", host: "localhost.evil.example"}, 403, "forbidden_host"},
+		{"preflight", req{method: "OPTIONS", path: "/v1/profiles/sb/token", header: map[string]string{"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}}, 403, "forbidden_origin"},
+	}
+	f := newFixture(t)
+	f.login(t)
+	_, good := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey})
+	before := f.kr.Snapshot()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := f.do(t, tc.r)
+			if code != tc.wantCode || body["error"] != tc.wantErr {
+				t.Fatalf("= %d %v; want %d %s", code, body, tc.wantCode, tc.wantErr)
+			}
+			if strings.Contains(mustJSON(body), "at-") {
+				t.Fatal("a refused request got a token")
+			}
+			if !maps.Equal(before, f.kr.Snapshot()) {
+				t.Fatal("stored tokens changed")
+			}
+		})
+	}
+	_, after := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey})
+	if after["access_token"] != good["access_token"] {
+		t.Fatal("token changed after hostile requests")
+	}
+	for _, s := range []string{testKey[:20], "evil"} {
+		if strings.Contains(f.logs.String(), s) {
+			t.Errorf("logs echo %q", s)
+		}
+	}
+}
+
+func TestCallbackOnForeignHostIsRefused(t *testing.T) {
+	f := newFixture(t)
+	f.login(t)
+	before := f.kr.Snapshot()
+	_, start := f.do(t, req{method: "POST", path: "/v1/profiles/sb/login", key: testKey})
+	loc := f.p.Approve(t, start["authorize_url"].(string))
+	hr, _ := http.NewRequest("GET", loc, nil)
+	hr.Host = "evil.example:8791"
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 403 {
+		t.Fatalf("callback on foreign Host = %d", resp.StatusCode)
+	}
+	_, st := f.do(t, req{method: "GET", path: "/v1/profiles/sb/login/" + start["login_id"].(string), key: testKey})
+	if st["status"] != "pending" || f.p.Count("authorization_code") != 1 || !maps.Equal(before, f.kr.Snapshot()) {
+		t.Fatalf("foreign-Host callback had an effect: %v", st)
+	}
+	// Wrong state and replays through the daemon leave the token alone too.
+	for _, q := range []string{"?code=x&state=" + strings.Repeat("a", 32), "?error=access_denied&state=" + strings.Repeat("b", 32)} {
+		resp, _ := http.Get(f.srv.URL + "/callback" + q)
+		resp.Body.Close()
+		if resp.StatusCode != 400 {
+			t.Fatalf("hostile callback %s = %d", q, resp.StatusCode)
+		}
+	}
+	if !maps.Equal(before, f.kr.Snapshot()) {
+		t.Fatal("stored tokens changed")
+	}
+	if resp, _ := http.Get(f.srv.URL + "/favicon.ico"); resp.StatusCode != 404 {
+		t.Fatalf("favicon = %d", resp.StatusCode)
+	}
+}
+
+func TestErrorCodes(t *testing.T) {
+	f := newFixture(t)
+	if code, e := f.do(t, req{method: "GET", path: "/v1/profiles/nope/token", key: testKey}); code != 404 || e["error"] != "unknown_profile" {
+		t.Errorf("unknown profile = %d %v", code, e)
+	}
+	if code, e := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token?kind=admin", key: testKey}); code != 400 || e["error"] != "bad_request" {
+		t.Errorf("bad kind = %d %v", code, e)
+	}
+	if code, e := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey}); code != 409 || e["error"] != "login_required" {
+		t.Errorf("no login = %d %v", code, e)
+	}
+	f.p.SetMode(fakeprovider.Malformed)
+	if code, e := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token?kind=institution", key: testKey}); code != 502 || e["error"] != "provider_error" {
+		t.Errorf("malformed provider = %d %v", code, e)
+	}
+	f.p.SetMode(fakeprovider.OK)
+	f.start() // a fresh daemon reads the keyring again
+	f.kr.Fail(fakekeyring.ErrUnavailable)
+	if code, e := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey}); code != 503 || e["error"] != "keyring_unavailable" || e["hint"] != "obpm doctor" {
+		t.Errorf("keyring down = %d %v", code, e)
+	}
+	f.kr.Fail(nil)
+	f.start()
+	f.kr.Hang()
+	code, e := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey})
+	f.kr.Unhang()
+	if code != 503 || !strings.Contains(e["message"].(string), "no answer within") {
+		t.Errorf("keyring hung = %d %v", code, e)
+	}
+}
+
+func TestRedirectPortMismatch(t *testing.T) {
+	f := newFixture(t)
+	f.d.o.Port = 1 // pretend the daemon listens elsewhere
+	f.srv.Config.Handler = f.d.Handler()
+	code, e := f.do(t, req{method: "POST", path: "/v1/profiles/sb/login", key: testKey})
+	if code != 409 || e["error"] != "redirect_mismatch" || !strings.Contains(e["hint"].(string), "obpm serve --port") {
+		t.Fatalf("= %d %v", code, e)
+	}
+}
+
+func TestRunAndGracefulShutdown(t *testing.T) {
+	f := newFixture(t)
+	ls, err := Listen(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ls[0].Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.d.Run(ctx, ls) }()
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz on %s: %v", addr, err)
+	}
+	resp.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no graceful shutdown")
+	}
+}
+
+func TestListenBusyPort(t *testing.T) {
+	ls, err := Listen(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	port := ls[0].Addr().(*net.TCPAddr).Port
+	_, err = Listen(port)
+	var busy *PortBusyError
+	if !errors.As(err, &busy) || !strings.Contains(err.Error(), "port in use") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -1,0 +1,85 @@
+package daemon
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/obpm/obpm/authhelper/config"
+	"github.com/obpm/obpm/authhelper/daemonkey"
+)
+
+// Guard refuses requests a browser page could make against a loopback
+// service: a Host that is not a loopback name or address (DNS rebinding)
+// and any Origin header (a page's fetch or form). It also marks every
+// answer no-store. The login command's own callback server uses it too.
+func Guard(next http.Handler, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		if !LoopbackHost(r.Host) {
+			log.Warn("request refused: foreign Host", "path", r.URL.Path)
+			writeError(w, http.StatusForbidden, "forbidden_host", "the helper answers only requests addressed to 127.0.0.1, [::1] or localhost", "use http://127.0.0.1:8791")
+			return
+		}
+		if _, ok := r.Header["Origin"]; ok {
+			log.Warn("request refused: Origin header", "path", r.URL.Path)
+			writeError(w, http.StatusForbidden, "forbidden_origin", "the helper refuses requests from web pages (Origin header present)", "call it from Postman, Newman, curl or a script")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// LoopbackHost reports whether a Host header names a loopback host.
+func LoopbackHost(hostport string) bool {
+	if hostport == "" {
+		return false
+	}
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	return config.IsLoopbackHost(host)
+}
+
+func (s *Server) requireKey(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		presented, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok || !daemonkey.Equal(strings.TrimSpace(presented), s.o.Key) {
+			s.log.Warn("request refused: missing or wrong key", "path", r.URL.Path)
+			writeError(w, http.StatusUnauthorized, "unauthorized", "missing or wrong helper key in Authorization: Bearer", "obpm env-key (put it in the environment's obpm_helper_key)")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// logRequests logs method, path and status only: never the query (a
+// callback's code and state), headers (the key) or bodies (tokens).
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start).Round(time.Microsecond).String())
+	})
+}
+
+func isAddrInUse(err error) bool { return errors.Is(err, syscall.EADDRINUSE) }

@@ -1,0 +1,77 @@
+// Package daemonkey manages the per-install key that callers of the helper
+// daemon present as `Authorization: Bearer KEY`: 32 random bytes, created on
+// first use, kept in the keyring, compared in constant time.
+package daemonkey
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+
+	"github.com/obpm/obpm/authhelper/keyring"
+	"github.com/obpm/obpm/authhelper/storage"
+)
+
+// Item is the key's name in the keyring.
+const Item = "daemon-key"
+
+// Bytes is the key's entropy.
+const Bytes = 32
+
+// ErrNoKey means no key was created yet.
+var ErrNoKey = errors.New("no helper key in the keyring yet (run `obpm env-key` or `obpm serve` once to create it)")
+
+// Get returns the stored key.
+func Get(ctx context.Context, kr keyring.Store) (string, error) {
+	k, err := kr.Get(ctx, Item)
+	if errors.Is(err, keyring.ErrNotFound) {
+		return "", ErrNoKey
+	}
+	if err != nil {
+		return "", fmt.Errorf("read helper key: %w", err)
+	}
+	return k, nil
+}
+
+// Ensure returns the stored key, creating and storing one when there is none.
+func Ensure(ctx context.Context, kr keyring.Store) (key string, created bool, err error) {
+	k, err := Get(ctx, kr)
+	if err == nil {
+		return k, false, nil
+	}
+	if !errors.Is(err, ErrNoKey) {
+		return "", false, err
+	}
+	b := make([]byte, Bytes)
+	_, _ = rand.Read(b) // never fails since Go 1.24
+	k = base64.RawURLEncoding.EncodeToString(b)
+	if err := kr.Set(ctx, Item, k); err != nil {
+		return "", false, fmt.Errorf("store helper key: %w", err)
+	}
+	return k, true, nil
+}
+
+// Load reads the key for `obpm generate --with-key`: from the OS keyring
+// (service $OBPM_KEYRING_SERVICE or obpm), or from the insecure file store
+// when OBPM_INSECURE_STORAGE is set. It returns ErrNoKey when none exists.
+func Load(ctx context.Context, getenv func(string) string) (string, error) {
+	st, _, err := storage.Open(getenv, storage.Insecure(getenv))
+	if err != nil {
+		return "", err
+	}
+	return Get(ctx, st)
+}
+
+// Equal compares a presented key with the real one in constant time (the
+// digests have equal length, so not even the length leaks).
+func Equal(presented, key string) bool {
+	if key == "" {
+		return false
+	}
+	a, b := sha256.Sum256([]byte(presented)), sha256.Sum256([]byte(key))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+}

@@ -1,0 +1,55 @@
+package session
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/obpm/obpm/authhelper/config"
+	"github.com/obpm/obpm/authhelper/oauthflow"
+	"github.com/obpm/obpm/authhelper/tokenstore"
+)
+
+// ConfigLoader returns the current config and its path (re-read on each call
+// so that `obpm profile add` takes effect in a running daemon).
+type ConfigLoader func() (*config.Config, string, error)
+
+// NewResolver resolves profiles from the config file and client secrets from
+// the store. Secrets are cached per profile and client id, so that serving a
+// fresh token costs no keyring round trip. hc may be nil.
+func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, now func() time.Time) Resolver {
+	var mu sync.Mutex
+	secrets := map[string]string{}
+	return func(ctx context.Context, name string) (*oauthflow.Client, error) {
+		cfg, path, err := load()
+		if err != nil {
+			return nil, err
+		}
+		p, err := cfg.Profile(name, path)
+		if err != nil {
+			return nil, err
+		}
+		ck := p.Name + "\x00" + p.ClientID
+		mu.Lock()
+		secret, ok := secrets[ck]
+		mu.Unlock()
+		if !ok {
+			if secret, err = store.Secret(ctx, p.Name); err != nil {
+				return nil, err
+			}
+			mu.Lock()
+			secrets[ck] = secret
+			mu.Unlock()
+		}
+		return &oauthflow.Client{Profile: p, Secret: secret, HTTP: hc, Now: now}, nil
+	}
+}
+
+// FileLoader loads the config at path.
+func FileLoader(path string) ConfigLoader {
+	return func() (*config.Config, string, error) {
+		c, err := config.Load(path)
+		return c, path, err
+	}
+}
