@@ -314,3 +314,52 @@ func TestManualOperationsChangeLists(t *testing.T) {
 		t.Errorf("user/me res_cnt after consenting again = %v, want 2", got)
 	}
 }
+
+// TestFaultKnobs: --fail-rate 1 answers every API call with A0003 (OAuth is
+// spared, so tokens still come); --latency holds each answer at least that long.
+func TestFaultKnobs(t *testing.T) {
+	t.Run("fail rate", func(t *testing.T) {
+		e := start(t, sandbox.Config{FailRate: 1})
+		user := e.userToken("user1")["access_token"].(string)
+		for i := 0; i < 3; i++ {
+			wantRsp(t, e.call(http.MethodGet, "/v2.0/account/balance/fin_num", user, balanceIn(tranID(i+1))), "A0003")
+		}
+	})
+	t.Run("fail rate out of range", func(t *testing.T) {
+		if _, err := sandbox.New(sandbox.Config{FailRate: 2, Spec: loadSpec(t)}); err == nil {
+			t.Fatal("fail rate 2 accepted")
+		}
+	})
+	t.Run("latency", func(t *testing.T) {
+		const d = 30 * time.Millisecond
+		e := start(t, sandbox.Config{Latency: d})
+		user := e.userToken("user1")["access_token"].(string)
+		t0 := time.Now()
+		wantRsp(t, e.call(http.MethodGet, "/v2.0/account/balance/fin_num", user, balanceIn(tranID(1))), "A0000")
+		if el := time.Since(t0); el < d {
+			t.Errorf("answered after %s, before the %s latency", el, d)
+		}
+	})
+}
+
+// TestBadData: seed data errors name the place and the fix.
+func TestBadData(t *testing.T) {
+	tests := []struct{ name, yaml, want string }{
+		{"not yaml", "users: [", "parse yaml"},
+		{"short fintech number", "banks: [{code: \"097\", name: x}]\nusers:\n- {id: u, user_seq_no: \"1100000001\", accounts: [{bank_code_std: \"097\", account_num: \"1\", fintech_use_num: \"123\"}]}", "users[0].accounts[0].fintech_use_num"},
+		{"unknown bank", "users:\n- {id: u, user_seq_no: \"1100000001\", accounts: [{bank_code_std: \"999\", account_num: \"1\", fintech_use_num: \"199000000100000000000009\"}]}", "not listed under banks"},
+		{"bad client use code", "clients: [{client_id: a, client_secret: b, redirect_uris: [\"http://127.0.0.1/cb\"], client_use_code: x1}]", "clients[0].client_use_code"},
+		{"duplicate user_seq_no", "users:\n- {id: a, user_seq_no: \"1100000001\"}\n- {id: b, user_seq_no: \"1100000001\"}", "users[1].user_seq_no"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := sandbox.ParseData([]byte(tt.yaml))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want one naming %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := sandbox.LoadData(filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+		t.Errorf("missing file: %v", err)
+	}
+}
