@@ -1,7 +1,119 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
 
-// Placeholder: replaced by the authhelper work (issue 6), which adds profile,
-// serve, login, token, exec, status, logout, doctor, env-key and service.
-func addAuthCommands(root *cobra.Command, f *Factory) {}
+	"github.com/spf13/cobra"
+
+	"github.com/obpm/obpm/authhelper/client"
+	"github.com/obpm/obpm/authhelper/config"
+	"github.com/obpm/obpm/authhelper/daemonkey"
+	"github.com/obpm/obpm/authhelper/keyring"
+	"github.com/obpm/obpm/authhelper/oauthflow"
+	"github.com/obpm/obpm/authhelper/session"
+	"github.com/obpm/obpm/authhelper/storage"
+	"github.com/obpm/obpm/authhelper/tokenstore"
+)
+
+// addAuthCommands adds the OAuth helper's commands (issue 6) and exec (issue 7).
+func addAuthCommands(root *cobra.Command, f *Factory) {
+	root.AddCommand(
+		newCmdProfile(f, nil),
+		newCmdServe(f, nil),
+		newCmdLogin(f, nil),
+		newCmdToken(f, nil),
+		newCmdExec(f, nil),
+		newCmdStatus(f, nil),
+		newCmdLogout(f, nil),
+		newCmdDoctor(f, nil),
+		newCmdEnvKey(f, nil),
+		newCmdService(f, nil),
+	)
+}
+
+// authEnv is what the helper's commands share: the config file, the secret
+// store and the token store, opened once per command.
+type authEnv struct {
+	f        *Factory
+	cfgPath  string
+	store    keyring.Store
+	tokens   *tokenstore.Store
+	insecure bool
+}
+
+// storageFlag adds --insecure-storage to a command.
+func storageFlag(cmd *cobra.Command, insecure *bool) {
+	cmd.Flags().BoolVar(insecure, "insecure-storage", false, "keep secrets and tokens in a 0600 file instead of the OS keyring (warned about on every use; also OBPM_INSECURE_STORAGE=1)")
+}
+
+// openAuth opens the config path and the store; with insecure storage it
+// prints the warning every time.
+func openAuth(f *Factory, insecure bool) (*authEnv, error) {
+	path, err := config.Path(f.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	insecure = insecure || storage.Insecure(f.Getenv)
+	st, warning, err := storage.Open(f.Getenv, insecure)
+	if err != nil {
+		return nil, err
+	}
+	if warning != "" {
+		fmt.Fprintln(f.ErrOut, warning)
+	}
+	return &authEnv{f: f, cfgPath: path, store: st, tokens: tokenstore.New(st), insecure: insecure}, nil
+}
+
+func (e *authEnv) loadConfig() (*config.Config, error) { return config.Load(e.cfgPath) }
+
+func (e *authEnv) loader() session.ConfigLoader { return session.FileLoader(e.cfgPath) }
+
+// profile returns the named (or default) profile.
+func (e *authEnv) profile(name string) (*config.Profile, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	return cfg.Profile(name, e.cfgPath)
+}
+
+func (e *authEnv) manager(log *slog.Logger) *session.Manager {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &session.Manager{Store: e.tokens, Log: log, Now: e.f.Now,
+		Resolve: session.NewResolver(e.loader(), e.tokens, &http.Client{Timeout: oauthflow.DefaultHTTPTimeout}, e.f.Now)}
+}
+
+// daemon returns a client for a running daemon at OBPM_HELPER_URL (or the
+// default), with the key, or nil when none answers.
+func (e *authEnv) daemon(ctx context.Context) (*client.Client, error) {
+	return e.daemonAt(ctx, client.URL(e.f.Getenv))
+}
+
+func (e *authEnv) daemonAt(ctx context.Context, url string) (*client.Client, error) {
+	c := client.New(url, "")
+	if !c.Running(ctx) {
+		return nil, nil
+	}
+	key, err := daemonkey.Get(ctx, e.store)
+	if err != nil {
+		return nil, fmt.Errorf("the helper daemon runs at %s but its key is not readable here: %w", url, err)
+	}
+	c.Key = key
+	return c, nil
+}
+
+// asAuthError turns "log in again" failures into AuthError (exit 4).
+func asAuthError(err error) error {
+	var lr *session.LoginRequiredError
+	var api *client.APIError
+	if errors.As(err, &lr) || (errors.As(err, &api) && api.ErrorResponse.Error == "login_required") {
+		return &AuthError{Err: err}
+	}
+	return err
+}

@@ -1,0 +1,155 @@
+// Package client talks to a running helper daemon (`obpm serve`) for the
+// commands that prefer it: login, token, exec, status and logout.
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/obpm/obpm/authhelper/daemon"
+)
+
+// DefaultURL is where the daemon listens unless OBPM_HELPER_URL says otherwise.
+const DefaultURL = "http://127.0.0.1:8791"
+
+// URLEnv overrides DefaultURL.
+const URLEnv = "OBPM_HELPER_URL"
+
+// URL returns the daemon URL from the environment.
+func URL(getenv func(string) string) string {
+	if u := getenv(URLEnv); u != "" {
+		return strings.TrimRight(u, "/")
+	}
+	return DefaultURL
+}
+
+// Client is a daemon client.
+type Client struct {
+	BaseURL string
+	Key     string
+	HTTP    *http.Client
+}
+
+// New returns a client; the key may be set later.
+func New(baseURL, key string) *Client {
+	// Proxy: nil, because a proxy from the environment must not see the key
+	// (Go skips proxies for loopback anyway; this makes it explicit).
+	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), Key: key,
+		HTTP: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{Proxy: nil}}}
+}
+
+// APIError is an error answer of the daemon.
+type APIError struct {
+	Status int
+	daemon.ErrorResponse
+}
+
+func (e *APIError) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = fmt.Sprintf("helper daemon answered HTTP %d", e.Status)
+	}
+	if e.Hint != "" && !strings.Contains(msg, e.Hint) {
+		msg += " (run `" + e.Hint + "`)"
+	}
+	return msg
+}
+
+// Running reports whether an obpm helper daemon answers at BaseURL (a short
+// probe; anything else listening there does not count).
+func (c *Client) Running(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+	defer cancel()
+	var h struct {
+		Service string `json:"service"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/healthz", false, &h); err != nil {
+		return false
+	}
+	return h.Service == daemon.ServiceName
+}
+
+func (c *Client) do(ctx context.Context, method, path string, auth bool, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, nil)
+	if err != nil {
+		return err
+	}
+	if auth {
+		req.Header.Set("Authorization", "Bearer "+c.Key)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return fmt.Errorf("helper daemon at %s: %w", c.BaseURL, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return fmt.Errorf("helper daemon at %s: %w", c.BaseURL, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		e := &APIError{Status: resp.StatusCode}
+		_ = json.Unmarshal(b, &e.ErrorResponse)
+		return e
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("helper daemon at %s: malformed answer: %w", c.BaseURL, err)
+	}
+	return nil
+}
+
+func pp(profile string) string { return "/v1/profiles/" + url.PathEscape(profile) }
+
+// Token fetches a fresh token.
+func (c *Client) Token(ctx context.Context, profile, kind string) (*daemon.TokenResponse, error) {
+	var t daemon.TokenResponse
+	if err := c.do(ctx, http.MethodGet, pp(profile)+"/token?kind="+url.QueryEscape(kind), true, &t); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// Profiles lists profiles with token states.
+func (c *Client) Profiles(ctx context.Context) ([]daemon.ProfileInfo, error) {
+	var out struct {
+		Profiles []daemon.ProfileInfo `json:"profiles"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/v1/profiles", true, &out); err != nil {
+		return nil, err
+	}
+	return out.Profiles, nil
+}
+
+// StartLogin asks the daemon to start a browser login.
+func (c *Client) StartLogin(ctx context.Context, profile string) (*daemon.LoginStart, error) {
+	var s daemon.LoginStart
+	if err := c.do(ctx, http.MethodPost, pp(profile)+"/login", true, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// LoginStatus polls a started login.
+func (c *Client) LoginStatus(ctx context.Context, profile, id string) (*daemon.LoginState, error) {
+	var s daemon.LoginState
+	if err := c.do(ctx, http.MethodGet, pp(profile)+"/login/"+url.PathEscape(id), true, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// Logout revokes and deletes the profile's tokens through the daemon.
+func (c *Client) Logout(ctx context.Context, profile string) ([]string, error) {
+	var out struct {
+		Warnings []string `json:"warnings"`
+	}
+	if err := c.do(ctx, http.MethodPost, pp(profile)+"/logout", true, &out); err != nil {
+		return nil, err
+	}
+	return out.Warnings, nil
+}

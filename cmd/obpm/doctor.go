@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/obpm/obpm/authhelper/client"
+	"github.com/obpm/obpm/authhelper/config"
+	"github.com/obpm/obpm/authhelper/daemonkey"
+	"github.com/obpm/obpm/authhelper/keyring"
+)
+
+// DoctorOptions are the flags of `obpm doctor`.
+type DoctorOptions struct {
+	Profile  string
+	Offline  bool
+	Insecure bool
+}
+
+func newCmdDoctor(f *Factory, runF func(*DoctorOptions) error) *cobra.Command {
+	opts := &DoctorOptions{}
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check keyring, config, ports, daemon, clock and proxy settings; one line each with the fix",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return doctorRun(cmd.Context(), f, opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Profile, "profile", "p", "", "check only this profile")
+	cmd.Flags().BoolVar(&opts.Offline, "offline", false, "skip checks that contact the provider (clock)")
+	storageFlag(cmd, &opts.Insecure)
+	return cmd
+}
+
+type checkResult struct {
+	level string // ok, warn, FAIL
+	name  string
+	msg   string
+	fix   string
+}
+
+type doctor struct {
+	f       *Factory
+	results []checkResult
+}
+
+func (d *doctor) add(level, name, msg, fix string) {
+	d.results = append(d.results, checkResult{level, name, msg, fix})
+	line := fmt.Sprintf("%-4s  %-22s %s", level, name, msg)
+	if fix != "" && level != "ok" {
+		line += " — fix: " + fix
+	}
+	fmt.Fprintln(d.f.Out, line)
+}
+
+func doctorRun(ctx context.Context, f *Factory, opts *DoctorOptions) error {
+	d := &doctor{f: f}
+	env, err := openAuth(f, opts.Insecure)
+	if err != nil {
+		d.add("FAIL", "setup", err.Error(), "set OBPM_CONFIG_DIR")
+		return SilentError
+	}
+	d.checkKeyring(ctx, env)
+	cfg, err := env.loadConfig()
+	if err != nil {
+		d.add("FAIL", "config", err.Error(), "edit the file at the line named, or re-add the profile with `obpm profile add --force`")
+	} else if len(cfg.Profiles) == 0 {
+		d.add("warn", "config", "no profiles in "+env.cfgPath, "obpm profile add sandbox --provider sandbox")
+	} else {
+		d.add("ok", "config", fmt.Sprintf("%s: %d profile(s) valid", env.cfgPath, len(cfg.Profiles)), "")
+	}
+	running := d.checkDaemon(ctx, env)
+	if cfg != nil {
+		for _, n := range cfg.Names() {
+			if opts.Profile != "" && n != opts.Profile {
+				continue
+			}
+			d.checkProfile(ctx, env, cfg.Profiles[n], running, opts.Offline)
+		}
+	}
+	d.checkProxy()
+	for _, r := range d.results {
+		if r.level == "FAIL" {
+			return SilentError
+		}
+	}
+	return nil
+}
+
+func (d *doctor) checkKeyring(ctx context.Context, env *authEnv) {
+	name := "keyring"
+	if env.insecure {
+		name = "insecure file store"
+	}
+	probe := "doctor-probe"
+	v := strconv.FormatInt(time.Now().UnixNano(), 36)
+	err := env.store.Set(ctx, probe, v)
+	var got string
+	if err == nil {
+		got, err = env.store.Get(ctx, probe)
+		_ = env.store.Delete(ctx, probe)
+	}
+	var tmo *keyring.TimeoutError
+	switch {
+	case errors.As(err, &tmo):
+		d.add("FAIL", name, "no answer (locked?)", "unlock the keyring (printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets) or log in to the desktop session")
+	case err != nil:
+		d.add("FAIL", name, err.Error(), "install and unlock gnome-keyring (or KeePassXC's Secret Service), run inside a D-Bus session, or use --insecure-storage")
+	case got != v:
+		d.add("FAIL", name, "round trip returned a different value", "check the Secret Service provider")
+	default:
+		d.add("ok", name, "set/get/delete round trip works (service "+keyring.ServiceFromEnv(d.f.Getenv)+")", "")
+	}
+	if err == nil {
+		if _, err := daemonkey.Get(ctx, env.store); errors.Is(err, daemonkey.ErrNoKey) {
+			d.add("warn", "helper key", "not created yet", "obpm env-key")
+		} else if err == nil {
+			d.add("ok", "helper key", "present (print it with `obpm env-key`)", "")
+		}
+	}
+}
+
+func (d *doctor) checkDaemon(ctx context.Context, env *authEnv) bool {
+	url := client.URL(d.f.Getenv)
+	c := client.New(url, "")
+	if !c.Running(ctx) {
+		d.add("warn", "daemon", "not running at "+url, "obpm serve (or obpm service install)")
+		return false
+	}
+	d.add("ok", "daemon", "running at "+url, "")
+	for _, probe := range []struct {
+		name   string
+		header string
+		value  string
+	}{{"daemon foreign Host", "Host", "rebind.example"}, {"daemon Origin", "Origin", "https://evil.example"}} {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/healthz", nil)
+		if probe.header == "Host" {
+			req.Host = probe.value
+		} else {
+			req.Header.Set(probe.header, probe.value)
+		}
+		resp, err := c.HTTP.Do(req)
+		if err != nil {
+			d.add("FAIL", probe.name, err.Error(), "restart obpm serve")
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusForbidden {
+			d.add("ok", probe.name, "refused (403)", "")
+		} else {
+			d.add("FAIL", probe.name, fmt.Sprintf("answered %d instead of 403", resp.StatusCode), "something else than obpm serve holds "+url)
+		}
+	}
+	return true
+}
+
+func (d *doctor) checkProfile(ctx context.Context, env *authEnv, p *config.Profile, daemonRunning bool, offline bool) {
+	name := "profile " + p.Name
+	if _, err := env.tokens.Secret(ctx, p.Name); err != nil {
+		d.add("FAIL", name, "client secret: "+err.Error(), "obpm profile add "+p.Name+" --force … --client-secret-stdin")
+	} else {
+		d.add("ok", name, "client secret in the store", "")
+	}
+	port := p.RedirectPort()
+	if port > 0 {
+		u, _ := p.Redirect()
+		host := u.Hostname()
+		if host == "localhost" {
+			host = "127.0.0.1"
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+		switch {
+		case err == nil:
+			ln.Close()
+			d.add("ok", name+" port", fmt.Sprintf("redirect port %d is free for `obpm login`", port), "")
+		case daemonRunning && client.URL(d.f.Getenv) == "http://127.0.0.1:"+strconv.Itoa(port):
+			d.add("ok", name+" port", fmt.Sprintf("redirect port %d is held by obpm serve (it takes the callback)", port), "")
+		default:
+			d.add("FAIL", name+" port", fmt.Sprintf("redirect port %d is in use by another program", port), "stop that program, or run `obpm serve --port "+strconv.Itoa(port)+"`")
+		}
+	}
+	if offline {
+		return
+	}
+	_, tokenURL, _ := p.Endpoints()
+	d.checkClock(ctx, name, tokenURL)
+}
+
+// checkClock compares the local clock with the provider's Date header:
+// a skewed clock makes tokens look expired (or fresh) when they are not.
+func (d *doctor) checkClock(ctx context.Context, name, endpoint string) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodHead, endpoint, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		d.add("warn", name+" provider", "not reachable: "+err.Error(), "start the provider (obpm sandbox) or check the network; the clock check needs it")
+		return
+	}
+	resp.Body.Close()
+	date, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		d.add("warn", "clock", "provider sent no Date header; not checked", "")
+		return
+	}
+	skew := time.Since(date).Round(time.Second)
+	if skew < 0 {
+		skew = -skew
+	}
+	if skew > time.Minute {
+		d.add("FAIL", "clock", fmt.Sprintf("differs from the provider by %s", skew), "enable time sync (timedatectl set-ntp true)")
+		return
+	}
+	d.add("ok", "clock", fmt.Sprintf("within %s of the provider", max(skew, time.Second)), "")
+}
+
+// checkProxy: Go never proxies loopback, but Newman, curl and Postman may
+// send 127.0.0.1 through HTTP(S)_PROXY unless NO_PROXY names it.
+func (d *doctor) checkProxy() {
+	var proxies []string
+	for _, k := range []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"} {
+		if d.f.Getenv(k) != "" {
+			proxies = append(proxies, k)
+		}
+	}
+	if len(proxies) == 0 {
+		d.add("ok", "proxy", "no proxy variables set", "")
+		return
+	}
+	noProxy := d.f.Getenv("NO_PROXY") + "," + d.f.Getenv("no_proxy")
+	for _, h := range []string{"127.0.0.1", "localhost"} {
+		if !strings.Contains(noProxy, h) {
+			d.add("warn", "proxy", fmt.Sprintf("%s set and NO_PROXY lacks %s: Newman/curl may send helper and sandbox calls to the proxy", strings.Join(proxies, ", "), h), "export NO_PROXY=localhost,127.0.0.1,::1")
+			return
+		}
+	}
+	d.add("ok", "proxy", "proxy set, loopback excluded by NO_PROXY", "")
+}

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/obpm/obpm/authhelper/config"
+	"github.com/obpm/obpm/authhelper/tokenstore"
+)
+
+// ProfileAddOptions are the flags of `obpm profile add`.
+type ProfileAddOptions struct {
+	Name              string
+	Profile           config.Profile
+	NoPKCE            bool
+	ClientSecretStdin bool
+	Default           bool
+	Force             bool
+	Insecure          bool
+}
+
+func newCmdProfile(f *Factory, runF func(*ProfileAddOptions) error) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "profile",
+		Short: "Manage OAuth client profiles (config file + client secret in the keyring)",
+	}
+	cmd.AddCommand(newCmdProfileAdd(f, runF), newCmdProfileList(f), newCmdProfileRemove(f))
+	return cmd
+}
+
+func newCmdProfileAdd(f *Factory, runF func(*ProfileAddOptions) error) *cobra.Command {
+	opts := &ProfileAddOptions{}
+	p := &opts.Profile
+	cmd := &cobra.Command{
+		Use:   "add NAME",
+		Short: "Add or replace a profile; the client secret goes to the keyring",
+		Long: `Add a profile to the helper's config file. The client secret is read from a
+prompt with no echo (or from stdin with --client-secret-stdin) and stored in the
+OS keyring, never in the file.
+
+Providers: sandbox (obpm sandbox, default base URL http://127.0.0.1:8790),
+kftc-testbed, kftc-production, oauth2 (generic: --authorize-url, --token-url).
+For --provider sandbox the client id, redirect URI and secret default to the
+sandbox's built-in client.`,
+		Example: `  obpm profile add sandbox --provider sandbox
+  obpm profile add testbed --provider kftc-testbed --client-id ID --redirect-uri http://127.0.0.1:8791/callback
+  printf %s "$SECRET" | obpm profile add idp --provider oauth2 --client-id app \
+      --authorize-url https://idp/authorize --token-url https://idp/token \
+      --redirect-uri http://127.0.0.1:0/callback --scope openid --client-secret-stdin`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Name = args[0]
+			if err := config.ValidateName(opts.Name); err != nil {
+				return &FlagError{Err: err}
+			}
+			if p.Provider == "" {
+				return flagErrorf("--provider is required (one of %s)", strings.Join(config.Providers, ", "))
+			}
+			if opts.NoPKCE {
+				off := false
+				p.PKCE = &off
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return profileAddRun(cmd.Context(), f, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&p.Provider, "provider", "", "sandbox, kftc-testbed, kftc-production or oauth2")
+	fl.StringVar(&p.BaseURL, "base-url", "", "provider base URL (sandbox: default http://127.0.0.1:8790)")
+	fl.StringVar(&p.ClientID, "client-id", "", "client id issued by the provider")
+	fl.StringVar(&p.RedirectURI, "redirect-uri", "", "the callback URL exactly as registered (loopback http)")
+	fl.StringVar(&p.Scope, "scope", "", "user (3-legged) scope (Open Banking default: login inquiry transfer)")
+	fl.StringVar(&p.InstitutionScope, "institution-scope", "", "institution (client credentials) scope (default: oob; sandbox: oob sa)")
+	fl.StringVar(&p.AuthorizeURL, "authorize-url", "", "oauth2 provider: authorization endpoint")
+	fl.StringVar(&p.TokenURL, "token-url", "", "oauth2 provider: token endpoint")
+	fl.StringVar(&p.RevokeURL, "revoke-url", "", "oauth2 provider: revocation endpoint (optional)")
+	fl.BoolVar(&opts.NoPKCE, "no-pkce", false, "oauth2 provider: do not send a PKCE challenge")
+	fl.StringVar(&p.RefreshMargin, "refresh-margin", "", "renew tokens this long before expiry (default 5m, at most a third of the lifetime)")
+	fl.BoolVar(&opts.ClientSecretStdin, "client-secret-stdin", false, "read the client secret from stdin instead of a prompt")
+	fl.BoolVar(&opts.Default, "default", false, "make it the default profile")
+	fl.BoolVar(&opts.Force, "force", false, "replace an existing profile of that name")
+	storageFlag(cmd, &opts.Insecure)
+	return cmd
+}
+
+func profileAddRun(ctx context.Context, f *Factory, opts *ProfileAddOptions) error {
+	p := opts.Profile
+	p.Name = opts.Name
+	sandboxDefaults := p.Provider == config.ProviderSandbox
+	if sandboxDefaults {
+		if p.ClientID == "" {
+			p.ClientID = config.SandboxClientID
+		}
+		if p.RedirectURI == "" {
+			p.RedirectURI = config.SandboxRedirectURI
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return &FlagError{Err: err}
+	}
+	env, err := openAuth(f, opts.Insecure)
+	if err != nil {
+		return err
+	}
+	cfg, err := env.loadConfig()
+	if err != nil {
+		return err
+	}
+	if cfg.Profiles[p.Name] != nil && !opts.Force {
+		return flagErrorf("profile %q already exists in %s (pass --force to replace it)", p.Name, env.cfgPath)
+	}
+	secret, err := readSecret(f, opts, sandboxDefaults && p.ClientID == config.SandboxClientID)
+	if err != nil {
+		return err
+	}
+	if err := env.tokens.SetSecret(ctx, p.Name, secret); err != nil {
+		return err
+	}
+	cfg.Profiles[p.Name] = &p
+	if opts.Default || len(cfg.Profiles) == 1 {
+		cfg.DefaultProfile = p.Name
+	}
+	if err := cfg.Save(env.cfgPath); err != nil {
+		return err
+	}
+	fmt.Fprintf(f.ErrOut, "Profile %q saved in %s; client secret stored in the %s.\n", p.Name, env.cfgPath, storeName(env.insecure))
+	fmt.Fprintf(f.ErrOut, "Next: obpm login --profile %s\n", p.Name)
+	return nil
+}
+
+func storeName(insecure bool) string {
+	if insecure {
+		return "insecure file store"
+	}
+	return "OS keyring"
+}
+
+// readSecret gets the client secret: stdin when asked, a no-echo prompt on
+// a terminal, the sandbox's well-known secret for its built-in client.
+func readSecret(f *Factory, opts *ProfileAddOptions, sandboxClient bool) (string, error) {
+	if opts.ClientSecretStdin {
+		b, err := io.ReadAll(io.LimitReader(f.In, 64<<10))
+		if err != nil {
+			return "", fmt.Errorf("read client secret from stdin: %w", err)
+		}
+		s := strings.TrimRight(string(b), "\r\n")
+		if s == "" {
+			return "", flagErrorf("--client-secret-stdin: stdin was empty")
+		}
+		return s, nil
+	}
+	if file, ok := f.In.(*os.File); ok && term.IsTerminal(int(file.Fd())) {
+		if sandboxClient {
+			fmt.Fprintf(f.ErrOut, "Client secret (Enter for the sandbox default %q): ", config.SandboxClientSecret)
+		} else {
+			fmt.Fprint(f.ErrOut, "Client secret (input hidden): ")
+		}
+		b, err := term.ReadPassword(int(file.Fd()))
+		fmt.Fprintln(f.ErrOut)
+		if err != nil {
+			return "", fmt.Errorf("read client secret: %w", err)
+		}
+		if s := strings.TrimSpace(string(b)); s != "" {
+			return s, nil
+		}
+		if sandboxClient {
+			return config.SandboxClientSecret, nil
+		}
+		return "", flagErrorf("empty client secret")
+	}
+	if sandboxClient {
+		return config.SandboxClientSecret, nil
+	}
+	return "", flagErrorf("no client secret: run in a terminal to be prompted, or pipe it with --client-secret-stdin")
+}
+
+func newCmdProfileList(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List profiles",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path, err := config.Path(f.Getenv)
+			if err != nil {
+				return err
+			}
+			cfg, err := config.Load(path)
+			if err != nil {
+				return err
+			}
+			if len(cfg.Profiles) == 0 {
+				fmt.Fprintf(f.ErrOut, "No profiles in %s. Add one: obpm profile add sandbox --provider sandbox\n", path)
+				return nil
+			}
+			tw := tabwriter.NewWriter(f.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tPROVIDER\tCLIENT ID\tREDIRECT URI\tDEFAULT")
+			for _, n := range cfg.Names() {
+				p := cfg.Profiles[n]
+				def := ""
+				if n == cfg.DefaultProfile {
+					def = "*"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", n, p.Provider, p.ClientID, p.RedirectURI, def)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func newCmdProfileRemove(f *Factory) *cobra.Command {
+	var insecure bool
+	cmd := &cobra.Command{
+		Use:   "remove NAME",
+		Short: "Remove a profile, its client secret and its stored tokens (run obpm logout first to revoke them)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			env, err := openAuth(f, insecure)
+			if err != nil {
+				return err
+			}
+			cfg, err := env.loadConfig()
+			if err != nil {
+				return err
+			}
+			name := args[0]
+			if cfg.Profiles[name] == nil {
+				return &config.UnknownProfileError{Name: name, Path: env.cfgPath}
+			}
+			ctx := cmd.Context()
+			for _, k := range []tokenstore.Kind{tokenstore.User, tokenstore.Institution} {
+				if err := env.tokens.Delete(ctx, name, k); err != nil {
+					return err
+				}
+			}
+			if err := env.tokens.DeleteSecret(ctx, name); err != nil {
+				return err
+			}
+			delete(cfg.Profiles, name)
+			if cfg.DefaultProfile == name {
+				cfg.DefaultProfile = ""
+			}
+			if err := cfg.Save(env.cfgPath); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.ErrOut, "Profile %q removed from %s with its secret and tokens.\n", name, env.cfgPath)
+			return nil
+		},
+	}
+	storageFlag(cmd, &insecure)
+	return cmd
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/obpm/obpm/authhelper/daemon"
+	"github.com/obpm/obpm/authhelper/daemonkey"
+)
+
+// ServeOptions are the flags of `obpm serve`.
+type ServeOptions struct {
+	Port         int
+	RefreshEvery time.Duration
+	Debug        bool
+	Insecure     bool
+}
+
+func newCmdServe(f *Factory, runF func(*ServeOptions) error) *cobra.Command {
+	opts := &ServeOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the token helper daemon on 127.0.0.1 (Postman/Newman/curl fetch fresh tokens from it)",
+		Long: `Run the helper daemon on 127.0.0.1 and [::1] only. It loads tokens from the
+keyring, renews them before they expire, serves them to callers presenting the
+per-install key (obpm env-key), and owns the login callback of every profile whose
+redirect URI points at its port. Stop it with Ctrl-C (graceful).
+
+Routes: GET /healthz, GET /v1/profiles, GET /v1/profiles/{p}/token?kind=user|institution,
+POST /v1/profiles/{p}/login, POST /v1/profiles/{p}/logout.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Port < 0 || opts.Port > 65535 {
+				return flagErrorf("--port %d: want 0-65535", opts.Port)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return serveRun(cmd.Context(), f, opts)
+		},
+	}
+	cmd.Flags().IntVar(&opts.Port, "port", daemon.DefaultPort, "port on 127.0.0.1 and [::1]")
+	cmd.Flags().DurationVar(&opts.RefreshEvery, "refresh-every", 5*time.Second, "how often to look for tokens due for renewal")
+	cmd.Flags().BoolVar(&opts.Debug, "debug", false, "log every request (method, path, status; never tokens)")
+	storageFlag(cmd, &opts.Insecure)
+	return cmd
+}
+
+func serveRun(ctx context.Context, f *Factory, opts *ServeOptions) error {
+	level := slog.LevelInfo
+	if opts.Debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(f.ErrOut, &slog.HandlerOptions{Level: level}))
+	env, err := openAuth(f, opts.Insecure)
+	if err != nil {
+		return err
+	}
+	if _, err := env.loadConfig(); err != nil {
+		return err
+	}
+	key, created, err := daemonkey.Ensure(ctx, env.store)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintln(f.ErrOut, "Created the helper key; print it with `obpm env-key` for the Postman environment (obpm_helper_key).")
+	}
+	ls, err := daemon.Listen(opts.Port)
+	if err != nil {
+		return err
+	}
+	port := ls[0].Addr().(*net.TCPAddr).Port
+	srv := daemon.New(daemon.Options{Manager: env.manager(log), Config: env.loader(), Key: key, Port: port,
+		Log: log, Now: f.Now, RefreshEvery: opts.RefreshEvery})
+	also := ""
+	if len(ls) > 1 {
+		also = fmt.Sprintf(" and http://[::1]:%d", port)
+	}
+	fmt.Fprintf(f.ErrOut, "obpm helper listening on http://127.0.0.1:%d%s (Ctrl-C to stop)\n", port, also)
+	if err := srv.Run(ctx, ls); err != nil {
+		return fmt.Errorf("helper daemon: %w", err)
+	}
+	fmt.Fprintln(f.ErrOut, "obpm helper stopped")
+	return nil
+}

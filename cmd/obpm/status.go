@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/obpm/obpm/authhelper/client"
+	"github.com/obpm/obpm/authhelper/daemon"
+	"github.com/obpm/obpm/authhelper/session"
+	"github.com/obpm/obpm/authhelper/tokenstore"
+)
+
+// StatusOptions are the flags of `obpm status`.
+type StatusOptions struct{ Insecure bool }
+
+func newCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
+	opts := &StatusOptions{}
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "List profiles with token expiry, refresh expiry and whether the daemon runs",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return statusRun(cmd.Context(), f, opts)
+		},
+	}
+	storageFlag(cmd, &opts.Insecure)
+	return cmd
+}
+
+func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
+	env, err := openAuth(f, opts.Insecure)
+	if err != nil {
+		return err
+	}
+	cfg, err := env.loadConfig()
+	if err != nil {
+		return err
+	}
+	url := client.URL(f.Getenv)
+	var infos []daemon.ProfileInfo
+	dc, derr := env.daemon(ctx)
+	switch {
+	case derr != nil:
+		fmt.Fprintf(f.Out, "daemon: running at %s, but %v\n", url, derr)
+	case dc != nil:
+		fmt.Fprintf(f.Out, "daemon: running at %s\n", url)
+		if infos, err = dc.Profiles(ctx); err != nil {
+			return err
+		}
+	default:
+		fmt.Fprintf(f.Out, "daemon: not running at %s (start it with `obpm serve`)\n", url)
+	}
+	if infos == nil {
+		m := env.manager(nil)
+		for _, n := range cfg.Names() {
+			p := cfg.Profiles[n]
+			infos = append(infos, daemon.ProfileInfo{Name: n, Provider: p.Provider, Default: n == cfg.DefaultProfile,
+				User: m.Status(ctx, n, tokenstore.User), Institution: m.Status(ctx, n, tokenstore.Institution)})
+		}
+	}
+	if len(infos) == 0 {
+		fmt.Fprintf(f.Out, "no profiles in %s (add one: obpm profile add sandbox --provider sandbox)\n", env.cfgPath)
+		return nil
+	}
+	tw := tabwriter.NewWriter(f.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROFILE\tPROVIDER\tUSER TOKEN\tEXPIRES\tREFRESH EXPIRES\tUSER_SEQ_NO\tINSTITUTION TOKEN\tEXPIRES")
+	for _, in := range infos {
+		name := in.Name
+		if in.Default {
+			name += " *"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, in.Provider, state(in.User), at(in.User.ExpiresAt, f.Now()),
+			at(in.User.RefreshExpiresAt, f.Now()), dash(in.User.UserSeqNo), state(in.Institution), at(in.Institution.ExpiresAt, f.Now()))
+	}
+	return tw.Flush()
+}
+
+func state(s session.Status) string {
+	if s.State == "login_needed" {
+		return "login needed"
+	}
+	return s.State
+}
+
+func at(t *time.Time, now time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	d := t.Sub(now).Round(time.Second)
+	if d < 0 {
+		return t.UTC().Format("2006-01-02 15:04Z") + " (past)"
+	}
+	return fmt.Sprintf("%s (in %s)", t.UTC().Format("2006-01-02 15:04Z"), d)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
