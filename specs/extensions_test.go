@@ -122,6 +122,15 @@ func TestCaptures(t *testing.T) {
 	}
 }
 
+// variableFields are request fields whose value is the caller's own (its
+// client, its user, its account) and so must come from a variable.
+var variableFields = map[string]string{
+	"user_seq_no": "user_seq_no", "fintech_use_num": "fintech_use_num", "client_use_code": "client_use_code",
+	"req_client_fintech_use_num": "fintech_use_num", "org_dps_fintech_use_num": "fintech_use_num",
+	"client_id": "client_id", "client_secret": "client_secret", "redirect_uri": "redirect_uri",
+	"refresh_token": "refresh_token", "code": "authorization_code",
+}
+
 // TestVariables: every x-obpm-variable names a variable that exists when
 // the request is sent: a base variable of the environment, or one captured
 // by an earlier request of a collection run (a manual request may also use
@@ -146,6 +155,9 @@ func TestVariables(t *testing.T) {
 		seen := false
 		requestFields(o, func(name, place string, ext map[string]any, ref *openapi3.SchemaRef) {
 			v := extension(ext, "x-obpm-variable")
+			if want, ok := variableFields[name]; ok && v != want {
+				t.Errorf("%s %s: x-obpm-variable = %q, want %q (the value comes from the environment, not the example)", opName(o), place, v, want)
+			}
 			if v == "" {
 				return
 			}

@@ -21,7 +21,7 @@ var publicOperations = map[string]bool{"authorize": true, "token": true, "revoke
 // destroy the state later requests need.
 var manualOperations = []string{
 	"authorize", "token", "revoke", // need a code from the browser, or kill the token
-	"userRegister",                         // adds a user; a second run would register twice
+	"userRegister",                             // adds a user; a second run would register twice
 	"accountCancel", "userUnlink", "userClose", // remove the account/user the run uses
 }
 
