@@ -25,6 +25,8 @@ const (
 	DefaultCodeTTL          = 10 * time.Minute
 	refreshGrace            = 10 * 24 * time.Hour // "access expiry + 10 days" (unconfirmed in the fact sheet)
 	defaultContractBalance  = 1_000_000_000
+	postmanCallback         = "https://oauth.pstmn.io/v1/callback"
+	postmanBrowserCallback  = "https://oauth.pstmn.io/v1/browser-callback"
 	userScopes              = "login inquiry transfer cardinfo fintechinfo insuinfo loaninfo"
 	institutionScopesNormal = "oob"
 )
@@ -257,7 +259,7 @@ func (c Client) check(at string) error {
 func DefaultClient() Client {
 	return Client{
 		ID: DefaultClientID, Secret: DefaultClientSecret,
-		RedirectURIs: []string{DefaultRedirectURI}, ClientUseCode: DefaultClientUseCode,
+		RedirectURIs: []string{DefaultRedirectURI, postmanCallback, postmanBrowserCallback}, ClientUseCode: DefaultClientUseCode,
 		SelfAuth: true,
 		Contract: ContractAccount{Type: "N", BankCodeStd: "097", AccountNum: "100000000001", HolderName: "오픈뱅킹샌드박스", Balance: defaultContractBalance},
 	}

@@ -176,7 +176,15 @@ func (e *env) institutionToken(scope string) string {
 // userToken runs the 3-legged flow for a seeded user and returns the token response.
 func (e *env) userToken(user string) map[string]any {
 	e.t.Helper()
-	loc, err := sandboxtest.Approve(context.Background(), nil, e.authorizeURL("login inquiry transfer", "state-"+strings.Repeat("x", 26)), user)
+	return e.userTokenScope(user, "login inquiry transfer")
+}
+
+// allUserScopes is what the generated environment asks for (scope_user).
+const allUserScopes = "login inquiry transfer cardinfo fintechinfo insuinfo loaninfo"
+
+func (e *env) userTokenScope(user, scope string) map[string]any {
+	e.t.Helper()
+	loc, err := sandboxtest.Approve(context.Background(), nil, e.authorizeURL(scope, "state-"+strings.Repeat("x", 26)), user)
 	if err != nil {
 		e.t.Fatalf("approve: %v", err)
 	}

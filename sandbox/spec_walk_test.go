@@ -173,7 +173,7 @@ func tokenFor(doc *openapi3.T, op *openapi3.Operation, user, inst string) string
 func TestEveryOperationValidates(t *testing.T) {
 	doc := loadSpec(t)
 	e := start(t, sandbox.Config{Spec: doc})
-	user := e.userToken("user1")["access_token"].(string)
+	user := e.userTokenScope("user1", allUserScopes)["access_token"].(string)
 	inst := e.institutionToken("oob sa")
 	rdoc := *doc
 	rdoc.Servers = nil
@@ -239,6 +239,6 @@ func TestEveryOperationValidates(t *testing.T) {
 		}
 		// The manual operations (unlink, close, cancel) broke the user's
 		// link; consenting again restores it, as a person would.
-		user = e.userToken("user1")["access_token"].(string)
+		user = e.userTokenScope("user1", allUserScopes)["access_token"].(string)
 	}
 }
