@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"net"
 	"net/http"
 	"net/url"
@@ -21,6 +23,9 @@ type authRequest struct {
 	Scope       []string
 	State       string
 	ClientInfo  string
+	// PKCE (RFC 7636): KFTC does not document it, but a client that sends a
+	// challenge gets it checked at the exchange.
+	Challenge, ChallengeMethod string
 }
 
 // authFailure is an authorize request the sandbox must not redirect
@@ -50,6 +55,13 @@ func (s *Server) checkAuthRequest(v url.Values) (authRequest, *authFailure) {
 	}
 	if rt := v.Get("response_type"); rt != "code" {
 		return ar, &authFailure{redirect: true, code: "unsupported_response_type", description: "response_type 은 code 여야 합니다 (response_type must be code)"}
+	}
+	ar.Challenge, ar.ChallengeMethod = v.Get("code_challenge"), v.Get("code_challenge_method")
+	if ar.Challenge != "" && ar.ChallengeMethod == "" {
+		ar.ChallengeMethod = "plain"
+	}
+	if ar.Challenge != "" && ar.ChallengeMethod != "S256" && ar.ChallengeMethod != "plain" {
+		return ar, &authFailure{redirect: true, code: "invalid_request", description: "code_challenge_method 은 S256 또는 plain (code_challenge_method must be S256 or plain)"}
 	}
 	ar.Scope = strings.Fields(v.Get("scope"))
 	if len(ar.Scope) == 0 {
@@ -108,6 +120,8 @@ type consentPage struct {
 	Scopes      []string
 	State       string
 	ClientInfo  string
+	Challenge   string
+	Method      string
 	Users       []consentUser
 	Error       string
 }
@@ -125,7 +139,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderConsent(w http.ResponseWriter, status int, ar authRequest, msg string) {
 	page := consentPage{Action: consentPath, ClientID: ar.Client.ID, RedirectURI: ar.RedirectURI,
-		Scope: strings.Join(ar.Scope, " "), Scopes: ar.Scope, State: ar.State, ClientInfo: ar.ClientInfo, Error: msg}
+		Scope: strings.Join(ar.Scope, " "), Scopes: ar.Scope, State: ar.State, ClientInfo: ar.ClientInfo, Challenge: ar.Challenge, Method: ar.ChallengeMethod, Error: msg}
 	s.mu.Lock()
 	for _, u := range s.sortedUsers() {
 		cu := consentUser{ID: u.ID, Name: u.Name, UserSeqNo: u.UserSeqNo, Checked: len(page.Users) == 0}
@@ -227,11 +241,24 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 	code := randomToken(24)
 	s.st.prune(now)
 	s.st.Codes[code] = &authCode{ClientID: ar.Client.ID, RedirectURI: ar.RedirectURI, UserSeqNo: user.UserSeqNo,
-		Scope: strings.Join(ar.Scope, " "), Expires: now.Add(s.cfg.CodeTTL)}
+		Scope: strings.Join(ar.Scope, " "), Expires: now.Add(s.cfg.CodeTTL), Challenge: ar.Challenge, ChallengeMethod: ar.ChallengeMethod}
 	s.persistLocked()
 	s.mu.Unlock()
 	q := url.Values{"code": {code}, "scope": {strings.Join(ar.Scope, " ")}, "client_info": {ar.ClientInfo}, "state": {ar.State}}
 	http.Redirect(w, r, withQuery(ar.RedirectURI, q), http.StatusFound)
+}
+
+// pkceMatches checks a code_verifier against the stored challenge.
+func pkceMatches(challenge, method, verifier string) bool {
+	if verifier == "" {
+		return false
+	}
+	want := verifier
+	if method == "S256" {
+		sum := sha256.Sum256([]byte(verifier))
+		want = base64.RawURLEncoding.EncodeToString(sum[:])
+	}
+	return subtle.ConstantTimeCompare([]byte(want), []byte(challenge)) == 1
 }
 
 func oauthError(detail string) map[string]any {
@@ -310,6 +337,10 @@ func (s *Server) exchangeCode(c Client, f url.Values, now time.Time) map[string]
 	if code.RedirectURI != ru {
 		s.persistLocked()
 		return oauthError(detailRedirect)
+	}
+	if code.Challenge != "" && !pkceMatches(code.Challenge, code.ChallengeMethod, f.Get("code_verifier")) {
+		s.persistLocked()
+		return oauthError(detailMissing)
 	}
 	return s.issueUserToken(c, code.UserSeqNo, code.Scope, now)
 }

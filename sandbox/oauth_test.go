@@ -2,6 +2,7 @@ package sandbox_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -288,4 +289,30 @@ func TestAuthorizeFailures(t *testing.T) {
 		e.clock.Add(sandbox.DefaultCodeTTL + time.Second)
 		wantRsp(t, exchange(loc.Query().Get("code"), sandbox.DefaultRedirectURI), "O0001")
 	})
+}
+
+// TestPKCE: a client that sends a code_challenge must send the matching
+// code_verifier at the exchange; a client that sends none is not asked.
+func TestPKCE(t *testing.T) {
+	e := start(t, sandbox.Config{})
+	verifier := strings.Repeat("v", 50)
+	sum := sha256.Sum256([]byte(verifier))
+	challenge := base64.RawURLEncoding.EncodeToString(sum[:])
+	code := func() string {
+		u := e.authorizeURL("login inquiry", strings.Repeat("p", 32)) + "&code_challenge=" + challenge + "&code_challenge_method=S256"
+		loc, err := sandboxtest.Approve(context.Background(), nil, u, "user1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return loc.Query().Get("code")
+	}
+	exchange := func(code, verifier string) map[string]any {
+		return e.form("/oauth/2.0/token", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "client_id": {sandbox.DefaultClientID},
+			"client_secret": {sandbox.DefaultClientSecret}, "redirect_uri": {sandbox.DefaultRedirectURI}, "code_verifier": {verifier}})
+	}
+	wantRsp(t, exchange(code(), "wrong-verifier"), "O0001")
+	wantRsp(t, exchange(code(), ""), "O0001")
+	if m := exchange(code(), verifier); m["access_token"] == nil {
+		t.Fatalf("exchange with the right verifier = %v", m)
+	}
 }

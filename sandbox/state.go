@@ -64,6 +64,9 @@ type authCode struct {
 	UserSeqNo   string    `json:"user_seq_no"`
 	Scope       string    `json:"scope"`
 	Expires     time.Time `json:"expires"`
+	// PKCE challenge, when the client sent one.
+	Challenge       string `json:"challenge,omitempty"`
+	ChallengeMethod string `json:"challenge_method,omitempty"`
 }
 
 type refreshToken struct {
