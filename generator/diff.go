@@ -148,7 +148,7 @@ func describeField(ref *openapi3.SchemaRef, required bool) string {
 
 // flatten records the fields of a schema as "a.b[].c" → "type, required".
 func flatten(ref *openapi3.SchemaRef, prefix string, required bool, out map[string]string, stack []*openapi3.Schema) {
-	if ref == nil || ref.Value == nil || len(stack) > maxSampleDepth {
+	if ref == nil || ref.Value == nil || len(stack) > maxSampleDepth || len(out) > maxNodes {
 		return
 	}
 	for _, s := range stack {

@@ -39,6 +39,7 @@ type builder struct {
 	disabledQuery  map[*postman.QueryParam]bool
 	manual         map[string]string
 	events         int
+	nodes          int // sample size so far (see maxNodes)
 }
 
 func (b *builder) warn(place, msg string) {
@@ -342,7 +343,7 @@ func (b *builder) testScript(o *operation, name string) ([]string, error) {
 	}
 	if schema != nil {
 		var buf bytes.Buffer
-		writeJSON(&buf, jsonSchema(schema, nil), "", "")
+		writeJSON(&buf, jsonSchema(schema, nil, new(int)), "", "")
 		data.Schema = buf.String()
 		data.Captures = captures(schema)
 	}

@@ -12,9 +12,9 @@ import (
 // (overlapping alternatives are common and would fail oneOf), and formats and
 // patterns left out (Ajv rejects unknown formats; regex dialects differ). A
 // cycle or the depth limit becomes {} (anything), so recursive schemas stay finite.
-func jsonSchema(ref *openapi3.SchemaRef, stack []*openapi3.Schema) *object {
+func jsonSchema(ref *openapi3.SchemaRef, stack []*openapi3.Schema, nodes *int) *object {
 	o := newObject()
-	if ref == nil || ref.Value == nil {
+	if *nodes++; ref == nil || ref.Value == nil || *nodes > maxNodes {
 		return o
 	}
 	s := ref.Value
@@ -63,7 +63,7 @@ func jsonSchema(ref *openapi3.SchemaRef, stack []*openapi3.Schema) *object {
 			if p := s.Properties[k]; p != nil && p.Value != nil && p.Value.WriteOnly {
 				continue
 			}
-			props.set(k, jsonSchema(s.Properties[k], stack))
+			props.set(k, jsonSchema(s.Properties[k], stack, nodes))
 		}
 		o.set("properties", props)
 	}
@@ -78,12 +78,12 @@ func jsonSchema(ref *openapi3.SchemaRef, stack []*openapi3.Schema) *object {
 		o.set("required", req)
 	}
 	if s.Items != nil {
-		o.set("items", jsonSchema(s.Items, stack))
+		o.set("items", jsonSchema(s.Items, stack, nodes))
 	}
 	if s.AdditionalProperties.Has != nil && !*s.AdditionalProperties.Has {
 		o.set("additionalProperties", false)
 	} else if s.AdditionalProperties.Schema != nil {
-		o.set("additionalProperties", jsonSchema(s.AdditionalProperties.Schema, stack))
+		o.set("additionalProperties", jsonSchema(s.AdditionalProperties.Schema, stack, nodes))
 	}
 	for _, g := range []struct {
 		key  string
@@ -94,7 +94,7 @@ func jsonSchema(ref *openapi3.SchemaRef, stack []*openapi3.Schema) *object {
 		}
 		arr := make([]any, 0, len(g.refs))
 		for _, r := range g.refs {
-			arr = append(arr, jsonSchema(r, stack))
+			arr = append(arr, jsonSchema(r, stack, nodes))
 		}
 		o.set(g.key, arr)
 	}
@@ -133,9 +133,10 @@ type capture struct {
 func captures(ref *openapi3.SchemaRef) []capture {
 	var out []capture
 	seen := map[string]bool{}
+	nodes := 0
 	var walk func(ref *openapi3.SchemaRef, path []any, stack []*openapi3.Schema)
 	walk = func(ref *openapi3.SchemaRef, path []any, stack []*openapi3.Schema) {
-		if ref == nil || ref.Value == nil || len(stack) > maxSampleDepth {
+		if nodes++; ref == nil || ref.Value == nil || len(stack) > maxSampleDepth || nodes > maxNodes {
 			return
 		}
 		for _, s := range stack {

@@ -35,7 +35,7 @@ func Load(ctx context.Context, path string) (*openapi3.T, error) {
 // LoadData parses data as an OpenAPI document. name is the document's file name:
 // relative $refs are resolved against its folder, and errors name it. An empty
 // name means "in memory": only local $refs are allowed.
-func LoadData(ctx context.Context, data []byte, name string) (*openapi3.T, error) {
+func LoadData(ctx context.Context, data []byte, name string) (doc *openapi3.T, err error) {
 	display := name
 	if display == "" {
 		display = "<spec>"
@@ -43,13 +43,15 @@ func LoadData(ctx context.Context, data []byte, name string) (*openapi3.T, error
 	if err := precheck(data, display); err != nil {
 		return nil, err
 	}
+	// The parser must not take obpm down on a hostile document (FuzzLoad).
+	defer func() {
+		if r := recover(); r != nil {
+			doc, err = nil, fmt.Errorf("load spec %s: the OpenAPI parser failed on this document (%v); check it with a validator", display, r)
+		}
+	}()
 	loader := openapi3.NewLoader()
 	loader.Context = ctx
 	loader.IncludeOrigin = true // the origin lines give the document's order of operations
-	var (
-		doc *openapi3.T
-		err error
-	)
 	if name == "" {
 		doc, err = loader.LoadFromData(data)
 	} else {

@@ -40,6 +40,11 @@ type placeholder struct {
 // levels (and any schema already on the current path: a cycle) are cut.
 const maxSampleDepth = 8
 
+// maxNodes bounds one derived sample or exported schema: a wide schema graph
+// without cycles (each property a $ref to another wide schema) would
+// otherwise grow exponentially with depth.
+const maxNodes = 5000
+
 // variableOf reads x-obpm-generate / x-obpm-variable from the given extension
 // maps (parameter, schema ref, schema), first match wins.
 func (b *builder) variableOf(place string, exts ...map[string]any) string {
@@ -271,6 +276,13 @@ func (b *builder) sample(ref *openapi3.SchemaRef, place string, stack []*openapi
 		return nil, true
 	}
 	s := ref.Value
+	if stack == nil {
+		b.nodes = 0
+	}
+	if b.nodes++; b.nodes > maxNodes {
+		b.warn(place, "schema too large to derive a full example; the sample is cut")
+		return nil, false
+	}
 	e1, e2 := schemaExts(ref)
 	if name := b.variableOf(place, e1, e2); name != "" {
 		if s.Example != nil {
