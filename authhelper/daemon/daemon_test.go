@@ -50,10 +50,13 @@ type fixture struct {
 	cfg  *config.Config
 	srv  *httptest.Server
 	d    *Server
+	// httpTimeout bounds calls to the provider (a node server on a busy
+	// machine needs more than the Go fake).
+	httpTimeout time.Duration
 }
 
 func newFixture(t *testing.T) *fixture {
-	f := &fixture{p: fakeprovider.New(t), kr: fakekeyring.New(), clk: &clock{t: time.Now()}, logs: &syncBuf{}}
+	f := &fixture{p: fakeprovider.New(t), kr: fakekeyring.New(), clk: &clock{t: time.Now()}, logs: &syncBuf{}, httpTimeout: 2 * time.Second}
 	k := f.kr.Keyring("obpm-test")
 	k.ReadTimeout, k.WriteTimeout = 200*time.Millisecond, 200*time.Millisecond
 	f.st = tokenstore.New(k)
@@ -72,7 +75,7 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) start() {
 	load := func() (*config.Config, string, error) { return f.cfg, "config.yaml", nil }
 	m := &session.Manager{Store: f.st, Now: f.clk.Now, Log: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Resolve: session.NewResolver(load, f.st, &http.Client{Timeout: time.Second}, f.clk.Now)}
+		Resolve: session.NewResolver(load, f.st, &http.Client{Timeout: f.httpTimeout}, f.clk.Now)}
 	f.d = New(Options{Manager: m, Config: load, Key: testKey, Log: m.Log, Now: f.clk.Now})
 	f.srv.Config.Handler = f.d.Handler()
 	if f.srv.URL == "" {
