@@ -344,6 +344,9 @@ func (s *Server) checkBankTranIDs(req *request) error {
 		}
 	}
 	day := kstDay(req.Now)
+	if s.st.PrunedDay != day {
+		s.st.prune(req.Now)
+	}
 	for _, id := range ids {
 		if req.Caller.Client.ClientUseCode != "" && !strings.HasPrefix(id, req.Caller.Client.ClientUseCode) {
 			return newAPIError(rspFormat, fmt.Sprintf("필드 bank_tran_id: %q must start with your client_use_code %s", id, req.Caller.Client.ClientUseCode))

@@ -363,3 +363,13 @@ func TestBadData(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// TestBankTranIDNextDay: a bank_tran_id is unique within a KST day only.
+func TestBankTranIDNextDay(t *testing.T) {
+	e := start(t, sandbox.Config{})
+	user := e.userToken("user1")["access_token"].(string)
+	wantRsp(t, e.call(http.MethodGet, "/v2.0/account/balance/fin_num", user, balanceIn(tranID(7))), "A0000")
+	wantRsp(t, e.call(http.MethodGet, "/v2.0/account/balance/fin_num", user, balanceIn(tranID(7))), "A0326")
+	e.clock.Add(14 * time.Hour) // 00:10 KST the next day
+	wantRsp(t, e.call(http.MethodGet, "/v2.0/account/balance/fin_num", user, balanceIn(tranID(7))), "A0000")
+}

@@ -32,6 +32,8 @@ type state struct {
 	Transfers []Transfer        `json:"transfers"`
 	Claims    map[string]*claim `json:"claims"` // return/claim, by bank_tran_id
 	Seq       int64             `json:"seq"`    // history row and number counter
+	// PrunedDay is the KST day of the last prune (one prune a day is enough).
+	PrunedDay string `json:"pruned_day"`
 }
 
 const stateVersion = 1
@@ -227,6 +229,7 @@ func (st *state) prune(now time.Time) {
 		}
 	}
 	today := kstDay(now)
+	st.PrunedDay = today
 	for k, d := range st.TranIDs {
 		if d < today {
 			delete(st.TranIDs, k)
