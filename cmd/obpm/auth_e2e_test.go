@@ -90,7 +90,9 @@ func (w *authWorld) serve(t *testing.T) (stop func(), logs *authBuf) {
 	f, _, errOut := w.factory("")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	go func() { done <- w.run(ctx, f, "serve", "--port", strconv.Itoa(w.port), "--refresh-every", "500ms", "--debug") }()
+	go func() {
+		done <- w.run(ctx, f, "serve", "--port", strconv.Itoa(w.port), "--refresh-every", "500ms", "--debug")
+	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		resp, err := http.Get(w.env["OBPM_HELPER_URL"] + "/healthz")
@@ -314,4 +316,3 @@ func sandboxCall(t *testing.T, url, token string) string {
 	s, _ := m["rsp_code"].(string)
 	return s
 }
-
