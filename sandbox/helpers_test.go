@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/obpm/obpm/sandbox"
 	"github.com/obpm/obpm/sandbox/sandboxtest"
@@ -63,7 +66,8 @@ func (s *syncBuffer) String() string {
 }
 
 type env struct {
-	t     *testing.T
+	t      *testing.T
+	router routers.Router // validates every business answer against the spec
 	srv   *sandbox.Server
 	ts    *httptest.Server
 	clock *clock
@@ -87,6 +91,7 @@ func start(t *testing.T, cfg sandbox.Config) *env {
 		t.Fatalf("sandbox.New: %v", err)
 	}
 	e.srv, e.cfg = srv, cfg
+	e.router = specRouter(t, cfg.Spec)
 	e.ts = httptest.NewServer(srv.Handler())
 	t.Cleanup(e.ts.Close)
 	return e
@@ -101,7 +106,7 @@ func (e *env) restart() *env {
 	if err != nil {
 		e.t.Fatalf("sandbox.New after restart: %v", err)
 	}
-	n := &env{t: e.t, srv: srv, clock: e.clock, logs: e.logs, cfg: cfg}
+	n := &env{t: e.t, srv: srv, clock: e.clock, logs: e.logs, cfg: cfg, router: e.router}
 	n.ts = httptest.NewServer(srv.Handler())
 	e.t.Cleanup(n.ts.Close)
 	return n
@@ -135,6 +140,7 @@ func decode(t *testing.T, resp *http.Response) map[string]any {
 func (e *env) call(method, path, token string, in map[string]any) map[string]any {
 	e.t.Helper()
 	var body io.Reader
+	var raw []byte
 	target := e.ts.URL + path
 	if method == http.MethodGet {
 		q := url.Values{}
@@ -145,8 +151,8 @@ func (e *env) call(method, path, token string, in map[string]any) map[string]any
 			target += "?" + q.Encode()
 		}
 	} else {
-		b, _ := json.Marshal(in)
-		body = bytes.NewReader(b)
+		raw, _ = json.Marshal(in)
+		body = bytes.NewReader(raw)
 	}
 	req, _ := http.NewRequest(method, target, body)
 	if body != nil {
@@ -159,7 +165,39 @@ func (e *env) call(method, path, token string, in map[string]any) map[string]any
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", method, path, err)
 	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	// Every answer, errors included, must match the operation's response
+	// schema (a GET on a POST-only path has no operation to match).
+	vreq, _ := http.NewRequest(method, target, bytes.NewReader(raw))
+	vreq.Header = req.Header.Clone()
+	if route, params, ferr := e.router.FindRoute(vreq); ferr == nil {
+		if err := validateResponse(vreq, route, params, resp.StatusCode, resp.Header, b); err != nil {
+			e.t.Errorf("%s %s: answer does not match the spec: %v\n%s", method, path, err, b)
+		}
+	}
 	return decode(e.t, resp)
+}
+
+func specRouter(t testing.TB, doc *openapi3.T) routers.Router {
+	t.Helper()
+	cp := *doc
+	cp.Servers = nil
+	r, err := gorillamux.NewRouter(&cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func validateResponse(req *http.Request, route *routers.Route, params map[string]string, status int, h http.Header, body []byte) error {
+	return openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
+		Status: status, Header: h, Body: io.NopCloser(bytes.NewReader(body)),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	})
 }
 
 func (e *env) institutionToken(scope string) string {

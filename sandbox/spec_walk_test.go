@@ -2,7 +2,6 @@ package sandbox_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,8 +13,6 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/obpm/obpm/sandbox"
 )
@@ -175,12 +172,7 @@ func TestEveryOperationValidates(t *testing.T) {
 	e := start(t, sandbox.Config{Spec: doc})
 	user := e.userTokenScope("user1", allUserScopes)["access_token"].(string)
 	inst := e.institutionToken("oob sa")
-	rdoc := *doc
-	rdoc.Servers = nil
-	router, err := gorillamux.NewRouter(&rdoc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	router := specRouter(t, doc)
 	n := 0
 	next := func() string { n++; return tranID(n) }
 	ops := businessOps(doc)
@@ -219,12 +211,7 @@ func TestEveryOperationValidates(t *testing.T) {
 					t.Fatal(err)
 				}
 				validate := func(b []byte) error {
-					return openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
-						RequestValidationInput: &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params, Route: route,
-							Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
-						Status: resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(b)),
-						Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
-					})
+					return validateResponse(vreq, route, params, resp.StatusCode, resp.Header, b)
 				}
 				if err := validate(body); err != nil {
 					t.Fatalf("response does not validate: %v\nbody %s", err, body)
