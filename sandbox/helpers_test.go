@@ -68,11 +68,11 @@ func (s *syncBuffer) String() string {
 type env struct {
 	t      *testing.T
 	router routers.Router // validates every business answer against the spec
-	srv   *sandbox.Server
-	ts    *httptest.Server
-	clock *clock
-	logs  *syncBuffer
-	cfg   sandbox.Config
+	srv    *sandbox.Server
+	ts     *httptest.Server
+	clock  *clock
+	logs   *syncBuffer
+	cfg    sandbox.Config
 }
 
 // start runs a sandbox on httptest with a test clock and a captured log.
