@@ -117,3 +117,13 @@ func asAuthError(err error) error {
 	}
 	return err
 }
+
+// exactArgs is cobra.ExactArgs as a usage error (exit 2).
+func exactArgs(n int, usage string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != n {
+			return flagErrorf("want %d argument(s), got %d: %s", n, len(args), usage)
+		}
+		return nil
+	}
+}

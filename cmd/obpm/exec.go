@@ -37,7 +37,12 @@ The exit status is the command's.`,
 		Example: `  obpm exec -- newman run obpm.postman_collection.json -e obpm.sandbox.postman_environment.json \
       --env-var obpm_helper_key="$OBPM_HELPER_KEY"
   obpm exec -- sh -c 'curl -H "Authorization: Bearer $OBPM_ACCESS_TOKEN" …'`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return flagErrorf("no command: obpm exec [--profile P] -- COMMAND [ARG...] (requires at least 1 arg)")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.ArgsLenAtDash() != 0 {
 				return flagErrorf("put the command after --: obpm exec [--profile P] -- COMMAND [ARG...]")

@@ -54,7 +54,7 @@ sandbox's built-in client.`,
   printf %s "$SECRET" | obpm profile add idp --provider oauth2 --client-id app \
       --authorize-url https://idp/authorize --token-url https://idp/token \
       --redirect-uri http://127.0.0.1:0/callback --scope openid --client-secret-stdin`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1, "obpm profile add NAME --provider …"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			if err := config.ValidateName(opts.Name); err != nil {
@@ -221,7 +221,7 @@ func newCmdProfileRemove(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "remove NAME",
 		Short: "Remove a profile, its client secret and its stored tokens (run obpm logout first to revoke them)",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1, "obpm profile remove NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			env, err := openAuth(f, insecure)
 			if err != nil {

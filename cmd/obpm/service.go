@@ -46,7 +46,7 @@ func newCmdService(f *Factory, runF func(*ServiceOptions) error) *cobra.Command 
 	cmd := &cobra.Command{
 		Use:       "service install|uninstall|start|stop|status",
 		Short:     "Run obpm serve at login (systemd --user on Linux, launchd on macOS)",
-		Args:      cobra.ExactArgs(1),
+		Args:      exactArgs(1, "obpm service install|uninstall|start|stop|status"),
 		ValidArgs: []string{"install", "uninstall", "start", "stop", "status"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch args[0] {
