@@ -76,7 +76,11 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		body = oauthError(detailMissing)
 	}
 	if _, ok := body["access_token"]; ok {
-		s.log.Info("token issued", "client_id", c.ID, "grant", f.Get("grant_type"), "scope", body["scope"], "user_seq_no", body["user_seq_no"])
+		attrs := []any{"client_id", c.ID, "grant", f.Get("grant_type"), "scope", body["scope"]}
+		if u, ok := body["user_seq_no"]; ok {
+			attrs = append(attrs, "user_seq_no", u)
+		}
+		s.log.Info("token issued", attrs...)
 		s.persistLocked()
 	}
 	w.Header().Set("Cache-Control", "no-store")
