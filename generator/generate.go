@@ -36,7 +36,6 @@ type builder struct {
 	usedSchemes    map[string]bool
 	oauthURLs      map[string]string // "token_url <url>" → variable
 	oauthURLValues map[string]string // variable → URL
-	disabledQuery  map[*postman.QueryParam]bool
 	manual         map[string]string
 	events         int
 	nodes          int // sample size so far (see maxNodes)
@@ -146,7 +145,7 @@ func Generate(doc *openapi3.T, opts Options) (*Result, error) {
 		doc: doc, opts: opts, tmpl: tmpl,
 		warned: map[string]bool{}, varExamples: map[string]string{}, schemes: map[string]*scheme{},
 		usedSchemes: map[string]bool{}, oauthURLs: map[string]string{}, oauthURLValues: map[string]string{},
-		disabledQuery: map[*postman.QueryParam]bool{}, manual: map[string]string{},
+		manual: map[string]string{},
 	}
 	if b.doc.Paths == nil {
 		b.doc.Paths = openapi3.NewPaths()
@@ -244,7 +243,7 @@ func Generate(doc *openapi3.T, opts Options) (*Result, error) {
 	b.events++
 	col.Variables = collectionVariables()
 
-	colJSON, err := marshalCollection(col, stableID("collection:"+name), b.disabledQuery)
+	colJSON, err := marshalCollection(col, stableID("collection:"+name))
 	if err != nil {
 		return nil, fmt.Errorf("generate: write collection: %w", err)
 	}

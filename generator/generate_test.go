@@ -523,3 +523,16 @@ func TestWebhooksListed(t *testing.T) {
 		t.Errorf("webhook not in the description:\n%s", desc)
 	}
 }
+
+func TestUnescapeHTML(t *testing.T) {
+	for in, want := range map[string]string{
+		`"a \u003c b \u0026\u0026 c \u003e d"`: `"a < b && c > d"`,
+		`"\\u003c stays"`:                      `"\\u003c stays"`,
+		`"\\\u003c"`:                           `"\\<"`,
+		`"\u2028 kept"`:                        `"\u2028 kept"`,
+	} {
+		if got := string(unescapeHTML([]byte(in))); got != want {
+			t.Errorf("unescapeHTML(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -103,6 +103,7 @@ func (b *builder) request(o *operation, ex *namedExample) (*postman.Request, *sc
 		headers  []*postman.Header
 		cookies  []string
 		rows     []paramRow
+		rawQuery []string
 	)
 	path := o.path
 	for _, p := range parameters(o) {
@@ -121,13 +122,15 @@ func (b *builder) request(o *operation, ex *namedExample) (*postman.Request, *sc
 			pathVars = append(pathVars, &postman.Variable{Key: p.Name, Value: val, Description: desc})
 		case "query":
 			for _, kv := range b.queryPairs(p, v, pplace) {
-				qp := &postman.QueryParam{Key: kv[0], Value: kv[1]}
+				qp := &postman.QueryParam{Key: cleanName(kv[0]), Value: kv[1]}
 				if desc != "" {
 					d := desc
 					qp.Description = &d
 				}
-				if !p.Required {
-					b.disabledQuery[qp] = true
+				if p.Required {
+					rawQuery = append(rawQuery, qp.Key+"="+qp.Value)
+				} else {
+					qp.Key = disabledMark + qp.Key
 				}
 				query = append(query, qp)
 			}
@@ -137,7 +140,7 @@ func (b *builder) request(o *operation, ex *namedExample) (*postman.Request, *sc
 				b.warn(pplace, "header parameter "+p.Name+" is ignored as OpenAPI requires; the body, responses or auth set it")
 				continue
 			}
-			headers = append(headers, &postman.Header{Key: p.Name, Value: scalarString(v), Description: desc, Disabled: !p.Required})
+			headers = append(headers, &postman.Header{Key: cleanName(p.Name), Value: scalarString(v), Description: desc, Disabled: !p.Required})
 		case "cookie":
 			cookies = append(cookies, p.Name+"="+scalarString(v))
 		default:
@@ -158,12 +161,6 @@ func (b *builder) request(o *operation, ex *namedExample) (*postman.Request, *sc
 
 	segments, raw := urlPath(path)
 	u := &postman.URL{Host: []string{"{{base_url}}"}, Path: segments, Query: query, Variables: pathVars}
-	rawQuery := make([]string, 0, len(query))
-	for _, q := range query {
-		if !b.disabledQuery[q] {
-			rawQuery = append(rawQuery, q.Key+"="+q.Value)
-		}
-	}
 	u.Raw = "{{base_url}}" + raw
 	if len(rawQuery) > 0 {
 		u.Raw += "?" + strings.Join(rawQuery, "&")
