@@ -349,14 +349,20 @@ func (m *Manager) Status(ctx context.Context, profile string, kind tokenstore.Ki
 func (m *Manager) RefreshAll(ctx context.Context) {
 	m.mu.Lock()
 	keys := make([]key, 0, len(m.entries))
-	for k, e := range m.entries {
-		if e.loaded && e.tok != nil && e.loginNeeded == "" {
-			keys = append(keys, k)
-		}
+	for k := range m.entries {
+		keys = append(keys, k)
 	}
 	m.mu.Unlock()
 	for _, k := range keys {
-		_, _ = m.Token(ctx, k.profile, k.kind)
+		e := m.entry(k.profile, k.kind)
+		if err := e.acquire(ctx); err != nil {
+			return
+		}
+		live := e.loaded && e.tok != nil && e.loginNeeded == ""
+		e.release()
+		if live {
+			_, _ = m.Token(ctx, k.profile, k.kind)
+		}
 	}
 }
 
