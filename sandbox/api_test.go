@@ -161,6 +161,18 @@ func TestWithdrawShowsEverywhere(t *testing.T) {
 	if item["org_bank_tran_id"] != tranID(1) || item["tran_amt"] != "10000" || item["wd_fintech_use_num"] != fin1 || item["bank_rsp_code"] != "000" {
 		t.Errorf("transfer/result item = %v", item)
 	}
+	// The contracted account received it: remit_list names the remitter.
+	rl := e.call(http.MethodPost, "/v2.0/inquiry/remit_list", oob, map[string]any{"bank_tran_id": tranID(6), "bank_code_std": "097",
+		"account_num": "100000000001", "from_date": "20261126", "from_time": "110000", "to_date": "20261126", "to_time": "235959",
+		"sort_order": "D", "tran_dtime": "20261126111010"})
+	wantRsp(t, rl, "A0000")
+	remits := rl["res_list"].([]any)
+	if len(remits) != 1 {
+		t.Fatalf("remit_list = %v", remits)
+	}
+	if r := remits[0].(map[string]any); r["remitter_name"] != "홍길동" || r["tran_amt"] != "10000" || r["remitter_account_num_masked"] != "1234567890***" {
+		t.Errorf("remit = %v", r)
+	}
 	missing := e.call(http.MethodPost, "/v2.0/transfer/result", oob, map[string]any{"check_type": "1", "tran_dtime": "20261126111010", "req_cnt": "1",
 		"req_list": []any{map[string]any{"tran_no": "1", "org_bank_tran_id": tranID(99), "org_bank_tran_date": "20261126", "org_tran_amt": "10000"}}})
 	wantRsp(t, missing, "A0310")
@@ -372,4 +384,48 @@ func TestBankTranIDNextDay(t *testing.T) {
 	wantRsp(t, e.call(http.MethodGet, "/v2.0/account/balance/fin_num", user, balanceIn(tranID(7))), "A0326")
 	e.clock.Add(14 * time.Hour) // 00:10 KST the next day
 	wantRsp(t, e.call(http.MethodGet, "/v2.0/account/balance/fin_num", user, balanceIn(tranID(7))), "A0000")
+}
+
+// TestInquiries: real-name and receive inquiries answer from the seed.
+func TestInquiries(t *testing.T) {
+	e := start(t, sandbox.Config{})
+	oob := e.institutionToken("oob")
+	n := 0
+	realName := func(bank, acct, typ, info string) map[string]any {
+		n++
+		return e.call(http.MethodPost, "/v2.0/inquiry/real_name", oob, map[string]any{"bank_tran_id": tranID(n), "bank_code_std": bank,
+			"account_num": acct, "account_holder_info_type": typ, "account_holder_info": info, "tran_dtime": "20261126101010"})
+	}
+	m := realName("097", "1234567890123", " ", "880101")
+	wantRsp(t, m, "A0000")
+	if m["account_holder_name"] != "홍길동" || m["bank_name"] != "오픈은행" {
+		t.Errorf("real_name = %v", m)
+	}
+	if m := realName("004", "123401234567", " ", "900215"); m["account_holder_name"] != "김철수" {
+		t.Errorf("real_name user2 = %v", m)
+	}
+	m = realName("097", "1234567890123", " ", "900215")
+	wantRsp(t, m, "A0002")
+	if m["bank_rsp_code"] != "463" {
+		t.Errorf("wrong birth date: bank_rsp_code = %v", m["bank_rsp_code"])
+	}
+	m = realName("097", "9999999999", " ", "880101")
+	wantRsp(t, m, "A0002")
+	if m["bank_rsp_code"] != "412" {
+		t.Errorf("unknown account: bank_rsp_code = %v", m["bank_rsp_code"])
+	}
+
+	receive := func(cntr string) map[string]any {
+		n++
+		return e.call(http.MethodPost, "/v2.0/inquiry/receive", oob, map[string]any{"bank_tran_id": tranID(n), "cntr_account_type": "N",
+			"cntr_account_num": cntr, "bank_code_std": "088", "account_num": "110123456789", "print_content": "오픈뱅킹입금",
+			"tran_amt": "10000", "req_client_name": "홍길동", "req_client_fintech_use_num": fin1, "req_client_num": "HONGGILDONG0001",
+			"transfer_purpose": "TR", "tran_dtime": "20261126101010"})
+	}
+	m = receive("100000000001")
+	wantRsp(t, m, "A0000")
+	if m["account_holder_name"] != "홍길동" || m["bank_code_std"] != "088" || m["wd_account_num"] != "100000000001" {
+		t.Errorf("receive = %v", m)
+	}
+	wantRsp(t, receive("999999999999"), "A0322")
 }
