@@ -629,3 +629,31 @@ func TestRunManual(t *testing.T) {
 		}
 	}
 }
+
+// TestNoAmbiguousProperties: a property may be defined only once across an
+// allOf composition. Consumers merge the members in different ways (the
+// generator keeps the first definition, JSON Schema applies all), so a second
+// definition that carries an extension would be lost by some of them.
+func TestNoAmbiguousProperties(t *testing.T) {
+	doc := loadDoc(t)
+	walkAll(doc, func(place string, ref *openapi3.SchemaRef) {
+		s := ref.Value
+		if s == nil || len(s.AllOf) == 0 {
+			return
+		}
+		owner := map[string]string{}
+		add := func(member string, props map[string]*openapi3.SchemaRef) {
+			for name := range props {
+				if prev, ok := owner[name]; ok && prev != member {
+					t.Errorf("%s: property %s is defined in %s and in %s; define it once", place, name, prev, member)
+				}
+				owner[name] = member
+			}
+		}
+		for i, m := range s.AllOf {
+			props, _ := properties(m.Value)
+			add(fmt.Sprintf("allOf/%d %s", i, m.Ref), props)
+		}
+		add("the schema itself", s.Properties)
+	})
+}
