@@ -55,7 +55,7 @@ type fixture struct {
 	httpTimeout time.Duration
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	f := &fixture{p: fakeprovider.New(t), kr: fakekeyring.New(), clk: &clock{t: time.Now()}, logs: &syncBuf{}, httpTimeout: 2 * time.Second}
 	k := f.kr.Keyring("obpm-test")
 	k.ReadTimeout, k.WriteTimeout = 200*time.Millisecond, 200*time.Millisecond
@@ -90,7 +90,7 @@ type req struct {
 	host         string
 }
 
-func (f *fixture) do(t *testing.T, r req) (int, map[string]any) {
+func (f *fixture) do(t testing.TB, r req) (int, map[string]any) {
 	t.Helper()
 	hr, _ := http.NewRequest(r.method, f.srv.URL+r.path, nil)
 	if r.key != "" {
@@ -120,7 +120,7 @@ func (f *fixture) do(t *testing.T, r req) (int, map[string]any) {
 }
 
 // login runs a whole browser login through the daemon.
-func (f *fixture) login(t *testing.T) {
+func (f *fixture) login(t testing.TB) {
 	t.Helper()
 	code, start := f.do(t, req{method: "POST", path: "/v1/profiles/sb/login", key: testKey})
 	if code != 200 {
