@@ -130,6 +130,7 @@ func (b *builder) environments(name string, used map[string]bool) ([]*environmen
 		for _, want := range b.opts.Envs {
 			t, ok := avail[want]
 			if !ok {
+				sort.Strings(names)
 				return nil, fmt.Errorf("generate: no environment %q in this document; choose from %s", want, strings.Join(names, ", "))
 			}
 			keep = append(keep, t)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/spf13/cobra"
 
+	"github.com/obpm/obpm/authhelper/daemonkey"
 	"github.com/obpm/obpm/generator"
 	"github.com/obpm/obpm/specs"
 )
@@ -77,10 +77,14 @@ func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Comman
 	return cmd
 }
 
-// loadHelperKey reads the helper daemon's key for --with-key.
-// TODO(authhelper): wire this to the keyring once authhelper exposes the key.
-func loadHelperKey(context.Context, *Factory) (string, error) {
-	return "", errors.New("--with-key is not available yet: run `obpm env-key` and paste the key into the obpm_helper_key variable of your environment")
+// loadHelperKey reads the helper daemon's key for --with-key from the keyring
+// (or the opt-in file store), as `obpm serve` and `obpm env-key` keep it.
+func loadHelperKey(ctx context.Context, f *Factory) (string, error) {
+	key, err := daemonkey.Load(ctx, f.Getenv)
+	if err != nil {
+		return "", fmt.Errorf("--with-key: %w", err)
+	}
+	return key, nil
 }
 
 // build loads the document and generates the files in memory.

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func genFactory() (*Factory, *bytes.Buffer, *bytes.Buffer) {
+	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
+	env := map[string]string{"OBPM_KEYRING_SERVICE": "obpm-generate-test"}
+	return &Factory{In: strings.NewReader(""), Out: out, ErrOut: errOut, Getenv: func(k string) string { return env[k] }, Now: time.Now}, out, errOut
+}
+
+func Test_NewCmdGenerate(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		want    GenerateOptions
+		wantErr string
+	}{
+		{"defaults", nil, GenerateOptions{Out: "postman", Folders: "tags"}, ""},
+		{"all flags", []string{"--spec", "a.yaml", "-o", "x", "--name", "N", "--folders", "paths", "--env", "sandbox,testbed", "--templates", "t", "--check", "--with-key"},
+			GenerateOptions{Spec: "a.yaml", Out: "x", Name: "N", Folders: "paths", Envs: []string{"sandbox", "testbed"}, Templates: "t", Check: true, WithKey: true}, ""},
+		{"bad folders", []string{"--folders", "files"}, GenerateOptions{}, "--folders must be tags or paths"},
+		{"check and watch", []string{"--spec", "a", "--check", "--watch"}, GenerateOptions{}, "do not go together"},
+		{"watch embedded", []string{"--watch"}, GenerateOptions{}, "--watch needs --spec"},
+		{"positional", []string{"x.yaml"}, GenerateOptions{}, "unknown command"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, _, _ := genFactory()
+			var got *GenerateOptions
+			cmd := newCmdGenerate(f, func(o *GenerateOptions) error { got = o; return nil })
+			cmd.SetArgs(tt.args)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(*got, tt.want) {
+				t.Errorf("options = %+v, want %+v", *got, tt.want)
+			}
+		})
+	}
+}
+
+func fixture(t *testing.T, name string) string {
+	t.Helper()
+	return filepath.Join("..", "..", "generator", "testdata", name, "openapi.yaml")
+}
+
+func Test_generateRun(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "postman")
+	f, stdout, stderr := genFactory()
+
+	// Given a spec, when generating, then the files are written and listed.
+	if code := Main([]string{"generate", "--spec", fixture(t, "petstore"), "--out", out}, f); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"swagger-petstore.postman_collection.json (6 requests in 2 folders", "swagger-petstore.sandbox.postman_environment.json"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	entries, _ := os.ReadDir(out)
+	if len(entries) != 4 {
+		t.Errorf("%d files written, want 4 (no temp files left): %v", len(entries), entries)
+	}
+	colPath := filepath.Join(out, "swagger-petstore.postman_collection.json")
+	before, _ := os.ReadFile(colPath)
+
+	// --check on fresh output: exit 0.
+	f, stdout, _ = genFactory()
+	if code := Main([]string{"generate", "--spec", fixture(t, "petstore"), "--out", out, "--check"}, f); code != 0 {
+		t.Errorf("--check on fresh files: exit %d\n%s", code, stdout)
+	}
+	// --check after a change: exit 1, names the file, writes nothing.
+	if err := os.WriteFile(colPath, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, stdout, stderr = genFactory()
+	if code := Main([]string{"generate", "--spec", fixture(t, "petstore"), "--out", out, "--check"}, f); code != 1 {
+		t.Errorf("--check on stale files: exit %d, want 1", code)
+	}
+	if !strings.Contains(stdout.String(), "differs: "+colPath) || !strings.Contains(stderr.String(), "run `obpm generate`") {
+		t.Errorf("--check output:\n%s\n%s", stdout, stderr)
+	}
+	if got, _ := os.ReadFile(colPath); string(got) != "{}" {
+		t.Error("--check wrote files")
+	}
+	_ = os.WriteFile(colPath, before, 0o644)
+
+	// A bad spec: non-zero exit, message names the file and line, old output untouched.
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	_ = os.WriteFile(bad, []byte("openapi: 3.0.3\ninfo: {title: t\n  x: [\n"), 0o644)
+	f, _, stderr = genFactory()
+	if code := Main([]string{"generate", "--spec", bad, "--out", out}, f); code != 1 {
+		t.Errorf("bad spec: exit %d", code)
+	}
+	if !strings.Contains(stderr.String(), bad+":3") {
+		t.Errorf("error does not name file and line: %s", stderr)
+	}
+	if got, _ := os.ReadFile(colPath); !bytes.Equal(got, before) {
+		t.Error("a failed run changed the earlier output")
+	}
+
+	// Missing file.
+	f, _, stderr = genFactory()
+	if code := Main([]string{"generate", "--spec", "/nope/x.yaml", "--out", out}, f); code != 1 || !strings.Contains(stderr.String(), "/nope/x.yaml") {
+		t.Errorf("missing spec: exit %d, %s", code, stderr)
+	}
+	// Unknown environment.
+	f, _, stderr = genFactory()
+	if code := Main([]string{"generate", "--spec", fixture(t, "petstore"), "--out", out, "--env", "staging"}, f); code != 1 || !strings.Contains(stderr.String(), "choose from local, production, sandbox") {
+		t.Errorf("unknown env: exit %d, %s", code, stderr)
+	}
+}
+
+func Test_generateEmbedded(t *testing.T) {
+	out := t.TempDir()
+	f, stdout, stderr := genFactory()
+	if code := Main([]string{"generate", "--out", out, "--env", "sandbox"}, f); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, name := range []string{"openbanking.postman_collection.json", "openbanking.sandbox.postman_environment.json"} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Errorf("%s not written: %v\n%s", name, err, stdout)
+		}
+	}
+}
+
+func Test_generateWithKeyWithoutKey(t *testing.T) {
+	f, _, stderr := genFactory()
+	env := map[string]string{"OBPM_INSECURE_STORAGE": "1", "OBPM_CONFIG_DIR": t.TempDir()}
+	f.Getenv = func(k string) string { return env[k] }
+	if code := Main([]string{"generate", "--spec", fixture(t, "petstore"), "--out", t.TempDir(), "--with-key"}, f); code == 0 {
+		t.Fatal("--with-key without a stored key succeeded")
+	}
+	if !strings.Contains(stderr.String(), "--with-key") || !strings.Contains(stderr.String(), "obpm env-key") {
+		t.Errorf("error should say how to create the key: %s", stderr)
+	}
+}
+
+func Test_diff(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old.yaml")
+	newer := filepath.Join(dir, "new.yaml")
+	head := "openapi: 3.0.3\ninfo: {title: t, version: \"1\"}\npaths:\n"
+	_ = os.WriteFile(old, []byte(head+"  /a/{id}:\n    get:\n      parameters: [{name: id, in: path, required: true, schema: {type: string}}, {name: q, in: query, schema: {type: string}}]\n      responses: {'200': {description: ok}}\n  /gone:\n    delete:\n      responses: {'204': {description: ok}}\n"), 0o644)
+	_ = os.WriteFile(newer, []byte(head+"  /a/{key}:\n    get:\n      parameters: [{name: key, in: path, required: true, schema: {type: string}}, {name: q, in: query, required: true, schema: {type: integer}}]\n      responses: {'200': {description: ok, content: {application/json: {schema: {type: object, properties: {n: {type: string}}}}}}, '404': {description: no}}\n  /new:\n    post:\n      responses: {'201': {description: ok}}\n"), 0o644)
+	f, stdout, _ := genFactory()
+	if code := Main([]string{"diff", old, newer}, f); code != 1 {
+		t.Errorf("diff of different specs: exit %d", code)
+	}
+	want := []string{
+		"~ GET /a/{key}",
+		"parameter path id removed",
+		"parameter path key added (string, required)",
+		"parameter query q changed: string, optional → integer, required",
+		"response 200 n added (string, optional)",
+		"response 404 added",
+		"- DELETE /gone",
+		"+ POST /new",
+	}
+	for _, w := range want {
+		if !strings.Contains(stdout.String(), w) {
+			t.Errorf("diff output lacks %q:\n%s", w, stdout)
+		}
+	}
+	f, stdout, _ = genFactory()
+	if code := Main([]string{"diff", old, old}, f); code != 0 || stdout.Len() != 0 {
+		t.Errorf("diff of a spec with itself: exit %d, %q", code, stdout)
+	}
+	f, _, stderr := genFactory()
+	if code := Main([]string{"diff", old, filepath.Join(dir, "missing.yaml")}, f); code != 2 || !strings.Contains(stderr.String(), "missing.yaml") {
+		t.Errorf("diff with a missing file: exit %d, %s", code, stderr)
+	}
+	f, _, _ = genFactory()
+	if code := Main([]string{"diff", old}, f); code != 2 {
+		t.Errorf("diff with one file: exit %d, want usage error 2", code)
+	}
+}
