@@ -181,3 +181,73 @@ func TestVariables(t *testing.T) {
 		}
 	}
 }
+
+// seedValues are the example values docs/design.md fixes ("Sandbox defaults
+// and seed data"): the sandbox seeds exactly these, so a request built from
+// the examples finds its user, account and client.
+var seedValues = map[string][]string{
+	"bank_tran_id":     {"T990000001U4BC34239Z"},
+	"tran_dtime":       {"20261126101010"},
+	"user_seq_no":      {"1100000001", "1100000002"},
+	"fintech_use_num":  {"199000000100000000000001", "199000000100000000000002", "199000000100000000000003"},
+	"client_use_code":  {"T990000001"},
+	"client_id":        {"obpm-sandbox"},
+	"client_secret":    {"obpm-sandbox-secret"},
+	"redirect_uri":     {"http://127.0.0.1:8791/callback"},
+	"cntr_account_num": {"100000000001"},
+}
+
+func TestExamplesUseSeedData(t *testing.T) {
+	doc := loadDoc(t)
+	n := 0
+	var check func(place string, v any)
+	check = func(place string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for _, k := range sortedKeys(x) {
+				if allowed, ok := seedValues[k]; ok {
+					n++
+					if s, _ := x[k].(string); !slices.Contains(allowed, s) {
+						t.Errorf("%s.%s = %v, want one of the seed values %v", place, k, x[k], allowed)
+					}
+				}
+				check(place+"."+k, x[k])
+			}
+		case []any:
+			for _, e := range x {
+				check(place+"[]", e)
+			}
+		}
+	}
+	for _, o := range operations(doc) {
+		params := map[string]any{}
+		for _, p := range o.Op.Parameters {
+			if p.Value.Example != nil {
+				params[p.Value.Name] = p.Value.Example
+			}
+		}
+		check(opName(o)+" parameters", params)
+		if o.Op.RequestBody != nil {
+			for ct, mt := range o.Op.RequestBody.Value.Content {
+				for name, ex := range mediaExamples(mt) {
+					check(opName(o)+" "+ct+" "+name, ex)
+				}
+			}
+		}
+	}
+	for name, ref := range doc.Components.Schemas {
+		if field, ok := componentFields[name]; ok {
+			check("#/components/schemas/"+name, map[string]any{field: ref.Value.Example})
+		}
+	}
+	if n < 50 {
+		t.Errorf("only %d seeded fields checked: the walk is broken", n)
+	}
+}
+
+// componentFields maps the field-type components to the field whose seed
+// value their example must be.
+var componentFields = map[string]string{
+	"BankTranId": "bank_tran_id", "TranDtime": "tran_dtime", "UserSeqNo": "user_seq_no",
+	"FintechUseNum": "fintech_use_num", "ClientUseCode": "client_use_code",
+}
