@@ -40,7 +40,7 @@ func Load(ctx context.Context, name string, data []byte) (*openapi3.T, error) {
 		return nil, fmt.Errorf("load spec %s: %w", name, err)
 	}
 	if err := doc.Validate(ctx); err != nil {
-		return nil, fmt.Errorf("validate spec %s: %w (fix the document; `go test ./specs` names the place)", name, err)
+		return nil, fmt.Errorf("validate spec %s: %w (fix the element named above)", name, err)
 	}
 	return doc, nil
 }
