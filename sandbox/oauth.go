@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // consentPath receives the consent form (the real testbed's login screens
@@ -130,7 +131,37 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.authFail(w, r, ar, fail)
 		return
 	}
+	if r.URL.Query().Get("auth_type") == "2" {
+		s.skipConsent(w, r, ar)
+		return
+	}
 	s.renderConsent(w, http.StatusOK, ar, "")
+}
+
+// skipConsent is auth_type 2 (인증생략): a client that already holds a user
+// token with the login scope names the user in Kftc-Bfop-UserSeqNo and the
+// token in Kftc-Bfop-AccessToken, and gets a code without the consent page.
+func (s *Server) skipConsent(w http.ResponseWriter, r *http.Request, ar authRequest) {
+	seq := r.Header.Get("Kftc-Bfop-UserSeqNo")
+	tok := strings.TrimSpace(strings.TrimPrefix(r.Header.Get("Kftc-Bfop-AccessToken"), "Bearer "))
+	now := s.now()
+	s.mu.Lock()
+	user := s.st.Users[seq]
+	ok := false
+	if cl, err := parseJWT(s.st.SigningKey, tok); err == nil && user != nil {
+		rec := s.st.Tokens[cl.Jti]
+		ok = rec != nil && !rec.Revoked && rec.ClientID == ar.Client.ID && rec.UserSeqNo == seq &&
+			now.Before(time.Unix(cl.Exp, 0)) && slices.Contains(strings.Fields(rec.Scope), "login")
+	}
+	if !ok {
+		s.mu.Unlock()
+		s.authFail(w, r, ar, &authFailure{redirect: true, code: "invalid_request",
+			description: "auth_type 2 는 Kftc-Bfop-UserSeqNo 와 login 권한의 유효한 Kftc-Bfop-AccessToken 이 필요합니다 (auth_type 2 needs Kftc-Bfop-UserSeqNo and a valid user token with login scope in Kftc-Bfop-AccessToken; use auth_type 0 to show the consent page)"})
+		return
+	}
+	code := s.grantLocked(ar, user, now)
+	s.mu.Unlock()
+	s.redirectCode(w, r, ar, code)
 }
 
 func (s *Server) renderConsent(w http.ResponseWriter, status int, ar authRequest, msg string) {
@@ -222,8 +253,16 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 		s.renderConsent(w, http.StatusBadRequest, ar, "사용자를 선택하세요 (choose a test user)")
 		return
 	}
-	// Consenting again links the user again and renews the consents the
-	// scopes ask for, so that unlink/cancel in a manual run can be undone.
+	code := s.grantLocked(ar, user, now)
+	s.mu.Unlock()
+	s.redirectCode(w, r, ar, code)
+}
+
+// grantLocked records the user's consent and issues an authorization code;
+// the caller holds mu. Consenting again links the user again and renews the
+// consents the scopes ask for, so that unlink/cancel in a manual run can be
+// undone.
+func (s *Server) grantLocked(ar authRequest, user *userState, now time.Time) string {
 	user.Unlinked, user.Closed = false, false
 	for _, a := range s.st.userAccounts(user) {
 		if slices.Contains(ar.Scope, "inquiry") {
@@ -239,7 +278,10 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 	s.st.Codes[code] = &authCode{ClientID: ar.Client.ID, RedirectURI: ar.RedirectURI, UserSeqNo: user.UserSeqNo,
 		Scope: strings.Join(ar.Scope, " "), Expires: now.Add(s.cfg.CodeTTL), Challenge: ar.Challenge, ChallengeMethod: ar.ChallengeMethod}
 	s.persistLocked()
-	s.mu.Unlock()
+	return code
+}
+
+func (s *Server) redirectCode(w http.ResponseWriter, r *http.Request, ar authRequest, code string) {
 	q := url.Values{"code": {code}, "scope": {strings.Join(ar.Scope, " ")}, "client_info": {ar.ClientInfo}, "state": {ar.State}}
 	http.Redirect(w, r, withQuery(ar.RedirectURI, q), http.StatusFound)
 }

@@ -316,3 +316,41 @@ func TestPKCE(t *testing.T) {
 		t.Fatalf("exchange with the right verifier = %v", m)
 	}
 }
+
+// TestAuthTypeSkip: auth_type 2 with a login-scoped user token in the
+// Kftc-Bfop headers gets a code without the consent page; without it, an error.
+func TestAuthTypeSkip(t *testing.T) {
+	e := start(t, sandbox.Config{})
+	tok := e.userToken("user2")["access_token"].(string)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(seq, token string) *url.URL {
+		u := strings.Replace(e.authorizeURL("login inquiry", strings.Repeat("k", 32)), "auth_type=0", "auth_type=2", 1)
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Kftc-Bfop-UserSeqNo", seq)
+		req.Header.Set("Kftc-Bfop-AccessToken", token)
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc, err := resp.Location()
+		if err != nil {
+			t.Fatalf("HTTP %d without a redirect", resp.StatusCode)
+		}
+		return loc
+	}
+	loc := get("1100000002", tok)
+	if loc.Query().Get("code") == "" {
+		t.Fatalf("redirect = %s", loc)
+	}
+	m := e.form("/oauth/2.0/token", url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")}, "client_id": {sandbox.DefaultClientID},
+		"client_secret": {sandbox.DefaultClientSecret}, "redirect_uri": {sandbox.DefaultRedirectURI}})
+	if m["user_seq_no"] != "1100000002" {
+		t.Errorf("token = %v", m)
+	}
+	for _, c := range []struct{ seq, tok string }{{"1100000001", tok}, {"1100000002", "bad"}, {"", ""}} {
+		if loc := get(c.seq, c.tok); loc.Query().Get("error") != "invalid_request" {
+			t.Errorf("seq %q: redirect = %s", c.seq, loc)
+		}
+	}
+}
