@@ -113,11 +113,22 @@ func (e *env) restart() *env {
 }
 
 // form posts a form and decodes the JSON answer.
+// The answer must match the spec's response schema of the endpoint.
 func (e *env) form(path string, v url.Values) map[string]any {
 	e.t.Helper()
 	resp, err := http.PostForm(e.ts.URL+path, v)
 	if err != nil {
 		e.t.Fatalf("POST %s: %v", path, err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	vreq, _ := http.NewRequest(http.MethodPost, e.ts.URL+path, strings.NewReader(v.Encode()))
+	vreq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if route, params, ferr := e.router.FindRoute(vreq); ferr == nil {
+		if err := validateResponse(vreq, route, params, resp.StatusCode, resp.Header, b); err != nil {
+			e.t.Errorf("POST %s: answer does not match the spec: %v\n%s", path, err, b)
+		}
 	}
 	return decode(e.t, resp)
 }
