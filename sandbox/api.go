@@ -209,10 +209,15 @@ func (s *Server) authorize(r *http.Request, op *openapi3.Operation, now time.Tim
 		return c, newAPIError(rspTokenReject, "")
 	}
 	rec, ok := s.st.Tokens[cl.Jti]
+	if !ok && !now.Before(time.Unix(cl.Exp, 0)) {
+		return c, newAPIError(rspTokenExpired, "") // long expired: its record was pruned
+	}
 	if !ok || rec.Revoked {
 		return c, newAPIError(rspTokenReject, "")
 	}
-	if !now.Before(time.Unix(cl.Exp, 0)) {
+	// The record keeps the exact expiry; exp is whole seconds, which would cut
+	// a short --token-ttl by up to a second.
+	if !now.Before(rec.Expires) {
 		return c, newAPIError(rspTokenExpired, "")
 	}
 	client, ok := s.clients[rec.ClientID]

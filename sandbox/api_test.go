@@ -122,6 +122,10 @@ func TestTokenExpiry(t *testing.T) {
 	fresh := e.form("/oauth/2.0/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)},
 		"client_id": {sandbox.DefaultClientID}, "client_secret": {sandbox.DefaultClientSecret}})
 	wantRsp(t, e.call(http.MethodGet, "/v2.0/account/balance/fin_num", fresh["access_token"].(string), balanceIn(tranID(3))), "A0000")
+	// Days later, after the sandbox forgot the old token, it is still "expired".
+	e.clock.Add(48 * time.Hour)
+	e.institutionToken("oob") // issuing prunes old records
+	wantRsp(t, e.call(http.MethodGet, "/v2.0/account/balance/fin_num", tok["access_token"].(string), balanceIn(tranID(4))), "O0003")
 }
 
 // TestWithdrawShowsEverywhere: a withdraw moves money into the contracted

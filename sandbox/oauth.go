@@ -151,7 +151,7 @@ func (s *Server) skipConsent(w http.ResponseWriter, r *http.Request, ar authRequ
 	if cl, err := parseJWT(s.st.SigningKey, tok); err == nil && user != nil {
 		rec := s.st.Tokens[cl.Jti]
 		ok = rec != nil && !rec.Revoked && rec.ClientID == ar.Client.ID && rec.UserSeqNo == seq &&
-			now.Before(time.Unix(cl.Exp, 0)) && slices.Contains(strings.Fields(rec.Scope), "login")
+			now.Before(rec.Expires) && slices.Contains(strings.Fields(rec.Scope), "login")
 	}
 	if !ok {
 		s.mu.Unlock()
