@@ -271,7 +271,7 @@ func generateWatch(ctx context.Context, f *Factory, opts *GenerateOptions) error
 			if !ok {
 				return nil
 			}
-			if abs, _ := filepath.Abs(ev.Name); strings.HasPrefix(abs, outAbs+string(filepath.Separator)) || strings.HasSuffix(ev.Name, ".tmp") {
+			if !watched(ev.Name, outAbs) {
 				continue
 			}
 			timer = time.After(200 * time.Millisecond) // editors save in several steps
@@ -285,6 +285,19 @@ func generateWatch(ctx context.Context, f *Factory, opts *GenerateOptions) error
 			once()
 		}
 	}
+}
+
+// watched: only spec and template files outside the output folder trigger a
+// run (editors' swap files, logs and our own output do not).
+func watched(name, outAbs string) bool {
+	if abs, _ := filepath.Abs(name); abs == outAbs || strings.HasPrefix(abs, outAbs+string(filepath.Separator)) {
+		return false
+	}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".yaml", ".yml", ".json", ".tmpl":
+		return true
+	}
+	return false
 }
 
 // DiffOptions are the arguments of `obpm diff`.

@@ -192,3 +192,15 @@ func Test_diff(t *testing.T) {
 		t.Errorf("diff with one file: exit %d, want usage error 2", code)
 	}
 }
+
+func Test_watched(t *testing.T) {
+	out, _ := filepath.Abs("spec/postman")
+	for name, want := range map[string]bool{
+		"spec/openapi.yaml": true, "spec/parts/schemas.yml": true, "spec/a.json": true, "tmpl/request-test.js.tmpl": true,
+		"spec/postman/x.postman_collection.json": false, "spec/postman": false, "spec/.openapi.yaml.swp": false, "spec/log.txt": false,
+	} {
+		if got := watched(name, out); got != want {
+			t.Errorf("watched(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
