@@ -1,67 +1,22 @@
 package daemon
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net/http"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/obpm/obpm/authhelper/authtest"
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/tokenstore"
-	"github.com/obpm/obpm/internal/testenv"
 )
-
-// startMockServer runs the npm package oauth2-mock-server (an OAuth 2 server
-// no one here wrote) on 127.0.0.1 and an ephemeral port.
-func startMockServer(t *testing.T) string {
-	pkg := testenv.NodePackage(t, "oauth2-mock-server")
-	script := `
-const { OAuth2Server } = require(process.argv[1]);
-(async () => {
-  const s = new OAuth2Server();
-  await s.issuer.keys.generate('RS256');
-  await s.start(0, '127.0.0.1');
-  console.log(s.issuer.url);
-})().catch(e => { console.error(e); process.exit(1); });`
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, "node", "-e", script, pkg)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = &strings.Builder{}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
-	lines := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(out).ReadString('\n')
-		lines <- strings.TrimSpace(line)
-		_, _ = io.Copy(io.Discard, out)
-	}()
-	select {
-	case u := <-lines:
-		// It names itself localhost but listens on 127.0.0.1 only.
-		u = strings.Replace(u, "//localhost:", "//127.0.0.1:", 1)
-		if !strings.HasPrefix(u, "http://127.0.0.1:") {
-			t.Fatalf("oauth2-mock-server did not start: %q %s", u, cmd.Stderr)
-		}
-		return u
-	case <-time.After(20 * time.Second):
-		t.Fatalf("oauth2-mock-server did not start in time: %s", cmd.Stderr)
-	}
-	return ""
-}
 
 // TestGenericProviderWithOAuth2MockServer: authorization code with PKCE
 // (the server checks the verifier), refresh, client credentials, revoke.
 func TestGenericProviderWithOAuth2MockServer(t *testing.T) {
-	issuer := startMockServer(t)
+	issuer := authtest.StartOAuth2Mock(t)
 	f := newFixture(t)
 	f.cfg.Profiles["idp"] = &config.Profile{Name: "idp", Provider: config.ProviderOAuth2, ClientID: "obpm-app",
 		AuthorizeURL: issuer + "/authorize", TokenURL: issuer + "/token", RevokeURL: issuer + "/revoke",

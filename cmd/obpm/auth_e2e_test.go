@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/obpm/obpm/authhelper/authtest"
 	"github.com/obpm/obpm/authhelper/keyring"
 	"github.com/obpm/obpm/authhelper/storage"
 	"github.com/obpm/obpm/internal/testenv"
@@ -315,4 +316,62 @@ func sandboxCall(t *testing.T, url, token string) string {
 	_ = json.NewDecoder(resp.Body).Decode(&m)
 	s, _ := m["rsp_code"].(string)
 	return s
+}
+
+// TestLoginGenericProviderLocal: `obpm login` for an oauth2 profile with
+// redirect port 0 serves the callback on a free port, sends PKCE S256 (the
+// mock server checks the verifier), and `obpm token` then reads the token;
+// the institution token comes from client credentials.
+func TestLoginGenericProviderLocal(t *testing.T) {
+	issuer := authtest.StartOAuth2Mock(t)
+	w := newAuthWorld(t, false)
+	f, _, errOut := w.factory("app-secret\n")
+	if code := w.run(context.Background(), f, "profile", "add", "idp", "--provider", "oauth2", "--client-id", "obpm-app",
+		"--authorize-url", issuer+"/authorize", "--token-url", issuer+"/token", "--revoke-url", issuer+"/revoke",
+		"--redirect-uri", "http://localhost:0/callback", "--scope", "openid read", "--institution-scope", "svc",
+		"--client-secret-stdin"); code != 0 {
+		t.Fatalf("profile add: exit %d %s", code, errOut)
+	}
+	f, _, errOut = w.factory("")
+	done := make(chan int, 1)
+	go func() { done <- w.run(context.Background(), f, "login", "--no-browser", "--timeout", "30s") }()
+	re := regexp.MustCompile(`(?m)^(http://127\.0\.0\.1:\d+/authorize\?\S+)$`)
+	var authURL string
+	for deadline := time.Now().Add(10 * time.Second); authURL == ""; time.Sleep(20 * time.Millisecond) {
+		if m := re.FindStringSubmatch(errOut.String()); m != nil {
+			authURL = m[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no authorize URL:\n%s", errOut)
+		}
+	}
+	if !strings.Contains(authURL, "code_challenge_method=S256") || !strings.Contains(authURL, "redirect_uri=http%3A%2F%2Flocalhost%3A") ||
+		strings.Contains(authURL, "localhost%3A0%2F") {
+		t.Fatalf("authorize URL %s: want PKCE and the real port", authURL)
+	}
+	nc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := nc.Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cb, err := http.Get(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb.Body.Close()
+	if cb.StatusCode != 200 {
+		t.Fatalf("callback = %d", cb.StatusCode)
+	}
+	if code := <-done; code != 0 {
+		t.Fatalf("login exit %d:\n%s", code, errOut)
+	}
+	user := tokenJSON(t, w.must(t, "token", "--json"))
+	if strings.Count(user["access_token"].(string), ".") != 2 {
+		t.Fatalf("user token: %v", user)
+	}
+	inst := tokenJSON(t, w.must(t, "token", "--kind", "institution", "--json"))
+	if inst["scope"] != "svc" {
+		t.Fatalf("institution token: %v", inst)
+	}
+	w.must(t, "logout")
 }

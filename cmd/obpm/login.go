@@ -165,12 +165,12 @@ func loginLocal(ctx context.Context, f *Factory, opts *LoginOptions, env *authEn
 	if err != nil {
 		return loginSummary{}, err
 	}
-	host := u.Hostname()
+	origHost := u.Hostname()
+	host := origHost
 	if host == "localhost" {
 		host = "127.0.0.1"
 	}
-	addr := net.JoinHostPort(host, u.Port())
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, u.Port()))
 	if err != nil {
 		var busy error = err
 		if errors.Is(err, syscall.EADDRINUSE) {
@@ -178,9 +178,17 @@ func loginLocal(ctx context.Context, f *Factory, opts *LoginOptions, env *authEn
 		}
 		return loginSummary{}, busy
 	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	lns := []net.Listener{ln}
+	if origHost == "localhost" {
+		// Browsers may resolve localhost to ::1 first; serve both when we can.
+		if ln6, err := net.Listen("tcp6", net.JoinHostPort("::1", port)); err == nil {
+			lns = append(lns, ln6)
+		}
+	}
 	redirect := p.RedirectURI
 	if u.Port() == "0" {
-		u.Host = net.JoinHostPort(host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+		u.Host = net.JoinHostPort(origHost, port)
 		redirect = u.String()
 	}
 	m := env.manager(nil)
@@ -195,17 +203,24 @@ func loginLocal(ctx context.Context, f *Factory, opts *LoginOptions, env *authEn
 		}
 		return tok, m.Put(ctx, a.Profile, tokenstore.User, tok)
 	}, slog.New(slog.DiscardHandler), f.Now)
+	closeAll := func() {
+		for _, l := range lns {
+			l.Close()
+		}
+	}
 	a, err := oauthflow.NewAuthorization(p, redirect, f.Now())
 	if err != nil {
-		ln.Close()
+		closeAll()
 		return loginSummary{}, err
 	}
 	if err := logins.Add(a); err != nil {
-		ln.Close()
+		closeAll()
 		return loginSummary{}, err
 	}
 	srv := &http.Server{Handler: daemon.Guard(logins, slog.New(slog.DiscardHandler)), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
+	for _, l := range lns {
+		go func() { _ = srv.Serve(l) }()
+	}
 	defer func() {
 		// Shutdown lets the browser receive its page before the port closes.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
