@@ -186,6 +186,25 @@ func TestWithdrawShowsEverywhere(t *testing.T) {
 	if b := e.call(http.MethodGet, "/v2.0/account/balance/fin_num", user, balanceIn(tranID(5))); b["balance_amt"] != "1000000" {
 		t.Errorf("balance after deposit = %v, want 1000000", b["balance_amt"])
 	}
+
+	// A return claim names the deposit; return/result names the claim.
+	claimIn := func(id, org string) map[string]any {
+		return map[string]any{"bank_tran_id": id, "org_bank_tran_date": "20261126", "org_bank_tran_id": org, "org_dps_fintech_use_num": fin1,
+			"org_tran_amt": "10000", "org_wd_bank_code_std": "097", "claim_code": "03", "claim_message": "금액 착오 입금",
+			"total_return_yn": "Y", "return_account_num": "100000000001"}
+	}
+	wantRsp(t, e.call(http.MethodPost, "/v2.0/return/claim", oob, claimIn(tranID(7), tranID(1))), "A0310") // a withdraw, not a deposit
+	c := e.call(http.MethodPost, "/v2.0/return/claim", oob, claimIn(tranID(8), tranID(4)))
+	wantRsp(t, c, "A0000")
+	if c["org_bank_tran_id"] != tranID(4) || c["bank_tran_id"] != tranID(8) {
+		t.Errorf("claim = %v", c)
+	}
+	rr := e.call(http.MethodPost, "/v2.0/return/result", oob, map[string]any{"bank_tran_id": tranID(9), "org_bank_tran_date": "20261126", "org_bank_tran_id": tranID(8)})
+	wantRsp(t, rr, "A0000")
+	if rr["claim_state"] != "1" || rr["org_bank_tran_id"] != tranID(8) {
+		t.Errorf("return/result = %v", rr)
+	}
+	wantRsp(t, e.call(http.MethodPost, "/v2.0/return/result", oob, map[string]any{"bank_tran_id": tranID(10), "org_bank_tran_date": "20261126", "org_bank_tran_id": tranID(77)}), "A0310")
 }
 
 // TestTransactionListPaging: 30 rows page as 25 + 5 through

@@ -97,6 +97,16 @@ type Data struct {
 	Users   []User   `yaml:"users"`
 	// Transfers are earlier transfers that transfer/result can find.
 	Transfers []Transfer `yaml:"transfers"`
+	// Claims are earlier return claims that return/result can find.
+	Claims []Claim `yaml:"claims"`
+}
+
+// Claim is a return claim (자금반환청구) on an earlier deposit.
+type Claim struct {
+	BankTranID string `yaml:"bank_tran_id" json:"bank_tran_id"` // the claim's own id
+	Date       string `yaml:"date" json:"date"`
+	Amount     int64  `yaml:"amount" json:"amount"`
+	OrgTranID  string `yaml:"org_bank_tran_id" json:"org_bank_tran_id"` // the deposit claimed
 }
 
 // Bank is a participant bank.

@@ -225,3 +225,47 @@ func opTransferResult(s *Server, r *request) (map[string]any, error) {
 	}
 	return map[string]any{"res_cnt": strconv.Itoa(len(list)), "res_list": list}, nil
 }
+
+// opReturnClaim records a claim on an earlier deposit of the caller
+// (자금반환청구). The sandbox never pays the money back, so that repeated
+// collection runs keep the balances steady: the claim stays "1" (received).
+func opReturnClaim(s *Server, r *request) (map[string]any, error) {
+	id, date := r.str("org_bank_tran_id"), r.str("org_bank_tran_date")
+	var found *Transfer
+	for i := range s.st.Transfers {
+		t := &s.st.Transfers[i]
+		if t.CheckType == "2" && t.BankTranID == id && t.ClientUseCode == r.Caller.Client.ClientUseCode && (date == "" || date == t.BankTranDate) {
+			found = t
+		}
+	}
+	if found == nil {
+		return nil, newAPIError(rspNoTransfer, "org_bank_tran_id "+id+" is not one of your deposits")
+	}
+	if fin := r.str("org_dps_fintech_use_num"); fin != "" && fin != found.FintechUseNum {
+		return nil, newAPIError(rspFintechOther, "org_dps_fintech_use_num "+fin)
+	}
+	amt, err := amount(r.In, "org_tran_amt")
+	if err != nil {
+		return nil, err
+	}
+	if amt > found.Amount {
+		return nil, newAPIError(rspFormat, "필드 org_tran_amt: more than the deposit's "+itoa(found.Amount))
+	}
+	s.st.Claims[r.str("bank_tran_id")] = &Claim{BankTranID: r.str("bank_tran_id"), Date: kstDay(r.Now), Amount: amt, OrgTranID: id}
+	out := bankBlock(r, r.str("bank_tran_id"))
+	out["org_bank_tran_id"], out["org_bank_tran_date"], out["org_tran_amt"] = found.BankTranID, found.BankTranDate, itoa(amt)
+	out["claim_code"] = r.str("claim_code")
+	return out, nil
+}
+
+// opReturnResult finds a claim by its own bank_tran_id and date.
+func opReturnResult(s *Server, r *request) (map[string]any, error) {
+	id, date := r.str("org_bank_tran_id"), r.str("org_bank_tran_date")
+	c := s.st.Claims[id]
+	if c == nil || (date != "" && date != c.Date) {
+		return nil, newAPIError(rspNoTransfer, "no return claim "+id)
+	}
+	out := bankBlock(r, r.str("bank_tran_id"))
+	out["org_bank_tran_id"], out["claim_state"], out["return_amt"], out["return_date"] = c.BankTranID, "1", "0", ""
+	return out, nil
+}

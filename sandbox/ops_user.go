@@ -30,6 +30,8 @@ func (s *Server) operations() map[string]opHandler {
 		"POST /v2.0/transfer/deposit/fin_num":          opDeposit,
 		"POST /v2.0/transfer/deposit/acnt_num":         opDeposit,
 		"POST /v2.0/transfer/result":                   opTransferResult,
+		"POST /v2.0/return/claim":                      opReturnClaim,
+		"POST /v2.0/return/result":                     opReturnResult,
 		"GET /v2.0/bank/status":                        opBankStatus,
 	}
 }

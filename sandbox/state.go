@@ -30,7 +30,7 @@ type state struct {
 	// TranIDs maps a bank_tran_id to the KST day it was used (yyyyMMdd).
 	TranIDs   map[string]string `json:"tran_ids"`
 	Transfers []Transfer        `json:"transfers"`
-	Claims    map[string]*claim `json:"claims"` // return/claim, by bank_tran_id
+	Claims    map[string]*Claim `json:"claims"` // return/claim, by bank_tran_id
 	Seq       int64             `json:"seq"`    // history row and number counter
 	// PrunedDay is the KST day of the last prune (one prune a day is enough).
 	PrunedDay string `json:"pruned_day"`
@@ -89,13 +89,6 @@ type tokenRecord struct {
 	Refresh   string    `json:"refresh,omitempty"` // revoked with the access token
 }
 
-type claim struct {
-	BankTranID string `json:"bank_tran_id"`
-	Date       string `json:"date"`
-	Amount     int64  `json:"amount"`
-	OrgTranID  string `json:"org_bank_tran_id"`
-}
-
 // newState builds the initial state from seed data.
 func newState(d *Data, clients []Client) (*state, error) {
 	key := make([]byte, 32)
@@ -107,7 +100,7 @@ func newState(d *Data, clients []Client) (*state, error) {
 		Users: map[string]*userState{}, Accounts: map[string]*accountState{},
 		Contracts: map[string]*accountState{}, Codes: map[string]*authCode{},
 		Refresh: map[string]*refreshToken{}, Tokens: map[string]*tokenRecord{},
-		TranIDs: map[string]string{}, Claims: map[string]*claim{},
+		TranIDs: map[string]string{}, Claims: map[string]*Claim{},
 		Transfers: append([]Transfer(nil), d.Transfers...),
 	}
 	for _, u := range d.Users {
@@ -123,6 +116,10 @@ func newState(d *Data, clients []Client) (*state, error) {
 			us.Fintech = append(us.Fintech, a.FintechUseNum)
 		}
 		st.Users[u.UserSeqNo] = us
+	}
+	for i := range d.Claims {
+		c := d.Claims[i]
+		st.Claims[c.BankTranID] = &c
 	}
 	st.ensureContracts(clients)
 	// The seeded withdraws landed in the contracted accounts: show them
@@ -266,7 +263,7 @@ func loadState(path string) (*state, error) {
 		st.TranIDs = map[string]string{}
 	}
 	if st.Claims == nil {
-		st.Claims = map[string]*claim{}
+		st.Claims = map[string]*Claim{}
 	}
 	if st.Contracts == nil {
 		st.Contracts = map[string]*accountState{}
