@@ -120,6 +120,8 @@ func (d *doctor) checkKeyring(ctx context.Context, env *authEnv) {
 		d.add("FAIL", name, err.Error(), "install and unlock gnome-keyring (or KeePassXC's Secret Service), run inside a D-Bus session, or use --insecure-storage")
 	case got != v:
 		d.add("FAIL", name, "round trip returned a different value", "check the Secret Service provider")
+	case env.insecure:
+		d.add("ok", name, "set/get/delete round trip works (a plain file: prefer the OS keyring)", "")
 	default:
 		d.add("ok", name, "set/get/delete round trip works (service "+keyring.ServiceFromEnv(d.f.Getenv)+")", "")
 	}
