@@ -452,3 +452,50 @@ func TestInquiries(t *testing.T) {
 	}
 	wantRsp(t, receive("999999999999"), "A0322")
 }
+
+// TestSelfAuthRegister: an sa institution registers a new user's account,
+// then serves it by account number; registering again answers the same ids.
+func TestSelfAuthRegister(t *testing.T) {
+	e := start(t, sandbox.Config{})
+	sa := e.institutionToken("oob sa")
+	register := func(id string) map[string]any {
+		m := e.call(http.MethodPost, "/v2.0/user/register", sa, map[string]any{"bank_tran_id": id, "bank_code_std": "020",
+			"register_account_num": "1002123456789", "user_info": "950505", "user_name": "이영희", "user_ci": "CILEEYOUNGHEE==",
+			"user_email": "lee@example.com", "scope": "inquiry", "info_prvd_agmt_yn": "Y", "wd_agmt_yn": "Y", "agmt_data_type": "2",
+			"tran_dtime": "20261126101010"})
+		wantRsp(t, m, "A0000")
+		return m
+	}
+	first := register(tranID(1))
+	seq, fin := first["user_seq_no"].(string), first["fintech_use_num"].(string)
+	if len(seq) != 10 || len(fin) != 24 || seq == "1100000001" || seq == "1100000002" {
+		t.Fatalf("register = %v", first)
+	}
+	if again := register(tranID(2)); again["user_seq_no"] != seq || again["fintech_use_num"] != fin {
+		t.Errorf("second register = %v, want the same ids", again)
+	}
+	me := e.call(http.MethodGet, "/v2.0/user/me", sa, map[string]any{"user_seq_no": seq})
+	wantRsp(t, me, "A0000")
+	if me["user_name"] != "이영희" || me["res_cnt"] != "1" {
+		t.Errorf("user/me = %v", me)
+	}
+	b := e.call(http.MethodPost, "/v2.0/account/balance/acnt_num", sa, map[string]any{"bank_tran_id": tranID(3), "bank_code_std": "020",
+		"account_num": "1002123456789", "user_seq_no": seq, "tran_dtime": "20261126101010"})
+	wantRsp(t, b, "A0000")
+	if b["balance_amt"] != "0" || b["fintech_use_num"] != fin {
+		t.Errorf("balance = %v", b)
+	}
+	// An oob-only token may not register.
+	wantRsp(t, e.call(http.MethodPost, "/v2.0/user/register", e.institutionToken("oob"), map[string]any{"bank_tran_id": tranID(4)}), "O0011")
+}
+
+// TestUpdateAlias: account/update_info changes the alias user/me shows.
+func TestUpdateAlias(t *testing.T) {
+	e := start(t, sandbox.Config{})
+	user := e.userToken("user1")["access_token"].(string)
+	wantRsp(t, e.call(http.MethodPost, "/v2.0/account/update_info", user, map[string]any{"fintech_use_num": fin1, "account_alias": "여행 자금"}), "A0000")
+	me := e.call(http.MethodGet, "/v2.0/user/me", user, map[string]any{"user_seq_no": "1100000001"})
+	if a := me["res_list"].([]any)[0].(map[string]any); a["account_alias"] != "여행 자금" {
+		t.Errorf("alias = %v", a["account_alias"])
+	}
+}
