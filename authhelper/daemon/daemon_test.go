@@ -373,3 +373,26 @@ func TestListenBusyPort(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestFourKilobyteTokens: 4 KB access and refresh tokens survive login,
+// storage in chunks, a restart and a refresh.
+func TestFourKilobyteTokens(t *testing.T) {
+	f := newFixture(t)
+	f.p.TokenSize = 4096
+	f.login(t)
+	_, tok := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey})
+	if n := len(tok["access_token"].(string)); n != 4096 {
+		t.Fatalf("access token %d bytes", n)
+	}
+	for k, v := range f.kr.Snapshot() {
+		if len(v) > 2100 {
+			t.Errorf("keyring item %q holds %d bytes", k, len(v))
+		}
+	}
+	f.start()
+	f.clk.Add(time.Hour)
+	code, tok2 := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey})
+	if code != 200 || tok2["access_token"] == tok["access_token"] || len(tok2["access_token"].(string)) != 4096 {
+		t.Fatalf("after restart and refresh: %d", code)
+	}
+}
