@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -292,6 +293,21 @@ func TestStateSurvivesRestart(t *testing.T) {
 	}
 	// The day's bank_tran_ids survive too.
 	wantRsp(t, e2.call(http.MethodPost, "/v2.0/transfer/withdraw/fin_num", user, withdrawIn(tranID(1), fin1, "1")), "A0326")
+	// Written by rename: no temp file is left beside it, and it is private.
+	entries, _ := os.ReadDir(filepath.Dir(file))
+	if len(entries) != 1 {
+		t.Errorf("files beside the state: %v", entries)
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("state file mode: %v %v", fi.Mode(), err)
+	}
+	// A broken file is refused with the way out.
+	if err := os.WriteFile(file, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sandbox.New(sandbox.Config{StateFile: file, Spec: e.cfg.Spec}); err == nil || !strings.Contains(err.Error(), "delete the file") {
+		t.Errorf("broken state: err = %v", err)
+	}
 }
 
 // TestManualOperationsChangeLists: account/cancel and user/unlink change what
