@@ -31,8 +31,11 @@ const (
 	ProviderOAuth2     = "oauth2"
 )
 
-// Providers lists the accepted provider names in help order.
-var Providers = []string{ProviderSandbox, ProviderTestbed, ProviderProduction, ProviderOAuth2}
+// Providers lists the accepted provider names in help order (a fresh slice
+// each call: no package-level mutable state).
+func Providers() []string {
+	return []string{ProviderSandbox, ProviderTestbed, ProviderProduction, ProviderOAuth2}
+}
 
 // DefaultRefreshMargin is how long before expiry a token is refreshed, when
 // the profile does not say (capped at a third of the token's lifetime).

@@ -30,11 +30,13 @@ type Profile struct {
 	RefreshMargin string `yaml:"refresh_margin,omitempty"`
 }
 
-var fieldNames = []string{"provider", "base_url", "client_id", "redirect_uri", "scope", "institution_scope",
-	"authorize_url", "token_url", "revoke_url", "pkce", "refresh_margin"}
+func fieldNames() []string {
+	return []string{"provider", "base_url", "client_id", "redirect_uri", "scope", "institution_scope",
+		"authorize_url", "token_url", "revoke_url", "pkce", "refresh_margin"}
+}
 
-func knownField(s string) bool { return slices.Contains(fieldNames, s) }
-func knownFieldList() string   { return strings.Join(fieldNames, ", ") }
+func knownField(s string) bool { return slices.Contains(fieldNames(), s) }
+func knownFieldList() string   { return strings.Join(fieldNames(), ", ") }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
@@ -156,8 +158,8 @@ func (p *Profile) Validate() error {
 }
 
 func (p *Profile) validate() *fieldError {
-	if !slices.Contains(Providers, p.Provider) {
-		return &fieldError{"provider", fmt.Sprintf("provider %q is not one of %s", p.Provider, strings.Join(Providers, ", "))}
+	if !slices.Contains(Providers(), p.Provider) {
+		return &fieldError{"provider", fmt.Sprintf("provider %q is not one of %s", p.Provider, strings.Join(Providers(), ", "))}
 	}
 	if p.ClientID == "" {
 		return &fieldError{"client_id", "client_id is empty (set it to the client id the provider issued)"}

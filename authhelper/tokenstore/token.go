@@ -95,9 +95,14 @@ func (t *Token) RefreshDue(now time.Time, margin time.Duration) bool {
 	return !now.Before(t.Expiry.Add(-margin))
 }
 
-// reserved are the standard fields that have their own Token field.
-var reserved = map[string]bool{"access_token": true, "token_type": true, "refresh_token": true,
-	"expires_in": true, "scope": true, "refresh_token_expires_in": true}
+// reserved reports the standard fields that have their own Token field.
+func reserved(k string) bool {
+	switch k {
+	case "access_token", "token_type", "refresh_token", "expires_in", "scope", "refresh_token_expires_in":
+		return true
+	}
+	return false
+}
 
 // FromResponse builds a Token from a decoded token-endpoint JSON object,
 // keeping every non-standard field in Extra. expires_in may be a number
@@ -120,7 +125,7 @@ func FromResponse(m map[string]any, now time.Time) (*Token, error) {
 		t.RefreshExpiry = t.IssuedAt.Add(d)
 	}
 	for k, v := range m {
-		if !reserved[k] {
+		if !reserved(k) {
 			if t.Extra == nil {
 				t.Extra = map[string]any{}
 			}

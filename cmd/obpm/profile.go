@@ -61,7 +61,7 @@ sandbox's built-in client.`,
 				return &FlagError{Err: err}
 			}
 			if p.Provider == "" {
-				return flagErrorf("--provider is required (one of %s)", strings.Join(config.Providers, ", "))
+				return flagErrorf("--provider is required (one of %s)", strings.Join(config.Providers(), ", "))
 			}
 			if opts.NoPKCE {
 				off := false
