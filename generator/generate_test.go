@@ -536,3 +536,35 @@ func TestUnescapeHTML(t *testing.T) {
 		}
 	}
 }
+
+func TestOAuthFlowsMappedWhole(t *testing.T) {
+	res := gen(t, specHead+`security: [{oa: []}]
+paths:
+  /a:
+    get:
+      responses: {'200': {description: ok}}
+components:
+  securitySchemes:
+    oa:
+      type: oauth2
+      flows:
+        authorizationCode: {authorizationUrl: 'https://api.example.com/authorize', tokenUrl: 'https://api.example.com/token', refreshUrl: 'https://api.example.com/refresh', scopes: {a: a}}
+        clientCredentials: {tokenUrl: 'https://other.example.com/token', scopes: {b: b}}
+`, Options{})
+	env := envValues(t, res.Files[1].Data)
+	if env["token_url"]["value"] != "{{base_url}}/token" || env["token_url_oa"]["value"] != "https://other.example.com/token" || env["auth_url"]["value"] != "{{base_url}}/authorize" {
+		t.Errorf("flow URLs: %v %v %v", env["token_url"], env["token_url_oa"], env["auth_url"])
+	}
+	for k, v := range env {
+		if strings.Contains(v["value"].(string), "refresh") {
+			t.Errorf("refreshUrl leaked into %s", k)
+		}
+	}
+	found := false
+	for _, w := range res.Warnings {
+		found = found || strings.HasPrefix(w.String(), "components.securitySchemes.oa.flows: 2 flows (authorizationCode, clientCredentials)")
+	}
+	if !found {
+		t.Errorf("no warning about the second flow: %v", res.Warnings)
+	}
+}

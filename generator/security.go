@@ -44,6 +44,7 @@ func (b *builder) mapSchemes() {
 			sc.tokenVar = tokenVariable(n)
 			sc.flow, sc.flowDef = chooseFlow(def.Flows)
 			sc.kind = defaultKind(def.Flows)
+			b.mapFlows(sc, place)
 		case "openidconnect":
 			sc.tokenVar = tokenVariable(n)
 		case "http":
@@ -74,6 +75,37 @@ func (b *builder) mapSchemes() {
 		}
 		b.schemes[n] = sc
 		b.schemeOrder = append(b.schemeOrder, sc)
+	}
+}
+
+// mapFlows gives every flow's URLs a variable (the environments carry them all)
+// and says which flow Postman's own OAuth 2.0 helper is set to.
+func (b *builder) mapFlows(sc *scheme, place string) {
+	f := sc.def.Flows
+	if f == nil {
+		b.warn(place, "oauth2 scheme without flows; only the bearer token variable is mapped")
+		return
+	}
+	base := schemeBase(sc.name)
+	var names []string
+	for _, x := range []struct {
+		name string
+		flow *openapi3.OAuthFlow
+	}{{"authorizationCode", f.AuthorizationCode}, {"clientCredentials", f.ClientCredentials}, {"password", f.Password}, {"implicit", f.Implicit}} {
+		if x.flow == nil {
+			continue
+		}
+		names = append(names, x.name)
+		if x.flow.TokenURL != "" {
+			b.urlVar("token_url", x.flow.TokenURL, base)
+		}
+		if x.flow.AuthorizationURL != "" {
+			b.urlVar("auth_url", x.flow.AuthorizationURL, base)
+		}
+	}
+	if len(names) > 1 {
+		b.warn(place+".flows", fmt.Sprintf("%d flows (%s); Postman's OAuth 2.0 helper is set to %s, pick another grant type there for the others",
+			len(names), strings.Join(names, ", "), names[0]))
 	}
 }
 
