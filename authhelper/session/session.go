@@ -180,6 +180,16 @@ func (m *Manager) Token(ctx context.Context, profile string, kind tokenstore.Kin
 
 func (m *Manager) renewUser(ctx context.Context, e *entry, c *oauthflow.Client, now time.Time) (*tokenstore.Token, error) {
 	profile := c.Profile.Name
+	if e.tok == nil || e.loginNeeded != "" {
+		// Another process (`obpm login` on a port the daemon does not own)
+		// may have stored a new token since we read the keyring.
+		if t, err := m.Store.Load(ctx, profile, tokenstore.User); err == nil && (e.tok == nil || t.AccessToken != e.tok.AccessToken) {
+			e.tok, e.loginNeeded, e.lastErr, e.backoff, e.nextTry = t, "", nil, 0, time.Time{}
+			if !t.RefreshDue(now, c.Profile.Margin()) {
+				return t, nil
+			}
+		}
+	}
 	old := e.tok
 	switch {
 	case old == nil:

@@ -335,3 +335,31 @@ func TestRefreshAll(t *testing.T) {
 		t.Fatal("RefreshAll did not renew the due token")
 	}
 }
+
+// TestPicksUpLoginByAnotherProcess: a daemon that found no token (or a dead
+// one) serves the token another process stored later, without a restart.
+func TestPicksUpLoginByAnotherProcess(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	daemon := f.newManager()
+	var lr *LoginRequiredError
+	if _, err := daemon.Token(ctx, "sb", tokenstore.User); !errors.As(err, &lr) {
+		t.Fatalf("before login: %v", err)
+	}
+	tok := f.login(t) // through f.m, i.e. another process sharing the keyring
+	got, err := daemon.Token(ctx, "sb", tokenstore.User)
+	if err != nil || got.AccessToken != tok.AccessToken {
+		t.Fatalf("after another process logged in: %v, %v", got, err)
+	}
+	// Dead refresh token, then a new login elsewhere.
+	f.p.SetMode(fakeprovider.RefuseRefresh)
+	f.clk.Add(time.Hour + time.Second)
+	if _, err := daemon.Token(ctx, "sb", tokenstore.User); !errors.As(err, &lr) {
+		t.Fatalf("dead refresh: %v", err)
+	}
+	f.p.SetMode(fakeprovider.OK)
+	tok2 := f.login(t)
+	if got, err := daemon.Token(ctx, "sb", tokenstore.User); err != nil || got.AccessToken != tok2.AccessToken {
+		t.Fatalf("after a new login elsewhere: %v, %v", got, err)
+	}
+}
