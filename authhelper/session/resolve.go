@@ -2,6 +2,8 @@ package session
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"net/http"
 	"sync"
 	"time"
@@ -46,10 +48,31 @@ func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, no
 	}
 }
 
-// FileLoader loads the config at path.
+// FileLoader loads the config at path, parsing it again only when the
+// file's size or modification time changed (a token read should not parse
+// YAML; an edit by `obpm profile add` is still seen at once).
 func FileLoader(path string) ConfigLoader {
+	var (
+		mu     sync.Mutex
+		cached *config.Config
+		stamp  string
+	)
 	return func() (*config.Config, string, error) {
+		st, err := os.Stat(path)
+		cur := "missing"
+		if err == nil {
+			cur = fmt.Sprintf("%d/%d", st.Size(), st.ModTime().UnixNano())
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if cached != nil && cur == stamp {
+			return cached, path, nil
+		}
 		c, err := config.Load(path)
-		return c, path, err
+		if err != nil {
+			return nil, path, err
+		}
+		cached, stamp = c, cur
+		return c, path, nil
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -361,5 +363,32 @@ func TestPicksUpLoginByAnotherProcess(t *testing.T) {
 	tok2 := f.login(t)
 	if got, err := daemon.Token(ctx, "sb", tokenstore.User); err != nil || got.AccessToken != tok2.AccessToken {
 		t.Fatalf("after a new login elsewhere: %v, %v", got, err)
+	}
+}
+
+func TestFileLoaderSeesEdits(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	load := FileLoader(path)
+	c, _, err := load()
+	if err != nil || len(c.Profiles) != 0 {
+		t.Fatalf("missing file: %v %v", c, err)
+	}
+	c.Profiles["a"] = &config.Profile{Name: "a", Provider: config.ProviderSandbox, ClientID: "x", RedirectURI: config.SandboxRedirectURI}
+	if err := c.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	c2, _, err := load()
+	if err != nil || c2.Profiles["a"] == nil {
+		t.Fatalf("edit not seen: %v %v", c2, err)
+	}
+	c3, _, _ := load()
+	if c3 != c2 {
+		t.Error("unchanged file parsed again")
+	}
+	if err := os.WriteFile(path, []byte("profiles: ["), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := load(); err == nil {
+		t.Fatal("broken edit not reported")
 	}
 }
