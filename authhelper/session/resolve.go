@@ -3,8 +3,8 @@ package session
 import (
 	"context"
 	"fmt"
-	"os"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
