@@ -396,3 +396,51 @@ func TestFourKilobyteTokens(t *testing.T) {
 		t.Fatalf("after restart and refresh: %d", code)
 	}
 }
+
+// TestLoginWithFailingProvider: a down, slow or garbling token endpoint
+// fails the login with a clear page and status, and the token stored by an
+// earlier login stays as it was.
+func TestLoginWithFailingProvider(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mode fakeprovider.Mode
+		want string
+	}{
+		{"down", fakeprovider.Down, "exchange code at the provider"},
+		{"slow", fakeprovider.Slow, "Timeout"},
+		{"malformed JSON", fakeprovider.Malformed, "malformed response"},
+		{"refused", fakeprovider.ServerError, "A0003"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.httpTimeout = 300 * time.Millisecond
+			f.p.Delay = time.Second
+			f.start()
+			f.login(t)
+			before := f.kr.Snapshot()
+			_, start := f.do(t, req{method: "POST", path: "/v1/profiles/sb/login", key: testKey})
+			loc := f.p.Approve(t, start["authorize_url"].(string))
+			f.p.SetMode(tc.mode)
+			resp, err := http.Get(loc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 400 || !strings.Contains(string(page), "Login failed") {
+				t.Fatalf("page = %d %s", resp.StatusCode, page)
+			}
+			_, st := f.do(t, req{method: "GET", path: "/v1/profiles/sb/login/" + start["login_id"].(string), key: testKey})
+			if st["status"] != "failed" || !strings.Contains(st["message"].(string), tc.want) {
+				t.Fatalf("status = %v", st)
+			}
+			if !maps.Equal(before, f.kr.Snapshot()) {
+				t.Fatal("stored token changed by a failed login")
+			}
+			f.p.SetMode(fakeprovider.OK)
+			if code, tok := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey}); code != 200 || tok["access_token"] == "" {
+				t.Fatalf("old token no longer served: %d %v", code, tok)
+			}
+		})
+	}
+}
