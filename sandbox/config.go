@@ -76,6 +76,11 @@ type Client struct {
 	ClientUseCode string   `yaml:"client_use_code" json:"client_use_code"`
 	// SelfAuth clients may be granted the `sa` scope.
 	SelfAuth bool `yaml:"self_auth" json:"self_auth"`
+	// LoopbackAnyPort lets a registered loopback redirect URI match on any port
+	// (RFC 8252 §7.3). Off by default: the real testbed compares host, port and
+	// path exactly, and a sandbox that forgave a wrong port would hide the
+	// mistake until the user reached the testbed.
+	LoopbackAnyPort bool `yaml:"loopback_any_port" json:"loopback_any_port"`
 	// Contract is the institution's contracted account (cntr_account_num):
 	// withdrawals land in it, deposits are paid from it.
 	Contract ContractAccount `yaml:"contract" json:"contract"`

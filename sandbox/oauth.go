@@ -73,15 +73,18 @@ func (s *Server) checkAuthRequest(v url.Values) (authRequest, *authFailure) {
 	return ar, nil
 }
 
-// redirectAllowed compares a redirect URI with the registered ones. For a
-// registered loopback IP literal the port may differ (RFC 8252 §7.3), so
-// tests and the helper can listen on a free port.
+// redirectAllowed compares a redirect URI with the registered ones exactly, as
+// the testbed does. A client with LoopbackAnyPort also accepts a registered
+// loopback IP literal on another port (RFC 8252 §7.3).
 func (c Client) redirectAllowed(ru string) bool {
 	if ru == "" {
 		return false
 	}
 	if slices.Contains(c.RedirectURIs, ru) {
 		return true
+	}
+	if !c.LoopbackAnyPort {
+		return false
 	}
 	got, err := url.Parse(ru)
 	if err != nil {

@@ -256,13 +256,16 @@ func TestAuthorizeFailures(t *testing.T) {
 			t.Fatalf("err = %v, want one listing the offered users", err)
 		}
 	})
-	t.Run("loopback callback on another port", func(t *testing.T) {
-		loc, err := sandboxtest.Approve(ctx, nil, with("redirect_uri", "http://127.0.0.1:40123/callback"), "user2")
+	t.Run("loopback callback on another port is refused", func(t *testing.T) {
+		// The testbed matches host, port and path exactly (fact sheet 2.1).
+		resp, err := http.Get(with("redirect_uri", "http://127.0.0.1:40123/callback"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if loc.Host != "127.0.0.1:40123" || loc.Query().Get("code") == "" {
-			t.Fatalf("redirect = %s", loc)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "3000114") {
+			t.Fatalf("status %d, body %s; want 400 naming 3000114", resp.StatusCode, body)
 		}
 	})
 
