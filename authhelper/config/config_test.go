@@ -69,7 +69,7 @@ func TestParseGoodAndDefaults(t *testing.T) {
 	if a != "http://127.0.0.1:8790/oauth/2.0/authorize" || tok != "http://127.0.0.1:8790/oauth/2.0/token" || rev != "http://127.0.0.1:8790/oauth/2.0/revoke" {
 		t.Errorf("sandbox endpoints = %s %s %s", a, tok, rev)
 	}
-	if sb.UserScope() != OpenBankingUserScope || sb.InstScope() != "oob sa" || sb.UsePKCE() {
+	if sb.UserScope() != SandboxUserScope || sb.InstScope() != "oob sa" || sb.UsePKCE() {
 		t.Errorf("sandbox scopes/pkce = %q %q %v", sb.UserScope(), sb.InstScope(), sb.UsePKCE())
 	}
 	gen := c.Profiles["gen"]

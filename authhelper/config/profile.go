@@ -66,7 +66,10 @@ const (
 const (
 	OpenBankingUserScope        = "login inquiry transfer"
 	OpenBankingInstitutionScope = "oob"
-	SandboxInstitutionScope     = "oob sa"
+	// The sandbox grants every user scope of the embedded spec, so that a whole
+	// generated collection (card, prepaid, insurance and loan requests too) runs.
+	SandboxUserScope        = "login inquiry transfer cardinfo fintechinfo insuinfo loaninfo"
+	SandboxInstitutionScope = "oob sa"
 )
 
 // IsOpenBanking reports whether the provider speaks KFTC's dialect (client
@@ -100,6 +103,9 @@ func (p *Profile) Endpoints() (authorize, token, revoke string) {
 func (p *Profile) UserScope() string {
 	if p.Scope != "" || p.Provider == ProviderOAuth2 {
 		return p.Scope
+	}
+	if p.Provider == ProviderSandbox {
+		return SandboxUserScope
 	}
 	return OpenBankingUserScope
 }

@@ -30,7 +30,7 @@ func TestNewAuthorization(t *testing.T) {
 	u, _ := url.Parse(ob.URL)
 	q := u.Query()
 	if u.Path != "/oauth/2.0/authorize" || q.Get("auth_type") != "0" || q.Get("response_type") != "code" ||
-		q.Get("scope") != "login inquiry transfer" || q.Get("redirect_uri") != "http://127.0.0.1:8791/callback" {
+		q.Get("scope") != config.SandboxUserScope || q.Get("redirect_uri") != "http://127.0.0.1:8791/callback" {
 		t.Errorf("open banking authorize URL = %s", ob.URL)
 	}
 	if len(ob.State) != 32 || q.Get("state") != ob.State || q.Has("code_challenge") || ob.Verifier != "" {
@@ -160,7 +160,7 @@ func TestGrants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tok2.AccessToken == tok.AccessToken || p.LastForm().Get("scope") != "login inquiry transfer" {
+	if tok2.AccessToken == tok.AccessToken || p.LastForm().Get("scope") != config.SandboxUserScope {
 		t.Errorf("refresh: same token or scope not sent (%v)", p.LastForm())
 	}
 	inst, err := c.ClientCredentials(ctx)
