@@ -1,0 +1,67 @@
+// Package atomicfile replaces files so that a reader, or a crash, sees either the
+// old content or the new one, never half of it: the data goes to a temporary file
+// in the target's folder (same file system, so the rename is atomic), is synced,
+// and is renamed over the target.
+package atomicfile
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Pending is a fully written temporary file waiting to replace its target.
+// Staging several files and committing them only when all were written keeps a
+// failed run from leaving a mix of old and new outputs.
+type Pending struct {
+	tmp, path string
+}
+
+// Stage writes data to a temporary file beside path with the given permissions.
+func Stage(path string, data []byte, perm os.FileMode) (*Pending, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	p := &Pending{tmp: f.Name(), path: path}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		p.Abort()
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// Commit renames the temporary file over the target.
+func (p *Pending) Commit() error {
+	if err := os.Rename(p.tmp, p.path); err != nil {
+		p.Abort()
+		return fmt.Errorf("replace %s: %w", p.path, err)
+	}
+	return nil
+}
+
+// Abort removes the temporary file; the target is left as it was.
+func (p *Pending) Abort() { _ = os.Remove(p.tmp) }
+
+// Write replaces path with data atomically.
+func Write(path string, data []byte, perm os.FileMode) error {
+	p, err := Stage(path, data, perm)
+	if err != nil {
+		return err
+	}
+	return p.Commit()
+}
