@@ -12,31 +12,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/obpm/obpm/internal/testenv"
 )
-
-// syncBuffer collects a child's output while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // world is one isolated obpm installation: its own config dir, keyring service
 // and ports, so tests never touch a developer's real profiles or tokens.
@@ -116,8 +97,8 @@ func (w *world) runErr(stdin string, args ...string) (string, string, error) {
 // proc is a long-running obpm child (sandbox, serve, login).
 type proc struct {
 	cmd    *exec.Cmd
-	stdout *syncBuffer
-	stderr *syncBuffer
+	stdout *testenv.Buffer
+	stderr *testenv.Buffer
 	done   chan error
 }
 
@@ -126,7 +107,7 @@ func (w *world) start(args ...string) *proc {
 	cmd := exec.Command(w.bin, args...)
 	cmd.Env = w.env
 	cmd.Dir = w.dir
-	p := &proc{cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	p := &proc{cmd: cmd, stdout: &testenv.Buffer{}, stderr: &testenv.Buffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	if err := cmd.Start(); err != nil {
 		w.t.Fatalf("start obpm %v: %v", args, err)
