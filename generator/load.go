@@ -119,6 +119,8 @@ var quotedRE = regexp.MustCompile(`"([^"]+)"`)
 func explainLoadError(err error, data []byte, name string) error {
 	msg := err.Error()
 	switch {
+	case strings.Contains(msg, "failed to unmarshal data") && typeErrorRE.MatchString(msg):
+		return explainTypeError(msg, name)
 	case strings.Contains(msg, "failed to unmarshal data"):
 		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 			detail := msg
@@ -149,6 +151,71 @@ func explainLoadError(err error, data []byte, name string) error {
 		return fmt.Errorf("load spec %s: unresolved $ref: %v; check that the target exists", where, err)
 	}
 	return fmt.Errorf("load spec %s: %w", name, err)
+}
+
+// typeErrorRE matches the decoder's complaint about a value of the wrong type
+// in well-formed YAML/JSON: "line 6: cannot construct !!int `5` into
+// openapi3.Parameters in /paths/~1x/get/parameters" or "line 1: cannot
+// unmarshal !!int into string field "openapi"".
+var typeErrorRE = regexp.MustCompile("line (\\d+): cannot (?:construct|unmarshal) !!(\\w+)(?: `[^`]*`)? into (\\S+)(?: field \"([^\"]+)\")?(?: in (/\\S*))?")
+
+// explainTypeError names the place of the first wrongly typed value (a JSON
+// pointer), what was found and what OpenAPI expects there: the document is
+// well-formed, so "fix the syntax" would mislead.
+func explainTypeError(msg, name string) error {
+	m := typeErrorRE.FindStringSubmatch(msg)
+	line, found, want, field, ptr := m[1], m[2], m[3], m[4], strings.TrimSuffix(m[5], ";")
+	where := "the top level"
+	switch {
+	case ptr != "" && field != "":
+		where = ptr + "/" + field
+	case ptr != "":
+		where = ptr
+	case field != "":
+		where = "/" + field
+	}
+	fix := "fix the value there"
+	if kindOfGoType(want) == "a string" && (found == "int" || found == "float" || found == "bool") {
+		fix = "quote the value there (for example openapi: \"3.0.3\")"
+	}
+	return fmt.Errorf("load spec %s:%s: not a valid OpenAPI document: %s is %s where OpenAPI expects %s; %s",
+		name, line, where, kindOfYAMLTag(found), kindOfGoType(want), fix)
+}
+
+func kindOfYAMLTag(tag string) string {
+	switch tag {
+	case "seq":
+		return "a list"
+	case "map":
+		return "a mapping"
+	case "str":
+		return "a string"
+	case "int", "float":
+		return "a number"
+	case "bool":
+		return "a boolean"
+	case "null":
+		return "null"
+	}
+	return "!!" + tag
+}
+
+// kindOfGoType says in OpenAPI terms what the decoder's Go type holds.
+func kindOfGoType(t string) string {
+	switch {
+	case t == "string":
+		return "a string"
+	case t == "bool":
+		return "a boolean"
+	case strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint") || strings.HasPrefix(t, "float"):
+		return "a number"
+	case strings.HasPrefix(t, "[]"), t == "openapi3.Parameters", t == "openapi3.SchemaRefs",
+		t == "openapi3.SecurityRequirements", t == "openapi3.Servers", t == "openapi3.Tags":
+		return "a list"
+	case t == "openapi3.T":
+		return "a mapping (openapi, info, paths, ...)"
+	}
+	return "a mapping"
 }
 
 func checkVersion(v string, data []byte, name string) error {
