@@ -59,6 +59,11 @@ func (k *Keyring) Get(ctx context.Context, key string) (string, error) {
 // the previous value readable.
 func (k *Keyring) Set(ctx context.Context, key, value string) error {
 	old, oldErr := k.rawGet(ctx, key)
+	if oldErr != nil && !errors.Is(oldErr, ErrNotFound) {
+		// A keyring that cannot read will not write either; and without the
+		// old head its chunks could not be cleaned up.
+		return oldErr
+	}
 	var oldHead *head
 	if oldErr == nil {
 		if h, ok, err := parseHead(old); err == nil && ok {

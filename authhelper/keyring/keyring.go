@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	gokeyring "github.com/zalando/go-keyring"
@@ -38,10 +39,17 @@ type TimeoutError struct {
 	Op      string
 	Key     string
 	Timeout time.Duration
+	// Earlier is set when this call was not even tried because an earlier
+	// call of the same Keyring still has no answer.
+	Earlier bool
 }
 
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("keyring %s %q: no answer within %s (is the keyring locked? unlock it, e.g. `printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets`, or run `obpm doctor`)", e.Op, e.Key, e.Timeout)
+	what := fmt.Sprintf("no answer within %s", e.Timeout)
+	if e.Earlier {
+		what = "an earlier keyring call still has no answer"
+	}
+	return fmt.Sprintf("keyring %s %q: %s (is the keyring locked? unlock it, e.g. `printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets`, or run `obpm doctor`)", e.Op, e.Key, what)
 }
 
 // UnavailableError means no keyring could be reached at all.
@@ -99,6 +107,11 @@ type Keyring struct {
 	// ChunkSize is the largest value written as one item (see chunk.go).
 	ChunkSize int
 	backend   Backend
+	// hung counts calls abandoned on timeout that have not returned yet.
+	// While one hangs, new calls fail at once: D-Bus would queue them behind
+	// it, so each would only wait out its own timeout (a command reading
+	// several items would take a multiple of it) and leak one more goroutine.
+	hung atomic.Int32
 }
 
 // New returns the OS keyring under service with the default timeouts.
@@ -132,8 +145,12 @@ type result struct {
 }
 
 // call runs fn in a goroutine so that a hung D-Bus call cannot hang obpm; the
-// goroutine is abandoned on timeout (go-keyring calls cannot be cancelled).
+// goroutine is abandoned on timeout (go-keyring calls cannot be cancelled),
+// and until it returns every other call fails fast with a *TimeoutError.
 func (k *Keyring) call(ctx context.Context, op, key string, timeout time.Duration, fn func() (string, error)) (string, error) {
+	if k.hung.Load() > 0 {
+		return "", &TimeoutError{Op: op, Key: key, Timeout: timeout, Earlier: true}
+	}
 	ch := make(chan result, 1)
 	go func() {
 		v, err := fn()
@@ -154,10 +171,21 @@ func (k *Keyring) call(ctx context.Context, op, key string, timeout time.Duratio
 		}
 		return "", &UnavailableError{Op: op, Key: key, Err: r.err}
 	case <-t.C:
+		k.abandon(ch)
 		return "", &TimeoutError{Op: op, Key: key, Timeout: timeout}
 	case <-ctx.Done():
+		k.abandon(ch)
 		return "", fmt.Errorf("keyring %s %q: %w", op, key, ctx.Err())
 	}
+}
+
+// abandon counts a call nobody waits for any more until it returns.
+func (k *Keyring) abandon(ch <-chan result) {
+	k.hung.Add(1)
+	go func() {
+		<-ch
+		k.hung.Add(-1)
+	}()
 }
 
 func (k *Keyring) rawGet(ctx context.Context, key string) (string, error) {

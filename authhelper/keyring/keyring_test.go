@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -217,6 +219,59 @@ func TestTimeout(t *testing.T) {
 		t.Fatalf("Set err = %v, want *TimeoutError", err)
 	}
 }
+
+// TestHungCallFailsFast: while a timed-out call still hangs, later calls
+// (reads and writes) fail at once without reaching the backend; once it
+// returns, the keyring is used again.
+func TestHungCallFailsFast(t *testing.T) {
+	b := &countingBackend{memBackend: newMem(), hang: make(chan struct{})}
+	k := NewWithBackend("svc", b)
+	k.ReadTimeout = 10 * time.Millisecond
+	ctx := context.Background()
+	var te *TimeoutError
+	if _, err := k.Get(ctx, "a"); !errors.As(err, &te) || te.Earlier {
+		t.Fatalf("first Get err = %v, want a plain *TimeoutError", err)
+	}
+	for _, call := range []func() error{
+		func() error { _, err := k.Get(ctx, "b"); return err },
+		func() error { return k.Set(ctx, "b", "v") },
+		func() error { return k.Delete(ctx, "b") },
+	} {
+		if err := call(); !errors.As(err, &te) || !te.Earlier || !strings.Contains(err.Error(), "earlier keyring call") {
+			t.Fatalf("err = %v, want *TimeoutError{Earlier: true}", err)
+		}
+	}
+	if n := b.calls.Load(); n != 1 {
+		t.Fatalf("backend saw %d calls while one hung, want 1", n)
+	}
+	close(b.hang) // the hung call returns
+	for k.hung.Load() != 0 {
+		runtime.Gosched()
+	}
+	if err := k.Set(ctx, "b", "v"); err != nil {
+		t.Fatalf("Set after the hung call returned: %v", err)
+	}
+	if v, err := k.Get(ctx, "b"); err != nil || v != "v" {
+		t.Fatalf("Get after recovery = %q, %v", v, err)
+	}
+}
+
+// countingBackend counts calls and blocks the first Get until hang closes.
+type countingBackend struct {
+	*memBackend
+	hang  chan struct{}
+	calls atomic.Int32
+}
+
+func (c *countingBackend) Get(s, u string) (string, error) {
+	if c.calls.Add(1) == 1 {
+		<-c.hang
+	}
+	return c.memBackend.Get(s, u)
+}
+
+func (c *countingBackend) Set(s, u, v string) error { c.calls.Add(1); return c.memBackend.Set(s, u, v) }
+func (c *countingBackend) Delete(s, u string) error { c.calls.Add(1); return c.memBackend.Delete(s, u) }
 
 func TestContextCancel(t *testing.T) {
 	b := newMem()

@@ -104,10 +104,19 @@ func (d *doctor) checkKeyring(ctx context.Context, env *authEnv) {
 	if env.insecure {
 		name = "insecure file store"
 	}
+	// A read first: it has the short timeout, so a hung Secret Service is
+	// reported in seconds, not after a write's longer wait.
+	_, keyErr := daemonkey.Get(ctx, env.store)
+	err := keyErr
+	if errors.Is(keyErr, daemonkey.ErrNoKey) {
+		err = nil
+	}
 	probe := "doctor-probe"
 	v := strconv.FormatInt(time.Now().UnixNano(), 36)
-	err := env.store.Set(ctx, probe, v)
-	var got string
+	got := v
+	if err == nil {
+		err = env.store.Set(ctx, probe, v)
+	}
 	if err == nil {
 		got, err = env.store.Get(ctx, probe)
 		_ = env.store.Delete(ctx, probe)
@@ -126,9 +135,9 @@ func (d *doctor) checkKeyring(ctx context.Context, env *authEnv) {
 		d.add("ok", name, "set/get/delete round trip works (service "+keyring.ServiceFromEnv(d.f.Getenv)+")", "")
 	}
 	if err == nil {
-		if _, err := daemonkey.Get(ctx, env.store); errors.Is(err, daemonkey.ErrNoKey) {
+		if errors.Is(keyErr, daemonkey.ErrNoKey) {
 			d.add("warn", "helper key", "not created yet", "obpm env-key")
-		} else if err == nil {
+		} else {
 			d.add("ok", "helper key", "present (print it with `obpm env-key`)", "")
 		}
 	}

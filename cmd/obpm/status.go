@@ -79,7 +79,18 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, in.Provider, state(in.User), at(in.User.ExpiresAt, f.Now()),
 			at(in.User.RefreshExpiresAt, f.Now()), dash(in.User.UserSeqNo), state(in.Institution), at(in.Institution.ExpiresAt, f.Now()))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// The table has room for a state only; say why one is bad below it.
+	for _, in := range infos {
+		for _, st := range []session.Status{in.User, in.Institution} {
+			if st.Message != "" && (st.State == "error" || st.State == "login_needed") {
+				fmt.Fprintf(f.Out, "%s %s token: %s\n", in.Name, st.Kind, st.Message)
+			}
+		}
+	}
+	return nil
 }
 
 func state(s session.Status) string {
