@@ -397,7 +397,7 @@ func TestFourKilobyteTokens(t *testing.T) {
 	}
 }
 
-// TestLoginWithFailingProvider: a down, slow or garbling token endpoint
+// TestLoginWithFailingProvider: a down, slow, garbling or incomplete token endpoint
 // fails the login with a clear page and status, and the token stored by an
 // earlier login stays as it was.
 func TestLoginWithFailingProvider(t *testing.T) {
@@ -410,6 +410,11 @@ func TestLoginWithFailingProvider(t *testing.T) {
 		{"slow", fakeprovider.Slow, "Timeout"},
 		{"malformed JSON", fakeprovider.Malformed, "malformed response"},
 		{"refused", fakeprovider.ServerError, "A0003"},
+		{"HTTP 200 with an empty token", fakeprovider.EmptyToken, "no access_token"},
+		{"HTTP 200 with a header-injecting token", fakeprovider.BadToken, "not a usable bearer token"},
+		{"HTTP 200 without expires_in", fakeprovider.NoExpiry, "no expires_in"},
+		{"HTTP 200 with a non-Bearer token", fakeprovider.WrongType, `token_type "mac"`},
+		{"HTTP 200 without user_seq_no", fakeprovider.NoSeqNo, "no user_seq_no"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)

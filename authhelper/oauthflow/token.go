@@ -19,6 +19,9 @@ import (
 // DefaultHTTPTimeout bounds every call to the provider.
 const DefaultHTTPTimeout = 30 * time.Second
 
+// opExchange names the authorization-code grant in errors.
+const opExchange = "exchange code"
+
 // maxBody caps what is read from a provider (as golang.org/x/oauth2 does).
 const maxBody = 1 << 20
 
@@ -108,7 +111,7 @@ func (c *Client) Exchange(ctx context.Context, code, verifier, redirectURI strin
 	if verifier != "" {
 		f.Set("code_verifier", verifier)
 	}
-	return c.token(ctx, "exchange code", f)
+	return c.token(ctx, opExchange, f)
 }
 
 // Refresh renews the user token with the refresh_token grant. Open Banking
@@ -146,10 +149,31 @@ func (c *Client) token(ctx context.Context, op string, f url.Values) (*tokenstor
 		return nil, pe
 	}
 	t, err := tokenstore.FromResponse(m, c.now())
+	if err == nil {
+		err = c.complete(op, t)
+	}
 	if err != nil {
 		return nil, &ProviderError{Op: op, Status: status, Err: err}
 	}
 	return t, nil
+}
+
+// complete checks that an Open Banking token response has the fields every
+// such response carries (fact sheet §2): without expires_in the token would
+// be served for ever and never renewed, and a user token without user_seq_no
+// cannot call the user APIs. A refresh may leave user_seq_no out (the old
+// value is kept). Generic providers may omit expires_in (RFC 6749 §5.1).
+func (c *Client) complete(op string, t *tokenstore.Token) error {
+	if !c.Profile.IsOpenBanking() {
+		return nil
+	}
+	if t.Expiry.IsZero() {
+		return errors.New("token response has no expires_in")
+	}
+	if op == opExchange && t.UserSeqNo() == "" {
+		return errors.New("token response has no user_seq_no")
+	}
+	return nil
 }
 
 // errorFrom finds a refusal in a decoded response: Open Banking answers

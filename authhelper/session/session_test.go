@@ -147,6 +147,10 @@ func TestRefreshFailures(t *testing.T) {
 		{"provider slow", fakeprovider.Slow, false},
 		{"malformed JSON", fakeprovider.Malformed, false},
 		{"dead refresh token", fakeprovider.RefuseRefresh, true},
+		{"HTTP 200 with an empty token", fakeprovider.EmptyToken, false},
+		{"HTTP 200 with a header-injecting token", fakeprovider.BadToken, false},
+		{"HTTP 200 without expires_in", fakeprovider.NoExpiry, false},
+		{"HTTP 200 with a non-Bearer token", fakeprovider.WrongType, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

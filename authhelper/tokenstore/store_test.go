@@ -32,6 +32,13 @@ func TestFromResponse(t *testing.T) {
 		{"no access token", map[string]any{"rsp_code": "O0001"}, 0, "", "", "no access_token"},
 		{"bad expires_in", map[string]any{"access_token": "a", "expires_in": "soon"}, 0, "", "", "expires_in"},
 		{"negative expires_in", map[string]any{"access_token": "a", "expires_in": -5.0}, 0, "", "", "out of range"},
+		{"access token not a string", map[string]any{"access_token": 42.0}, 0, "", "", "no access_token"},
+		{"header injection in access token", map[string]any{"access_token": "a\r\nX-Evil: 1"}, 0, "", "", "not a usable bearer token"},
+		{"space in access token", map[string]any{"access_token": "a b"}, 0, "", "", "not a usable bearer token"},
+		{"non-ASCII access token", map[string]any{"access_token": "토큰"}, 0, "", "", "not a usable bearer token"},
+		{"garbled refresh token", map[string]any{"access_token": "a", "refresh_token": "r\x00"}, 0, "", "", "refresh_token"},
+		{"not a bearer token", map[string]any{"access_token": "a", "token_type": "mac"}, 0, "", "", `token_type "mac"`},
+		{"lower-case bearer", map[string]any{"access_token": "a", "token_type": "bearer"}, 0, "", "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

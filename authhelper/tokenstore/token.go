@@ -112,9 +112,18 @@ func FromResponse(m map[string]any, now time.Time) (*Token, error) {
 	if at == "" {
 		return nil, errors.New("token response has no access_token")
 	}
+	if !usable(at) {
+		return nil, errors.New("token response access_token is not a usable bearer token (spaces, control or non-ASCII characters)")
+	}
 	t := &Token{AccessToken: at, IssuedAt: now.UTC()}
 	t.TokenType, _ = m["token_type"].(string)
+	if t.TokenType != "" && !strings.EqualFold(t.TokenType, "bearer") {
+		return nil, fmt.Errorf("token response token_type %q: only Bearer tokens can be handed out", t.TokenType)
+	}
 	t.RefreshToken, _ = m["refresh_token"].(string)
+	if t.RefreshToken != "" && !usable(t.RefreshToken) {
+		return nil, errors.New("token response refresh_token holds spaces, control or non-ASCII characters")
+	}
 	t.Scope = scopeString(m["scope"])
 	if d, ok, err := seconds(m["expires_in"]); err != nil {
 		return nil, fmt.Errorf("token response expires_in: %w", err)
@@ -133,6 +142,19 @@ func FromResponse(m map[string]any, now time.Time) (*Token, error) {
 		}
 	}
 	return t, nil
+}
+
+// usable reports whether a token can go into an Authorization header and a
+// form as it is: visible ASCII only (RFC 6749 VSCHAR without the space,
+// which would split "Bearer TOKEN"). Anything else is a garbled response, and
+// storing it would replace a working token with one that can never work.
+func usable(tok string) bool {
+	for i := 0; i < len(tok); i++ {
+		if tok[i] < 0x21 || tok[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 func scopeString(v any) string {

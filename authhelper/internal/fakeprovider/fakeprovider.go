@@ -28,6 +28,13 @@ const (
 	Malformed          // HTTP 200 with a broken body
 	RefuseRefresh      // refresh grant answered with O0001 (dead refresh token)
 	ServerError        // HTTP 200 with A0003 (transient)
+	// The next modes answer HTTP 200 with a token response that must not be
+	// stored, without touching the provider's state (no refresh rotation).
+	EmptyToken // access_token ""
+	BadToken   // access_token with CR LF (header injection)
+	NoExpiry   // no expires_in
+	WrongType  // token_type "mac"
+	NoSeqNo    // no user_seq_no
 )
 
 // Provider is a running fake.
@@ -155,6 +162,23 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		return
 	case ServerError:
 		writeJSON(w, map[string]any{"rsp_code": "A0003", "rsp_message": "내부 처리 오류"})
+		return
+	case EmptyToken, BadToken, NoExpiry, WrongType, NoSeqNo:
+		resp := map[string]any{"access_token": "at-garbled", "token_type": "Bearer", "expires_in": p.TTL.Seconds(),
+			"refresh_token": "rt-garbled", "scope": "login inquiry transfer", "user_seq_no": "1100000001"}
+		switch mode {
+		case EmptyToken:
+			resp["access_token"] = ""
+		case BadToken:
+			resp["access_token"] = "at-garbled\r\nX-Evil: 1"
+		case NoExpiry:
+			delete(resp, "expires_in")
+		case WrongType:
+			resp["token_type"] = "mac"
+		case NoSeqNo:
+			delete(resp, "user_seq_no")
+		}
+		writeJSON(w, resp)
 		return
 	}
 	f := r.PostForm
