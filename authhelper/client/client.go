@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/daemon"
 )
 
@@ -27,6 +28,20 @@ func URL(getenv func(string) string) string {
 		return strings.TrimRight(u, "/")
 	}
 	return DefaultURL
+}
+
+// CheckLocal refuses a daemon URL that is not plain http on a loopback
+// host: the daemon only ever listens there, and the helper key must never
+// travel to another machine (a mistyped or hostile OBPM_HELPER_URL).
+func CheckLocal(baseURL string) error {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return fmt.Errorf("helper URL %q: %w (set %s to %s)", baseURL, err, URLEnv, DefaultURL)
+	}
+	if u.Scheme != "http" || !config.IsLoopbackHost(u.Hostname()) {
+		return fmt.Errorf("helper URL %q: the helper daemon listens on this machine only, so its key is sent only to http://127.0.0.1, http://[::1] or http://localhost (set %s to %s)", baseURL, URLEnv, DefaultURL)
+	}
+	return nil
 }
 
 // Client is a daemon client.
@@ -81,6 +96,9 @@ func (c *Client) do(ctx context.Context, method, path string, auth bool, out any
 		return err
 	}
 	if auth {
+		if err := CheckLocal(c.BaseURL); err != nil {
+			return err
+		}
 		req.Header.Set("Authorization", "Bearer "+c.Key)
 	}
 	resp, err := c.HTTP.Do(req)

@@ -96,6 +96,9 @@ func (e *authEnv) daemon(ctx context.Context) (*client.Client, error) {
 }
 
 func (e *authEnv) daemonAt(ctx context.Context, url string) (*client.Client, error) {
+	if err := client.CheckLocal(url); err != nil {
+		return nil, err
+	}
 	c := client.New(url, "")
 	if !c.Running(ctx) {
 		return nil, nil

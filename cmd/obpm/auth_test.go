@@ -117,6 +117,24 @@ func sandboxProfileWorld(t *testing.T) *authWorld {
 	return w
 }
 
+// TestHelperURLMustBeLoopback: a non-loopback OBPM_HELPER_URL is refused
+// before the helper key is read or sent anywhere.
+func TestHelperURLMustBeLoopback(t *testing.T) {
+	w := sandboxProfileWorld(t)
+	w.env["OBPM_HELPER_URL"] = "http://helper.example:8791"
+	for _, args := range [][]string{{"token"}, {"logout"}, {"exec", "--", "true"}} {
+		f, _, errOut := w.factory("")
+		if code := w.run(context.Background(), f, args...); code != exitError || !strings.Contains(errOut.String(), "listens on this machine only") {
+			t.Errorf("obpm %s: exit %d %s", strings.Join(args, " "), code, errOut)
+		}
+	}
+	// status reports it and goes on with what the keyring holds.
+	f, out, _ := w.factory("")
+	if code := w.run(context.Background(), f, "status"); code != 0 || !strings.Contains(out.String(), "daemon: helper URL \"http://helper.example:8791\": the helper daemon listens on this machine only") {
+		t.Errorf("obpm status: exit %d\n%s", code, out)
+	}
+}
+
 func TestLoginEndsCleanly(t *testing.T) {
 	t.Run("busy port", func(t *testing.T) {
 		w := sandboxProfileWorld(t)

@@ -48,7 +48,7 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 	dc, derr := env.daemon(ctx)
 	switch {
 	case derr != nil:
-		fmt.Fprintf(f.Out, "daemon: running at %s, but %v\n", url, derr)
+		fmt.Fprintf(f.Out, "daemon: %v\n", derr)
 	case dc != nil:
 		fmt.Fprintf(f.Out, "daemon: running at %s\n", url)
 		if infos, err = dc.Profiles(ctx); err != nil {
