@@ -68,6 +68,12 @@ func (b *builder) describe(o *operation, ex *namedExample, rows []paramRow) stri
 	if b.isManual(o, ex) {
 		sb.WriteString("\n> Manual: collection runs skip this request unless the variable `obpm_allow_manual` is `true`.\n")
 	}
+	if cbs := callbackLines(o.op); len(cbs) > 0 {
+		sb.WriteString("\nCallbacks (the API calls these; they are not requests of this collection):\n\n")
+		for _, c := range cbs {
+			sb.WriteString("- `" + c + "`\n")
+		}
+	}
 	if len(rows) > 0 {
 		sb.WriteString("\n| Name | In | Required | Type | Description |\n|---|---|---|---|---|\n")
 		for _, r := range rows {

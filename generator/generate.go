@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -288,6 +290,7 @@ func (b *builder) items(o *operation) ([]*postman.Items, error) {
 	if len(variants) == 0 {
 		variants = []*namedExample{nil}
 	}
+	b.warnUnrepresented(o)
 	var out []*postman.Items
 	for _, ex := range variants {
 		itemName, seed := name, o.key
@@ -320,6 +323,43 @@ func (b *builder) items(o *operation) ([]*postman.Items, error) {
 		out = append(out, item)
 	}
 	return out, nil
+}
+
+// warnUnrepresented names the operation's constructs a Postman request has no
+// place for, so that none is dropped silently.
+func (b *builder) warnUnrepresented(o *operation) {
+	if len(o.item.Servers) > 0 {
+		b.warn("paths."+o.path+".servers", "path-level servers are not represented; requests use {{base_url}} from the environment (set it to "+o.item.Servers[0].URL+" for these)")
+	}
+	if o.op.Servers != nil && len(*o.op.Servers) > 0 {
+		b.warn(o.place+".servers", "operation-level servers are not represented; the request uses {{base_url}} from the environment (set it to "+(*o.op.Servers)[0].URL+" for it)")
+	}
+	for _, name := range slices.Sorted(maps.Keys(o.op.Callbacks)) {
+		b.warn(o.place+".callbacks."+name, "callback listed in the request description, not generated as a request (the API calls it)")
+	}
+}
+
+// callbackLines lists an operation's callbacks as "name: METHOD expression".
+func callbackLines(op *openapi3.Operation) []string {
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(op.Callbacks)) {
+		cb := op.Callbacks[name]
+		if cb == nil || cb.Value == nil {
+			continue
+		}
+		for _, expr := range slices.Sorted(slices.Values(cb.Value.Keys())) {
+			item := cb.Value.Value(expr)
+			if item == nil {
+				continue
+			}
+			for _, m := range methods {
+				if item.GetOperation(strings.ToUpper(m)) != nil {
+					out = append(out, name+": "+strings.ToUpper(m)+" "+expr)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // testScript renders the per-request test: status, rsp_code, schema, captures.
@@ -372,13 +412,21 @@ func (b *builder) responses(o *operation) []*postman.Response {
 		if desc != "" {
 			label = code + " " + firstLine(desc)
 		}
+		place := o.place + ".responses." + code
+		headers := b.responseHeaders(r.Value, place)
+		if len(r.Value.Links) > 0 {
+			b.warn(place+".links", "response links are not represented in Postman; mark the fields later requests need with x-obpm-capture")
+		}
 		content := sortedContent(r.Value.Content)
 		if len(content) == 0 {
-			out = append(out, &postman.Response{Name: label, Code: n, Status: statusText(code)})
+			resp := &postman.Response{Name: label, Code: n, Status: statusText(code)}
+			if len(headers) > 0 {
+				resp.Headers = &postman.HeaderList{Headers: headers}
+			}
+			out = append(out, resp)
 			continue
 		}
 		m := content[0]
-		place := o.place + ".responses." + code
 		type variant struct {
 			name string
 			val  any
@@ -400,8 +448,8 @@ func (b *builder) responses(o *operation) []*postman.Response {
 			vs = append(vs, variant{label, v})
 		}
 		for _, v := range vs {
-			resp := &postman.Response{Name: v.name, Code: n, Status: statusText(code),
-				Headers: &postman.HeaderList{Headers: []*postman.Header{{Key: "Content-Type", Value: m.ctype}}}}
+			hs := append([]*postman.Header{{Key: "Content-Type", Value: m.ctype}}, headers...)
+			resp := &postman.Response{Name: v.name, Code: n, Status: statusText(code), Headers: &postman.HeaderList{Headers: hs}}
 			if isJSON(m.ctype) {
 				var buf bytes.Buffer
 				writeJSON(&buf, v.val, "", "    ")
@@ -411,6 +459,21 @@ func (b *builder) responses(o *operation) []*postman.Response {
 			}
 			out = append(out, resp)
 		}
+	}
+	return out
+}
+
+// responseHeaders are the response's documented headers (name order) with
+// their example, or a value derived from the schema, for a saved response.
+func (b *builder) responseHeaders(r *openapi3.Response, place string) []*postman.Header {
+	var out []*postman.Header
+	for _, name := range slices.Sorted(maps.Keys(r.Headers)) {
+		h := r.Headers[name]
+		if h == nil || h.Value == nil || strings.EqualFold(name, "Content-Type") {
+			continue // OpenAPI ignores a Content-Type header here: the media type says it
+		}
+		v := b.paramValue(&h.Value.Parameter, place+".headers."+name)
+		out = append(out, &postman.Header{Key: cleanName(name), Value: scalarString(v), Description: h.Value.Description})
 	}
 	return out
 }

@@ -2,6 +2,8 @@ package generator
 
 import (
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -299,10 +301,13 @@ func TestSecuritySchemes(t *testing.T) {
 	if params["redirect_uri"] != "{{redirect_uri}}" || params["accessTokenUrl"] != "{{token_url}}" || params["authUrl"] != "{{auth_url}}" {
 		t.Errorf("oauth2 helper params = %v", params)
 	}
-	for _, v := range params {
-		if strings.Contains(v.(string), "refresh") {
-			t.Errorf("refreshUrl leaked into the oauth2 params: %v", params)
+	for k, v := range params {
+		if strings.Contains(v.(string), "refresh") && k != "refreshTokenUrl" {
+			t.Errorf("refreshUrl leaked into the oauth2 param %s: %v", k, params)
 		}
+	}
+	if params["refreshTokenUrl"] != "{{refresh_url}}" {
+		t.Errorf("refreshUrl not given to Postman's refreshTokenUrl: %v", params)
 	}
 	if get(reqs["Delete a pet"], "request", "auth", "type") != "apikey" || get(reqs["Delete a pet"], "request", "auth", "apikey", 1, "value") != "{{api_key}}" {
 		t.Errorf("apiKey auth = %v", get(reqs["Delete a pet"], "request", "auth"))
@@ -556,9 +561,19 @@ components:
 		t.Errorf("flow URLs: %v %v %v", env["token_url"], env["token_url_oa"], env["auth_url"])
 	}
 	for k, v := range env {
-		if strings.Contains(v["value"].(string), "refresh") {
+		if strings.Contains(v["value"].(string), "refresh") && k != "refresh_url" {
 			t.Errorf("refreshUrl leaked into %s", k)
 		}
+	}
+	if env["refresh_url"]["value"] != "{{base_url}}/refresh" {
+		t.Errorf("refresh_url = %v", env["refresh_url"])
+	}
+	oauth := map[string]any{}
+	for _, p := range get(requests(t, res)["GET /a"], "request", "auth", "oauth2").([]any) {
+		oauth[get(p, "key").(string)] = get(p, "value")
+	}
+	if oauth["refreshTokenUrl"] != "{{refresh_url}}" || oauth["redirect_uri"] != "{{redirect_uri}}" || oauth["accessTokenUrl"] != "{{token_url}}" {
+		t.Errorf("Postman OAuth 2.0 block: %v", oauth)
 	}
 	found := false
 	for _, w := range res.Warnings {
@@ -566,5 +581,99 @@ components:
 	}
 	if !found {
 		t.Errorf("no warning about the second flow: %v", res.Warnings)
+	}
+}
+
+// TestUnrepresentedConstructsWarn: path- and operation-level servers,
+// callbacks and response links have no place in a Postman request; each gets a
+// warning naming it (never a silent drop), callbacks are listed in the request
+// description, and documented response headers appear in the saved responses.
+func TestUnrepresentedConstructsWarn(t *testing.T) {
+	res := gen(t, specHead+`paths:
+  /a:
+    servers: [{url: 'https://other.example.com'}]
+    get:
+      operationId: a
+      servers: [{url: 'https://op.example.com'}]
+      callbacks:
+        onEvent:
+          '{$request.query.cb}':
+            post:
+              responses: {'200': {description: ok}}
+      responses:
+        '200':
+          description: ok
+          headers:
+            X-Rate-Limit: {schema: {type: integer, example: 100}}
+            Content-Type: {schema: {type: string}}
+          links:
+            self: {operationId: a}
+          content:
+            application/json:
+              schema: {type: object, properties: {n: {type: string}}}
+        '302':
+          description: moved
+          headers:
+            Location: {schema: {type: string}, example: 'https://api.example.com/a'}
+`, Options{})
+	var got []string
+	for _, w := range res.Warnings {
+		got = append(got, w.String())
+	}
+	all := strings.Join(got, "\n")
+	for _, w := range []string{
+		"paths./a.servers: path-level servers are not represented",
+		"paths./a.get.servers: operation-level servers are not represented",
+		"https://op.example.com",
+		"paths./a.get.callbacks.onEvent: callback listed",
+		"paths./a.get.responses.200.links: response links are not represented",
+	} {
+		if !strings.Contains(all, w) {
+			t.Errorf("warnings lack %q:\n%s", w, all)
+		}
+	}
+	item := requests(t, res)["a"]
+	if desc := get(item, "request", "description").(string); !strings.Contains(desc, "- `onEvent: POST {$request.query.cb}`") {
+		t.Errorf("callback not in the description:\n%s", desc)
+	}
+	headers := map[string]string{}
+	for _, r := range item["response"].([]any) {
+		for _, h := range get(r, "header").([]any) {
+			headers[fmt.Sprint(get(r, "code"))+" "+get(h, "key").(string)] = get(h, "value").(string)
+		}
+	}
+	want := map[string]string{"200 Content-Type": "application/json", "200 X-Rate-Limit": "100", "302 Location": "https://api.example.com/a"}
+	if !reflect.DeepEqual(headers, want) {
+		t.Errorf("saved response headers = %v, want %v", headers, want)
+	}
+}
+
+// TestOAuthURLVariablesNeverShared: every distinct OAuth URL gets its own
+// variable, however many flows share a scheme, and a refreshUrl equal to the
+// tokenUrl reuses its variable.
+func TestOAuthURLVariablesNeverShared(t *testing.T) {
+	res := gen(t, specHead+`security: [{oa: []}]
+paths:
+  /a:
+    get:
+      responses: {'200': {description: ok}}
+components:
+  securitySchemes:
+    oa:
+      type: oauth2
+      flows:
+        authorizationCode: {authorizationUrl: 'https://a.example.com/authorize', tokenUrl: 'https://a.example.com/token', refreshUrl: 'https://a.example.com/token', scopes: {}}
+        clientCredentials: {tokenUrl: 'https://b.example.com/token', scopes: {}}
+        password: {tokenUrl: 'https://c.example.com/token', scopes: {}}
+`, Options{})
+	env := envValues(t, res.Files[1].Data)
+	want := map[string]string{"token_url": "https://a.example.com/token", "token_url_oa": "https://b.example.com/token", "token_url_oa_2": "https://c.example.com/token"}
+	for k, v := range want {
+		if env[k]["value"] != v {
+			t.Errorf("%s = %v, want %s", k, env[k]["value"], v)
+		}
+	}
+	if _, ok := env["refresh_url"]; ok {
+		t.Error("a refreshUrl equal to the tokenUrl got its own variable")
 	}
 }

@@ -3,6 +3,7 @@ package generator
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -102,6 +103,7 @@ func (b *builder) mapFlows(sc *scheme, place string) {
 		if x.flow.AuthorizationURL != "" {
 			b.urlVar("auth_url", x.flow.AuthorizationURL, base)
 		}
+		b.refreshVar(x.flow, base)
 	}
 	if len(names) > 1 {
 		b.warn(place+".flows", fmt.Sprintf("%d flows (%s); Postman's OAuth 2.0 helper is set to %s, pick another grant type there for the others",
@@ -179,7 +181,7 @@ func (b *builder) auth(o *operation) (*postman.Auth, *scheme) {
 	case sc.tokenVar != "":
 		a := &postman.Auth{Type: "bearer", Bearer: []*postman.AuthParam{strParam("token", "{{"+sc.tokenVar+"}}")}}
 		if sc.flowDef != nil {
-			a.OAuth2 = b.oauth2Params(sc, reqs[0][names[0]])
+			a.OAuth2 = b.oauth2Params(sc)
 		}
 		return a, sc
 	case strings.EqualFold(def.Type, "http") && strings.EqualFold(def.Scheme, "basic"):
@@ -209,7 +211,7 @@ func strParam(k, v string) *postman.AuthParam {
 // oauth2Params fill Postman's own OAuth 2.0 helper (kept beside the bearer
 // auth, so switching the type in Postman finds it configured). The redirect URI
 // is its own variable, never the flow's refreshUrl.
-func (b *builder) oauth2Params(sc *scheme, scopes []string) []*postman.AuthParam {
+func (b *builder) oauth2Params(sc *scheme) []*postman.AuthParam {
 	base := schemeBase(sc.name)
 	ps := []*postman.AuthParam{
 		strParam("tokenName", base),
@@ -227,21 +229,41 @@ func (b *builder) oauth2Params(sc *scheme, scopes []string) []*postman.AuthParam
 		ps = append(ps, strParam("authUrl", "{{"+b.urlVar("auth_url", sc.flowDef.AuthorizationURL, base)+"}}"),
 			strParam("redirect_uri", "{{redirect_uri}}"), strParam("useBrowser", "false"))
 	}
-	_ = scopes
+	if v := b.refreshVar(sc.flowDef, base); v != "" {
+		ps = append(ps, strParam("refreshTokenUrl", "{{"+v+"}}"))
+	}
 	return ps
 }
 
+// refreshVar names the variable of a flow's refreshUrl, which Postman's helper
+// calls to refresh (its refreshTokenUrl; never the redirect URI): the token
+// URL's variable when both are the same endpoint, else "refresh_url…".
+func (b *builder) refreshVar(f *openapi3.OAuthFlow, base string) string {
+	switch {
+	case f.RefreshURL == "":
+		return ""
+	case f.RefreshURL == f.TokenURL:
+		return b.urlVar("token_url", f.TokenURL, base)
+	}
+	return b.urlVar("refresh_url", f.RefreshURL, base)
+}
+
 // urlVar names the variable holding an OAuth URL: "token_url" for the first
-// one seen, "token_url_<scheme>" for a different one.
+// one seen, "token_url_<scheme>" for a different one, then "token_url_<scheme>_2"
+// and on, so two URLs never share a variable.
 func (b *builder) urlVar(kind, u, base string) string {
 	key := kind + " " + u
 	if v, ok := b.oauthURLs[key]; ok {
 		return v
 	}
 	name := kind
-	for _, v := range b.oauthURLs {
-		if v == name {
-			name = kind + "_" + base
+	for n := 1; ; n++ {
+		if _, taken := b.oauthURLValues[name]; !taken {
+			break
+		}
+		name = kind + "_" + base
+		if n > 1 {
+			name += "_" + strconv.Itoa(n)
 		}
 	}
 	b.oauthURLs[key] = name
