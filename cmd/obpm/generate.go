@@ -184,44 +184,99 @@ func staleFiles(dir string, files []generator.File) []string {
 }
 
 // writeFiles writes every file to a temp file beside its target first and
-// renames them only when all were written, so a failure leaves the old output.
+// renames them only when all were written; a rename that fails puts back the
+// files already replaced, so a failed run leaves the earlier output whole.
 func writeFiles(dir string, files []generator.File) error {
+	return writeFilesWith(dir, files, os.Rename)
+}
+
+// writeFilesWith is writeFiles with the rename to use (tests make it fail).
+func writeFilesWith(dir string, files []generator.File, rename func(from, to string) error) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create output folder %s: %w", dir, err)
 	}
-	temps := make([]string, 0, len(files))
-	cleanup := func() {
-		for _, t := range temps {
-			_ = os.Remove(t)
+	for _, file := range files {
+		p := filepath.Join(dir, file.Name)
+		if st, err := os.Lstat(p); err == nil && !st.Mode().IsRegular() {
+			return fmt.Errorf("write %s: something other than a file is in the way; move it and run again", p)
+		}
+	}
+	var temps, backups []string // backups[i]: the earlier files[i], "" when there was none
+	removeAll := func(paths []string) {
+		for _, p := range paths {
+			if p != "" {
+				_ = os.Remove(p)
+			}
 		}
 	}
 	for _, file := range files {
-		tmp, err := os.CreateTemp(dir, "."+file.Name+".*.tmp")
+		tmp, err := writeTemp(dir, "."+file.Name+".*.tmp", file.Data)
 		if err != nil {
-			cleanup()
+			removeAll(temps)
 			return fmt.Errorf("write %s: %w", filepath.Join(dir, file.Name), err)
 		}
-		temps = append(temps, tmp.Name())
-		_, werr := tmp.Write(file.Data)
-		cerr := tmp.Close()
-		if werr == nil {
-			werr = cerr
+		temps = append(temps, tmp)
+	}
+	rollback := func(done int) {
+		for i := done - 1; i >= 0; i-- {
+			target := filepath.Join(dir, files[i].Name)
+			if backups[i] != "" {
+				if rename(backups[i], target) == nil {
+					backups[i] = ""
+				}
+			} else {
+				_ = os.Remove(target)
+			}
 		}
-		if werr == nil {
-			werr = os.Chmod(tmp.Name(), 0o644)
-		}
-		if werr != nil {
-			cleanup()
-			return fmt.Errorf("write %s: %w", filepath.Join(dir, file.Name), werr)
-		}
+		removeAll(temps[done:])
+		// A backup that could not be put back stays, under its .obpm-old name.
 	}
 	for i, file := range files {
-		if err := os.Rename(temps[i], filepath.Join(dir, file.Name)); err != nil {
-			cleanup()
-			return fmt.Errorf("replace %s: %w", filepath.Join(dir, file.Name), err)
+		target := filepath.Join(dir, file.Name)
+		backup := ""
+		if _, err := os.Lstat(target); err == nil {
+			backup = target + ".obpm-old"
+			if err := rename(target, backup); err != nil {
+				backups = append(backups, "")
+				rollback(i)
+				return fmt.Errorf("replace %s: %w", target, err)
+			}
+		}
+		backups = append(backups, backup)
+		if err := rename(temps[i], target); err != nil {
+			if backup != "" && rename(backup, target) == nil {
+				backups[i] = ""
+			}
+			rollback(i)
+			return fmt.Errorf("replace %s: %w", target, err)
 		}
 	}
+	removeAll(backups)
 	return nil
+}
+
+// writeTemp writes data to a new 0644 temp file in dir, synced to disk so the
+// rename that follows never exposes a half-written file after a crash.
+func writeTemp(dir, pattern string, data []byte) (string, error) {
+	tmp, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return "", err
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+		return "", err
+	}
+	return tmp.Name(), nil
 }
 
 // generateWatch regenerates whenever a file beside the spec (multi-file specs
