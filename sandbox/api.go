@@ -55,7 +55,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	route, pathParams, err := s.router.FindRoute(r)
 	switch {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
-		writeJSON(w, map[string]any{"rsp_code": rspMethod, "rsp_message": rspMessages[rspMethod]})
+		writeJSON(w, rspBody(rspMethod))
 		return
 	case err != nil:
 		writeJSONStatus(w, http.StatusNotFound, map[string]any{"rsp_code": "O0005", "rsp_message": "API 미존재 (the spec has no " + r.Method + " " + r.URL.Path + ")"})
@@ -147,11 +147,11 @@ func (s *Server) answer(w http.ResponseWriter, route *routers.Route, in map[stri
 			body["bank_tran_date"] = kstDay(now)
 			body["bank_code_tran"] = bankCodeTran
 			body["bank_rsp_code"] = ae.BankCode
-			body["bank_rsp_message"] = bankMessages[ae.BankCode]
+			body["bank_rsp_message"] = bankMessage(ae.BankCode)
 		}
 	default:
 		s.log.Error("sandbox operation failed", "path", route.Path, "err", err)
-		body = map[string]any{"api_tran_id": body["api_tran_id"], "api_tran_dtm": body["api_tran_dtm"], "rsp_code": rspInternal, "rsp_message": rspMessages[rspInternal]}
+		body = map[string]any{"api_tran_id": body["api_tran_id"], "api_tran_dtm": body["api_tran_dtm"], "rsp_code": rspInternal, "rsp_message": rspMessage(rspInternal)}
 	}
 	writeJSON(w, body)
 }

@@ -44,6 +44,7 @@ func TestAPIFailures(t *testing.T) {
 	user := e.userToken("user1")["access_token"].(string)
 	user2 := e.userToken("user2")["access_token"].(string)
 	oob := e.institutionToken("oob")
+	inquiryOnly := e.userTokenScope("user1", "login inquiry")["access_token"].(string)
 	n := 100
 	id := func() string { n++; return tranID(n) }
 	const balance, withdraw, deposit = "/v2.0/account/balance/fin_num", "/v2.0/transfer/withdraw/fin_num", "/v2.0/transfer/deposit/fin_num"
@@ -68,6 +69,7 @@ func TestAPIFailures(t *testing.T) {
 			"bank_tran_id": id(), "fintech_use_num": fin1, "inquiry_type": "A", "inquiry_base": "D", "from_date": "20261101",
 			"to_date": "20261126", "sort_order": "D", "tran_dtime": "20261126101010"}, "O0011", "", "Scope"},
 		{"user token on deposit", http.MethodPost, deposit, user, depositIn(id(), fin1, "1000"), "O0011", "", "Scope"},
+		{"user token without the transfer scope", http.MethodPost, withdraw, inquiryOnly, withdrawIn(id(), fin1, "1000"), "O0011", "", "Scope"},
 		{"bank_tran_id of another institution", http.MethodGet, balance, user, balanceIn("M202601315U000000001"), "A0004", "", "client_use_code"},
 		{"bank_tran_id reused the same day", http.MethodGet, balance, user, balanceIn(reused), "A0326", "", "중복"},
 		{"bank_tran_id of the wrong form", http.MethodGet, balance, user, balanceIn("T990000001U12"), "A0004", "", "bank_tran_id"},

@@ -52,35 +52,69 @@ const (
 	detailCodeExpired = "3002110"
 )
 
-var rspMessages = map[string]string{
-	rspOK:            "",
-	rspBank:          "참가기관 에러",
-	rspInternal:      "내부 처리 오류",
-	rspFormat:        "요청전문 포맷 에러",
-	rspDetail:        "세부 처리 실패",
-	rspWithdrawn:     "탈퇴한 회원입니다",
-	rspNoTxn:         "거래내역이 없습니다",
-	rspNoTransfer:    "해당 거래 없음",
-	rspFintechOther:  "핀테크이용번호 불일치",
-	rspUserMismatch:  "사용자 불일치",
-	rspHolderInfo:    "예금주 실명번호 구분과 실명번호가 일치하지 않습니다",
-	rspNoContract:    "등록되지 않은 이용기관 약정계좌입니다",
-	rspNotRegistered: "이용기관에 등록된 사용자 계좌가 아닙니다",
-	rspNoUser:        "존재하지 않는 사용자입니다",
-	rspNoInquiry:     "제3자정보제공동의(조회) 미완료",
-	rspNoWithdraw:    "출금동의 미완료",
-	rspDupTranID:     "거래고유번호(참가기관) 중복",
-	rspTokenReject:   "Access Token 거부",
-	rspTokenExpired:  "Access Token 기간 만료",
-	rspMethod:        "허용되지 않은 HTTP Method 입니다.",
-	rspScope:         "허용되지 않은 Scope 입니다.",
+// rspMessage is the centre message of a response code ("" for A0000 and unknown codes).
+func rspMessage(code string) string {
+	switch code {
+	case rspBank:
+		return "참가기관 에러"
+	case rspInternal:
+		return "내부 처리 오류"
+	case rspFormat:
+		return "요청전문 포맷 에러"
+	case rspDetail:
+		return "세부 처리 실패"
+	case rspWithdrawn:
+		return "탈퇴한 회원입니다"
+	case rspNoTxn:
+		return "거래내역이 없습니다"
+	case rspNoTransfer:
+		return "해당 거래 없음"
+	case rspFintechOther:
+		return "핀테크이용번호 불일치"
+	case rspUserMismatch:
+		return "사용자 불일치"
+	case rspHolderInfo:
+		return "예금주 실명번호 구분과 실명번호가 일치하지 않습니다"
+	case rspNoContract:
+		return "등록되지 않은 이용기관 약정계좌입니다"
+	case rspNotRegistered:
+		return "이용기관에 등록된 사용자 계좌가 아닙니다"
+	case rspNoUser:
+		return "존재하지 않는 사용자입니다"
+	case rspNoInquiry:
+		return "제3자정보제공동의(조회) 미완료"
+	case rspNoWithdraw:
+		return "출금동의 미완료"
+	case rspDupTranID:
+		return "거래고유번호(참가기관) 중복"
+	case rspTokenReject:
+		return "Access Token 거부"
+	case rspTokenExpired:
+		return "Access Token 기간 만료"
+	case rspMethod:
+		return "허용되지 않은 HTTP Method 입니다."
+	case rspScope:
+		return "허용되지 않은 Scope 입니다."
+	}
+	return ""
 }
 
-var bankMessages = map[string]string{
-	bankOK:           "",
-	bankNoAccount:    "해당 계좌 없음",
-	bankInsufficient: "잔액 부족",
-	bankNameMismatch: "실명번호 상이",
+// bankMessage is the participant message of a bank response code ("" for 000).
+func bankMessage(code string) string {
+	switch code {
+	case bankNoAccount:
+		return "해당 계좌 없음"
+	case bankInsufficient:
+		return "잔액 부족"
+	case bankNameMismatch:
+		return "실명번호 상이"
+	}
+	return ""
+}
+
+// rspBody is a bare error answer: the code and its message.
+func rspBody(code string) map[string]any {
+	return map[string]any{"rsp_code": code, "rsp_message": rspMessage(code)}
 }
 
 // authParamMessage is the O0001 message with its detail code, as the testbed
@@ -100,7 +134,7 @@ type apiError struct {
 func (e *apiError) Error() string { return e.Code + " " + e.Message }
 
 func newAPIError(code, detail string) *apiError {
-	msg := rspMessages[code]
+	msg := rspMessage(code)
 	if detail != "" {
 		msg = msg + " (" + detail + ")"
 	}

@@ -284,6 +284,18 @@ func TestAuthorizeFailures(t *testing.T) {
 			t.Errorf("rsp_message = %v", m["rsp_message"])
 		}
 	})
+	t.Run("client secret differs at exchange", func(t *testing.T) {
+		loc, err := sandboxtest.Approve(ctx, nil, with("", ""), "user1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := e.form("/oauth/2.0/token", url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")},
+			"client_id": {sandbox.DefaultClientID}, "client_secret": {"not-the-secret"}, "redirect_uri": {sandbox.DefaultRedirectURI}})
+		wantRsp(t, m, "O0001")
+		if m["rsp_message"] != "인증 파라미터 오류([3000201])" || m["access_token"] != nil {
+			t.Errorf("answer = %v, want O0001 [3000201] and no token", m)
+		}
+	})
 	t.Run("code expires", func(t *testing.T) {
 		loc, err := sandboxtest.Approve(ctx, nil, with("", ""), "user1")
 		if err != nil {

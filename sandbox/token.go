@@ -47,7 +47,7 @@ func (s *Server) clientFromForm(r *http.Request) (Client, map[string]any) {
 // handleToken is POST /oauth/2.0/token for the three grants.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
-		writeJSON(w, map[string]any{"rsp_code": rspMethod, "rsp_message": rspMessages[rspMethod]})
+		writeJSON(w, rspBody(rspMethod))
 		return
 	}
 	if err := r.ParseForm(); err != nil {
@@ -126,7 +126,7 @@ func (s *Server) refresh(c Client, f url.Values, now time.Time) map[string]any {
 		have := strings.Fields(old.Scope)
 		for _, sc := range want {
 			if !slices.Contains(have, sc) {
-				return map[string]any{"rsp_code": rspScope, "rsp_message": rspMessages[rspScope]}
+				return rspBody(rspScope)
 			}
 		}
 		scope = strings.Join(want, " ")
@@ -147,7 +147,7 @@ func (s *Server) clientCredentials(c Client, f url.Values, now time.Time) map[st
 			continue
 		}
 		if sc == "sa" && !c.SelfAuth {
-			return map[string]any{"rsp_code": rspScope, "rsp_message": rspMessages[rspScope]}
+			return rspBody(rspScope)
 		}
 		granted = append(granted, sc)
 	}
@@ -157,7 +157,7 @@ func (s *Server) clientCredentials(c Client, f url.Values, now time.Time) map[st
 	scope := strings.Join(granted, " ")
 	tok, jti, err := s.sign(c.ClientUseCode, granted, now)
 	if err != nil {
-		return map[string]any{"rsp_code": rspInternal, "rsp_message": rspMessages[rspInternal]}
+		return rspBody(rspInternal)
 	}
 	s.st.Tokens[jti] = &tokenRecord{ClientID: c.ID, Scope: scope, Expires: now.Add(s.cfg.TokenTTL)}
 	return map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": int64(s.cfg.TokenTTL / time.Second),
@@ -167,7 +167,7 @@ func (s *Server) clientCredentials(c Client, f url.Values, now time.Time) map[st
 func (s *Server) issueUserToken(c Client, userSeqNo, scope string, now time.Time) map[string]any {
 	tok, jti, err := s.sign(userSeqNo, strings.Fields(scope), now)
 	if err != nil {
-		return map[string]any{"rsp_code": rspInternal, "rsp_message": rspMessages[rspInternal]}
+		return rspBody(rspInternal)
 	}
 	rt := randomToken(32)
 	s.st.Refresh[rt] = &refreshToken{ClientID: c.ID, UserSeqNo: userSeqNo, Scope: scope, Expires: now.Add(s.cfg.RefreshTTL)}
@@ -187,7 +187,7 @@ func (s *Server) sign(aud string, scope []string, now time.Time) (tok, jti strin
 // success too (RFC 7009 §2.2), so revoking twice is harmless.
 func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
-		writeJSON(w, map[string]any{"rsp_code": rspMethod, "rsp_message": rspMessages[rspMethod]})
+		writeJSON(w, rspBody(rspMethod))
 		return
 	}
 	if err := r.ParseForm(); err != nil {
