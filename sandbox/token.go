@@ -44,19 +44,30 @@ func (s *Server) clientFromForm(r *http.Request) (Client, map[string]any) {
 	return c, nil
 }
 
-// handleToken is POST /oauth/2.0/token for the three grants.
-func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+// postingClient checks what the token and revoke endpoints share: a POST
+// form naming a registered client with its secret. On failure it has
+// answered (O0010 or O0001) and returns false.
+func (s *Server) postingClient(w http.ResponseWriter, r *http.Request) (Client, bool) {
 	if r.Method != http.MethodPost {
 		writeJSON(w, rspBody(rspMethod))
-		return
+		return Client{}, false
 	}
 	if err := r.ParseForm(); err != nil {
 		writeJSON(w, oauthError(detailMissing))
-		return
+		return Client{}, false
 	}
 	c, fail := s.clientFromForm(r)
 	if fail != nil {
 		writeJSON(w, fail)
+		return Client{}, false
+	}
+	return c, true
+}
+
+// handleToken is POST /oauth/2.0/token for the three grants.
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.postingClient(w, r)
+	if !ok {
 		return
 	}
 	f := r.PostForm
@@ -186,17 +197,8 @@ func (s *Server) sign(aud string, scope []string, now time.Time) (tok, jti strin
 // refresh token issued with it) or a refresh token. Unknown tokens answer
 // success too (RFC 7009 §2.2), so revoking twice is harmless.
 func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		writeJSON(w, rspBody(rspMethod))
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		writeJSON(w, oauthError(detailMissing))
-		return
-	}
-	c, fail := s.clientFromForm(r)
-	if fail != nil {
-		writeJSON(w, fail)
+	c, ok := s.postingClient(w, r)
+	if !ok {
 		return
 	}
 	tok := r.PostForm.Get("access_token")
