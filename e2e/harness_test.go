@@ -37,6 +37,8 @@ func newWorld(t *testing.T, bin string) *world {
 	sport, hport := freePort(t), freePort(t)
 	env := append(os.Environ(),
 		"OBPM_CONFIG_DIR="+filepath.Join(dir, "config"),
+		// Until a test picks its own (authtest.KeyringService), a service no
+		// real entry uses.
 		fmt.Sprintf("OBPM_KEYRING_SERVICE=obpm-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()),
 		"OBPM_HELPER_URL="+fmt.Sprintf("http://127.0.0.1:%d", hport),
 		"NO_COLOR=1",

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/obpm/obpm/authhelper/authtest"
 	"github.com/obpm/obpm/internal/testenv"
 	"github.com/obpm/obpm/sandbox/sandboxtest"
 )
@@ -42,6 +43,7 @@ func setUp(t *testing.T, sandboxArgs ...string) *loggedIn {
 	testenv.RequireKeyring(t)
 	newman := testenv.NodeBin(t, "newman")
 	w := newWorld(t, buildObpm(t))
+	w.env = append(w.env, "OBPM_KEYRING_SERVICE="+authtest.KeyringService(t, "obpm-e2e"))
 	redirect := w.helper + "/callback"
 
 	args := append([]string{"sandbox", "--addr", strings.TrimPrefix(w.sandbox, "http://"),

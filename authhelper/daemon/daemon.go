@@ -62,27 +62,12 @@ func New(o Options) *Server {
 		o.RefreshEvery = 5 * time.Second
 	}
 	s := &Server{o: o, log: o.Log}
-	s.logins = oauthflow.NewLogins(s.completeLogin, o.Log, o.Now)
+	s.logins = oauthflow.NewLogins(o.Manager.CompleteLogin, o.Log, o.Now)
 	return s
 }
 
 // Logins exposes the login registry (for tests and the login command).
 func (s *Server) Logins() *oauthflow.Logins { return s.logins }
-
-func (s *Server) completeLogin(ctx context.Context, a *oauthflow.Authorization, code string) (*tokenstore.Token, error) {
-	c, err := s.o.Manager.Resolve(ctx, a.Profile)
-	if err != nil {
-		return nil, err
-	}
-	tok, err := c.Exchange(ctx, code, a.Verifier, a.RedirectURI)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.o.Manager.Put(ctx, a.Profile, tokenstore.User, tok); err != nil {
-		return nil, err
-	}
-	return tok, nil
-}
 
 // Handler returns the daemon's routes behind its guards.
 func (s *Server) Handler() http.Handler {

@@ -302,6 +302,24 @@ func (m *Manager) Put(ctx context.Context, profile string, kind tokenstore.Kind,
 	return nil
 }
 
+// CompleteLogin is the oauthflow.Completer of a 3-legged login (the
+// daemon's and `obpm login`'s own): it exchanges the code for the user token
+// and makes it the profile's (Put).
+func (m *Manager) CompleteLogin(ctx context.Context, a *oauthflow.Authorization, code string) (*tokenstore.Token, error) {
+	c, err := m.Resolve(ctx, a.Profile)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := c.Exchange(ctx, code, a.Verifier, a.RedirectURI)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Put(ctx, a.Profile, tokenstore.User, tok); err != nil {
+		return nil, err
+	}
+	return tok, nil
+}
+
 // Status describes one token for `obpm status` and GET /v1/profiles.
 type Status struct {
 	Kind             tokenstore.Kind `json:"kind"`

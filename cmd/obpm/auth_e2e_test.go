@@ -45,7 +45,7 @@ func newAuthWorld(t *testing.T, realKeyring bool) *authWorld {
 	w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": t.TempDir()}, port: freePort(t)}
 	if realKeyring {
 		testenv.RequireKeyring(t)
-		w.env[keyring.ServiceEnv] = fmt.Sprintf("obpm-test-%d", time.Now().UnixNano())
+		w.env[keyring.ServiceEnv] = authtest.KeyringService(t, "obpm-test")
 	} else {
 		w.env[storage.InsecureEnv] = "1"
 	}

@@ -19,7 +19,6 @@ import (
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/daemon"
 	"github.com/obpm/obpm/authhelper/oauthflow"
-	"github.com/obpm/obpm/authhelper/tokenstore"
 )
 
 // LoginOptions are the flags of `obpm login`.
@@ -191,18 +190,7 @@ func loginLocal(ctx context.Context, f *Factory, opts *LoginOptions, env *authEn
 		u.Host = net.JoinHostPort(origHost, port)
 		redirect = u.String()
 	}
-	m := env.manager(nil)
-	logins := oauthflow.NewLogins(func(ctx context.Context, a *oauthflow.Authorization, code string) (*tokenstore.Token, error) {
-		c, err := m.Resolve(ctx, a.Profile)
-		if err != nil {
-			return nil, err
-		}
-		tok, err := c.Exchange(ctx, code, a.Verifier, a.RedirectURI)
-		if err != nil {
-			return nil, err
-		}
-		return tok, m.Put(ctx, a.Profile, tokenstore.User, tok)
-	}, slog.New(slog.DiscardHandler), f.Now)
+	logins := oauthflow.NewLogins(env.manager(nil).CompleteLogin, slog.New(slog.DiscardHandler), f.Now)
 	closeAll := func() {
 		for _, l := range lns {
 			l.Close()

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -145,8 +146,11 @@ func sandboxRun(ctx context.Context, opts *sandboxOptions) error {
 		return err
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("listen on %s: port in use (is another obpm sandbox running? stop it, or pick another --addr)", opts.Addr)
+	}
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w (is another sandbox running? pick another --addr)", opts.Addr, err)
+		return fmt.Errorf("listen on %s: %w (pick another --addr)", opts.Addr, err)
 	}
 	base := "http://" + ln.Addr().String()
 	printBanner(opts, srv, base)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -146,6 +147,22 @@ func Test_sandboxRun(t *testing.T) {
 	logs := errOut.String()
 	if !strings.Contains(logs, "method=GET path=/oauth/2.0/token") || !strings.Contains(logs, "rsp_code=O0010") || !strings.Contains(logs, "stopped") {
 		t.Errorf("log:\n%s", logs)
+	}
+}
+
+// Test_sandboxRun_busyPort: a port held by another program ends the command
+// at once with one line that says so.
+func Test_sandboxRun_busyPort(t *testing.T) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	f, _, _ := testFactory()
+	err = sandboxRun(context.Background(), &sandboxOptions{f: f, Addr: l.Addr().String(), TokenTTL: sandbox.DefaultTokenTTL})
+	want := "listen on " + l.Addr().String() + ": port in use (is another obpm sandbox running? stop it, or pick another --addr)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %q", err, want)
 	}
 }
 
