@@ -35,10 +35,31 @@ func (a *authBuf) Write(p []byte) (int, error) { a.mu.Lock(); defer a.mu.Unlock(
 func (a *authBuf) String() string              { a.mu.Lock(); defer a.mu.Unlock(); return a.b.String() }
 
 // authWorld is an isolated helper install: its own config folder, keyring
-// service (or file store) and daemon port.
+// service (or file store) and daemon port, and a clock that the test can
+// move forward for the commands (and an in-process sandbox) instead of
+// sleeping.
 type authWorld struct {
-	env  map[string]string
-	port int
+	env   map[string]string
+	port  int
+	clock offsetClock
+}
+
+// offsetClock is the wall clock plus an offset the test advances.
+type offsetClock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *offsetClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+
+func (c *offsetClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
 }
 
 func newAuthWorld(t *testing.T, realKeyring bool) *authWorld {
@@ -65,7 +86,7 @@ func freePort(t *testing.T) int {
 func (w *authWorld) factory(in string) (*Factory, *authBuf, *authBuf) {
 	out, errOut := &authBuf{}, &authBuf{}
 	return &Factory{In: strings.NewReader(in), Out: out, ErrOut: errOut,
-		Getenv: func(k string) string { return w.env[k] }, Now: time.Now}, out, errOut
+		Getenv: func(k string) string { return w.env[k] }, Now: w.clock.Now}, out, errOut
 }
 
 // run executes obpm args like Main, under ctx.
@@ -200,7 +221,7 @@ func helperAgainstSandbox(t *testing.T, realKeyring bool) {
 	w := newAuthWorld(t, realKeyring)
 	redirect := fmt.Sprintf("http://127.0.0.1:%d/callback", w.port)
 	sbLog := &authBuf{}
-	sb, err := sandbox.New(sandbox.Config{TokenTTL: 3 * time.Second,
+	sb, err := sandbox.New(sandbox.Config{TokenTTL: 3 * time.Second, Now: w.clock.Now,
 		Clients: []sandbox.Client{sandbox.NewClient("obpm-sandbox", "obpm-sandbox-secret", []string{redirect}, "")},
 		Logger:  slog.New(slog.NewTextHandler(sbLog, nil))})
 	if err != nil {
@@ -237,7 +258,7 @@ func helperAgainstSandbox(t *testing.T, realKeyring bool) {
 	}
 
 	// 3. Past the TTL: a refreshed token that the sandbox accepts.
-	time.Sleep(3500 * time.Millisecond)
+	w.clock.Advance(3500 * time.Millisecond) // the sandbox and the helper share the clock
 	user2 := tokenJSON(t, w.must(t, "token", "--json"))
 	if user2["access_token"] == user["access_token"] {
 		t.Fatal("token not refreshed after its TTL")
