@@ -18,11 +18,16 @@ import (
 type ConfigLoader func() (*config.Config, string, error)
 
 // NewResolver resolves profiles from the config file and client secrets from
-// the store. Secrets are cached per profile and client id, so that serving a
-// fresh token costs no keyring round trip. hc may be nil.
+// the store. Secrets are cached per profile until the config changes (the
+// loader returns a new *Config), so that serving a fresh token costs no
+// keyring round trip, while `obpm profile add --force` with a new secret is
+// seen by a running daemon. hc may be nil.
 func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, now func() time.Time) Resolver {
-	var mu sync.Mutex
-	secrets := map[string]string{}
+	var (
+		mu      sync.Mutex
+		of      *config.Config // the config the cached secrets belong to
+		secrets = map[string]string{}
+	)
 	return func(ctx context.Context, name string) (*oauthflow.Client, error) {
 		cfg, path, err := load()
 		if err != nil {
@@ -32,16 +37,20 @@ func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, no
 		if err != nil {
 			return nil, err
 		}
-		ck := p.Name + "\x00" + p.ClientID
 		mu.Lock()
-		secret, ok := secrets[ck]
+		if of != cfg {
+			of, secrets = cfg, map[string]string{}
+		}
+		secret, ok := secrets[p.Name]
 		mu.Unlock()
 		if !ok {
 			if secret, err = store.Secret(ctx, p.Name); err != nil {
 				return nil, err
 			}
 			mu.Lock()
-			secrets[ck] = secret
+			if of == cfg {
+				secrets[p.Name] = secret
+			}
 			mu.Unlock()
 		}
 		return &oauthflow.Client{Profile: p, Secret: secret, HTTP: hc, Now: now}, nil

@@ -173,19 +173,19 @@ func (m *Manager) Token(ctx context.Context, profile string, kind tokenstore.Kin
 		return e.tok, nil
 	}
 	if kind == tokenstore.User {
-		return m.renewUser(ctx, e, client, now)
+		return m.renewUser(ctx, e, client, now, margin)
 	}
 	return m.renewInstitution(ctx, e, client, now)
 }
 
-func (m *Manager) renewUser(ctx context.Context, e *entry, c *oauthflow.Client, now time.Time) (*tokenstore.Token, error) {
+func (m *Manager) renewUser(ctx context.Context, e *entry, c *oauthflow.Client, now time.Time, margin time.Duration) (*tokenstore.Token, error) {
 	profile := c.Profile.Name
 	if e.tok == nil || e.loginNeeded != "" {
 		// Another process (`obpm login` on a port the daemon does not own)
 		// may have stored a new token since we read the keyring.
 		if t, err := m.Store.Load(ctx, profile, tokenstore.User); err == nil && (e.tok == nil || t.AccessToken != e.tok.AccessToken) {
 			e.tok, e.loginNeeded, e.lastErr, e.backoff, e.nextTry = t, "", nil, 0, time.Time{}
-			if !t.RefreshDue(now, c.Profile.Margin()) {
+			if !t.RefreshDue(now, margin) {
 				return t, nil
 			}
 		}

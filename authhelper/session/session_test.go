@@ -396,3 +396,37 @@ func TestFileLoaderSeesEdits(t *testing.T) {
 		t.Fatal("broken edit not reported")
 	}
 }
+
+// TestResolverSeesNewSecret: a profile re-added with a new client secret
+// (config rewritten, keyring updated) is used with the new secret by a
+// running resolver; an unchanged config costs no keyring read.
+func TestResolverSeesNewSecret(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	kr := fakekeyring.New()
+	store := tokenstore.New(kr.Keyring("obpm-test"))
+	ctx := context.Background()
+	save := func(secret, scope string) {
+		t.Helper()
+		c := &config.Config{Profiles: map[string]*config.Profile{"a": {Name: "a", Provider: config.ProviderSandbox,
+			ClientID: "x", RedirectURI: config.SandboxRedirectURI, Scope: scope}}}
+		if err := store.SetSecret(ctx, "a", secret); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Save(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save("old-secret", "login")
+	resolve := NewResolver(FileLoader(path), store, nil, nil)
+	if c, err := resolve(ctx, "a"); err != nil || c.Secret != "old-secret" {
+		t.Fatalf("first resolve: %v %v", c, err)
+	}
+	save("new-secret", "login inquiry") // `obpm profile add a --force …`
+	if c, err := resolve(ctx, "a"); err != nil || c.Secret != "new-secret" {
+		t.Fatalf("after profile add --force: secret %q, %v; want the new one", c.Secret, err)
+	}
+	kr.Fail(fakekeyring.ErrUnavailable) // from here a keyring read would fail
+	if c, err := resolve(ctx, "a"); err != nil || c.Secret != "new-secret" {
+		t.Fatalf("cached resolve: %v, %v", c, err)
+	}
+}
