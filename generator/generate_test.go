@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -675,5 +676,21 @@ components:
 	}
 	if _, ok := env["refresh_url"]; ok {
 		t.Error("a refreshUrl equal to the tokenUrl got its own variable")
+	}
+}
+
+// TestWriteStringMatchesEncoding: the fast path for plain strings writes what
+// encoding/json (HTML escaping off) writes, for every kind of character.
+func TestWriteStringMatchesEncoding(t *testing.T) {
+	for _, s := range []string{"", "plain", `a"b`, `a\b`, "tab\there", "\x01", "\x7f", "<&>", "한글 이름", "line\u2028sep", "para\u2029", "bad \xff utf8", "\xe2\x80"} {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(s)
+		var got bytes.Buffer
+		writeString(&got, s)
+		if got.String() != strings.TrimSuffix(want.String(), "\n") {
+			t.Errorf("writeString(%q) = %s, want %s", s, got.String(), want.String())
+		}
 	}
 }

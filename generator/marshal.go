@@ -28,42 +28,179 @@ func cleanName(s string) string { return strings.ReplaceAll(s, "\x00", "") }
 //     encoding/json's escaping) is always used; TestURLWithQuotesStaysValidJSON
 //     guards it.
 //
-// The patches work on the encoded bytes (a generic decode and re-encode cost
-// three times as much on a 35 MB collection; BenchmarkGenerateLarge).
+// It frames the collection and its folders itself and marshals, patches and
+// indents one request at a time straight into the output: one json.Marshal of
+// the whole collection copied every request once per nesting level (the
+// library's MarshalJSON methods nest) and then three more times for the
+// patches and the indent (BenchmarkGenerateLarge). The bytes are the same as
+// json.Indent of the whole document.
 func marshalCollection(c *postman.Collection, id string) ([]byte, error) {
 	c.Info.Schema = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
-	raw, err := json.Marshal(c)
-	if err != nil {
-		return nil, err
+	w := &collectionWriter{}
+	w.out.WriteString("{")
+	if c.Auth != nil {
+		w.field("auth", "\t")
+		w.value(c.Auth, "\t")
+		w.out.WriteString(",")
 	}
-	info := []byte(`"info":{`)
-	i := bytes.Index(raw, info)
-	if i < 0 {
-		return nil, fmt.Errorf("library output has no info object")
+	w.field("info", "\t")
+	w.info(c.Info, id)
+	w.out.WriteString(",")
+	w.field("item", "\t")
+	w.items(c.Items, "\t")
+	if len(c.Events) > 0 {
+		w.out.WriteString(",")
+		w.field("event", "\t")
+		w.value(c.Events, "\t")
+	}
+	if len(c.Variables) > 0 {
+		w.out.WriteString(",")
+		w.field("variable", "\t")
+		w.value(c.Variables, "\t")
+	}
+	w.out.WriteString("\n}\n")
+	if w.err != nil {
+		return nil, w.err
+	}
+	return w.out.Bytes(), nil
+}
+
+// collectionWriter writes indented JSON piece by piece; the first error sticks.
+type collectionWriter struct {
+	out bytes.Buffer
+	err error
+}
+
+// field starts an object member on its own line: `\n<prefix>"name": `.
+func (w *collectionWriter) field(name, prefix string) {
+	w.out.WriteString("\n" + prefix + `"` + name + `": `)
+}
+
+// value marshals v, applies the patches and appends it indented under prefix.
+func (w *collectionWriter) value(v any, prefix string) {
+	if w.err != nil {
+		return
+	}
+	var raw []byte
+	var err error
+	if m, ok := v.(json.Marshaler); ok {
+		// The library's MarshalJSON output is already compact and escaped:
+		// json.Marshal would only copy it once more.
+		raw, err = m.MarshalJSON()
+	} else {
+		raw, err = json.Marshal(v)
+	}
+	if err != nil {
+		w.err = err
+		return
+	}
+	w.indent(patch(raw), prefix)
+}
+
+func (w *collectionWriter) indent(raw []byte, prefix string) {
+	if w.err == nil {
+		if err := json.Indent(&w.out, raw, prefix, "\t"); err != nil {
+			w.err = fmt.Errorf("indent collection: %w", err)
+		}
+	}
+}
+
+// info writes the info object with the stable _postman_id first.
+func (w *collectionWriter) info(info postman.Info, id string) {
+	raw, err := json.Marshal(info)
+	if err != nil {
+		w.err = err
+		return
 	}
 	idField, _ := json.Marshal(id)
-	patched := make([]byte, 0, len(raw)+len(raw)/8)
-	patched = append(patched, raw[:i+len(info)]...)
-	patched = append(patched, `"_postman_id":`...)
-	patched = append(patched, idField...)
-	patched = append(patched, ',')
-	patched = append(patched, raw[i+len(info):]...)
-	patched = bytes.ReplaceAll(patched, []byte(`{"key":"\u0000obpm:disabled\u0000`), []byte(`{"disabled":true,"key":"`))
-	patched = unescapeHTML(patched)
-	var out bytes.Buffer
-	out.Grow(len(patched) * 5 / 4)
-	if err := json.Indent(&out, patched, "", "\t"); err != nil {
-		return nil, fmt.Errorf("indent collection: %w", err)
+	withID := make([]byte, 0, len(raw)+len(idField)+16)
+	withID = append(withID, `{"_postman_id":`...)
+	withID = append(withID, idField...)
+	if len(raw) > 2 {
+		withID = append(withID, ',')
 	}
-	out.WriteByte('\n')
-	return out.Bytes(), nil
+	withID = append(withID, raw[1:]...)
+	w.indent(patch(withID), "\t")
+}
+
+// items writes an item array: folders framed here, requests marshaled whole.
+func (w *collectionWriter) items(items []*postman.Items, prefix string) {
+	if len(items) == 0 {
+		w.out.WriteString("[]")
+		return
+	}
+	w.out.WriteString("[")
+	for i, it := range items {
+		if i > 0 {
+			w.out.WriteString(",")
+		}
+		w.out.WriteString("\n" + prefix + "\t")
+		if it.IsGroup() {
+			w.folder(it, prefix+"\t")
+		} else {
+			w.value(it, prefix+"\t")
+		}
+	}
+	w.out.WriteString("\n" + prefix + "]")
+}
+
+// folder writes a folder: the library's encoding of it with an empty item
+// list, whose `"item": []` is then filled in (a key can only be that: quotes
+// inside strings are escaped).
+func (w *collectionWriter) folder(f *postman.Items, prefix string) {
+	shell := *f
+	shell.Items = []*postman.Items{}
+	raw, err := json.Marshal(&shell)
+	if err != nil {
+		w.err = err
+		return
+	}
+	var ind bytes.Buffer
+	if err := json.Indent(&ind, patch(raw), prefix, "\t"); err != nil {
+		w.err = fmt.Errorf("indent collection: %w", err)
+		return
+	}
+	mark := []byte(`"item": []`)
+	i := bytes.Index(ind.Bytes(), mark)
+	if i < 0 {
+		w.err = fmt.Errorf("library output for folder %q has no item list", f.Name)
+		return
+	}
+	w.out.Write(ind.Bytes()[:i+len(`"item": `)])
+	w.items(f.Items, prefix+"\t")
+	w.out.Write(ind.Bytes()[i+len(mark):])
+}
+
+// patch marks optional query parameters disabled and undoes HTML escaping,
+// in place (both only shorten raw, which the caller owns).
+func patch(raw []byte) []byte {
+	from, to := []byte(`{"key":"\u0000obpm:disabled\u0000`), []byte(`{"disabled":true,"key":"`)
+	if i := bytes.Index(raw, from); i >= 0 {
+		out := raw[:i]
+		for i >= 0 {
+			out = append(out, to...)
+			raw = raw[i+len(from):]
+			if i = bytes.Index(raw, from); i >= 0 {
+				out = append(out, raw[:i]...)
+			}
+		}
+		// copy, not append: the tail overlaps the space it moves into
+		n := len(out)
+		out = out[:n+len(raw)]
+		copy(out[n:], raw)
+		raw = out
+	}
+	return unescapeHTML(raw)
 }
 
 // unescapeHTML undoes encoding/json's \u003c, \u003e and \u0026 so scripts and
-// bodies read as written. It walks escape pairs whole, so an escaped
-// backslash followed by "u003c" stays as it is.
+// bodies read as written. It works in place (b is overwritten) and walks
+// escape pairs whole, so an escaped backslash followed by "u003c" stays.
 func unescapeHTML(b []byte) []byte {
-	out := make([]byte, 0, len(b))
+	if !bytes.Contains(b, []byte(`\u00`)) {
+		return b
+	}
+	out := b[:0] // in place: the output never overtakes the input
 	for i := 0; i < len(b); i++ {
 		if b[i] != '\\' || i+1 >= len(b) {
 			out = append(out, b[i])

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -544,11 +545,33 @@ func writeJSON(buf *bytes.Buffer, v any, prefix, indent string) {
 }
 
 // writeString writes a JSON string without HTML escaping (bodies show < and &
-// as typed).
+// as typed). Strings with nothing to escape (the common case) are copied as
+// they are; the rest go through encoding/json's rules.
 func writeString(buf *bytes.Buffer, s string) {
+	if plainJSONString(s) {
+		buf.WriteByte('"')
+		buf.WriteString(s)
+		buf.WriteByte('"')
+		return
+	}
 	var tmp bytes.Buffer
 	enc := json.NewEncoder(&tmp)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s) // a string always encodes
 	buf.Write(bytes.TrimSuffix(tmp.Bytes(), []byte("\n")))
+}
+
+// plainJSONString: s is valid UTF-8 without quotes, backslashes, control
+// characters and U+2028/U+2029, so JSON (escapeHTML off) writes it unchanged.
+func plainJSONString(s string) bool {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20, c == '"', c == '\\':
+			return false
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	return ascii || (utf8.ValidString(s) && !strings.ContainsAny(s, "\u2028\u2029"))
 }
