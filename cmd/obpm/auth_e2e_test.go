@@ -280,6 +280,21 @@ func helperAgainstSandbox(t *testing.T, realKeyring bool) {
 	if code := w.run(context.Background(), f, "exec", "--", "sh", "-c", "exit 7"); code != 7 {
 		t.Fatalf("exec exit status = %d, want 7", code)
 	}
+	// Ctrl-C (ctx cancelled) interrupts the command and lets it finish: its
+	// trap runs and its own exit status comes back.
+	f, out2, _ := w.factory("")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- w.run(ctx, f, "exec", "--", "sh", "-c", `trap 'echo got-interrupt; exit 3' INT; echo ready; while :; do sleep 0.05; done`)
+	}()
+	for !strings.Contains(out2.String(), "ready") {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 3 || !strings.Contains(out2.String(), "got-interrupt") {
+		t.Fatalf("exec after Ctrl-C: exit %d, output %q; want the command's trap and exit 3", code, out2)
+	}
 	if st := w.must(t, "status"); !strings.Contains(st, "daemon: running") || !strings.Contains(st, "ok") {
 		t.Fatalf("status:\n%s", st)
 	}

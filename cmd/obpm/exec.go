@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,6 +15,10 @@ import (
 	"github.com/obpm/obpm/authhelper/session"
 	"github.com/obpm/obpm/authhelper/tokenstore"
 )
+
+// execWaitDelay is how long `obpm exec` lets its command wind down after
+// an interrupt before killing it.
+const execWaitDelay = 10 * time.Second
 
 // ExecOptions are the flags of `obpm exec`.
 type ExecOptions struct {
@@ -98,6 +103,11 @@ func execRun(ctx context.Context, f *Factory, opts *ExecOptions) error {
 		return &ExitError{Code: 127, Err: fmt.Errorf("exec %s: %w", opts.Args[0], err)}
 	}
 	c := exec.CommandContext(ctx, path, opts.Args[1:]...)
+	// On Ctrl-C or SIGTERM the command gets an interrupt and time to finish
+	// (Newman writes its reports), not an instant kill; it is killed only if
+	// it is still running after execWaitDelay.
+	c.Cancel = func() error { return c.Process.Signal(os.Interrupt) }
+	c.WaitDelay = execWaitDelay
 	c.Stdin, c.Stdout, c.Stderr = f.In, f.Out, f.ErrOut
 	c.Env = os.Environ()
 	for k, v := range vars {
