@@ -83,17 +83,8 @@ func New(cfg Config) (*Server, error) {
 	if len(clients) == 0 {
 		clients = []Client{DefaultClient()}
 	}
-	s.clients, s.byCode = map[string]Client{}, map[string]Client{}
-	for i, c := range clients {
-		if err := c.check(fmt.Sprintf("client %d (%s)", i, c.ID)); err != nil {
-			return nil, err
-		}
-		c = c.withDefaults()
-		if _, dup := s.clients[c.ID]; dup {
-			return nil, fmt.Errorf("client %q registered twice: give each client its own client_id", c.ID)
-		}
-		s.clients[c.ID], s.byCode[c.ClientUseCode] = c, c
-		s.order = append(s.order, c)
+	if err := s.register(clients); err != nil {
+		return nil, err
 	}
 
 	s.spec = cfg.Spec
@@ -117,28 +108,52 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.consent = tpl
 
-	if cfg.StateFile != "" {
-		st, err := loadState(cfg.StateFile)
+	if err := s.initState(data); err != nil {
+		return nil, err
+	}
+	s.rng = rand.New(rand.NewPCG(uint64(s.now().UnixNano()), 0x0b9a))
+	return s, nil
+}
+
+// register checks the clients and indexes them by client_id and client_use_code.
+func (s *Server) register(clients []Client) error {
+	s.clients, s.byCode = map[string]Client{}, map[string]Client{}
+	for i, c := range clients {
+		if err := c.check(fmt.Sprintf("client %d (%s)", i, c.ID)); err != nil {
+			return err
+		}
+		c = c.withDefaults()
+		if _, dup := s.clients[c.ID]; dup {
+			return fmt.Errorf("client %q registered twice: give each client its own client_id", c.ID)
+		}
+		s.clients[c.ID], s.byCode[c.ClientUseCode] = c, c
+		s.order = append(s.order, c)
+	}
+	return nil
+}
+
+// initState loads the state file when there is one, else seeds the state
+// from data, and writes the file back (so a fresh --state file exists at once).
+func (s *Server) initState(data *Data) error {
+	if s.cfg.StateFile != "" {
+		st, err := loadState(s.cfg.StateFile)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		s.st = st
 	}
 	if s.st == nil {
 		st, err := newState(data, s.order)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		s.st = st
 	}
 	s.st.ensureContracts(s.order)
-	s.rng = rand.New(rand.NewPCG(uint64(s.now().UnixNano()), 0x0b9a))
-	if cfg.StateFile != "" {
-		if err := s.st.save(cfg.StateFile); err != nil {
-			return nil, err
-		}
+	if s.cfg.StateFile != "" {
+		return s.st.save(s.cfg.StateFile)
 	}
-	return s, nil
+	return nil
 }
 
 // newSpecRouter routes requests to the document's operations whatever host

@@ -205,38 +205,11 @@ func (l *Logins) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		l.render(w, http.StatusBadRequest, false, "Login failed", err.Error(), "obpm login")
 		return
 	}
-	var p *pendingLogin
-	switch {
-	case params.State != "":
-		p = l.byState[params.State]
-		if p == nil || p.path != r.URL.Path {
-			_, replay := l.used[params.State]
-			l.mu.Unlock()
-			msg := ErrStateMismatch.Error() + "; the login in progress (if any) is still waiting"
-			if replay {
-				msg = "this sign-in link was already used or has expired"
-			}
-			l.log.Warn("callback rejected", "path", r.URL.Path, "reason", msg)
-			l.render(w, http.StatusBadRequest, false, "Login failed", msg, "obpm login")
-			return
-		}
-	case params.Error != "":
-		// KFTC may send error callbacks without state; only when exactly one
-		// login waits on this path is it unambiguous.
-		var only []*pendingLogin
-		for _, c := range l.byState {
-			if c.path == r.URL.Path {
-				only = append(only, c)
-			}
-		}
-		if len(only) == 1 {
-			p = only[0]
-		}
-	}
+	p, reject := l.matchLocked(r.URL.Path, params)
 	if p == nil {
 		l.mu.Unlock()
-		l.log.Warn("callback rejected", "path", r.URL.Path, "reason", ErrMissingState.Error())
-		l.render(w, http.StatusBadRequest, false, "Login failed", ErrMissingState.Error(), "obpm login")
+		l.log.Warn("callback rejected", "path", r.URL.Path, "reason", reject)
+		l.render(w, http.StatusBadRequest, false, "Login failed", reject, "obpm login")
 		return
 	}
 	// Single use: from here on this state is spent, whatever happens.
@@ -265,6 +238,35 @@ func (l *Logins) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	l.log.Info("login succeeded", "profile", p.a.Profile)
 	l.render(w, http.StatusOK, true, "Logged in", fmt.Sprintf("Profile %q is logged in; obpm keeps its token fresh.", p.a.Profile), "")
+}
+
+// matchLocked finds the waiting login a callback hit on path answers, or
+// says why it answers none (l.mu is held).
+func (l *Logins) matchLocked(path string, params CallbackParams) (*pendingLogin, string) {
+	if params.State != "" {
+		p := l.byState[params.State]
+		if p != nil && p.path == path {
+			return p, ""
+		}
+		if _, replay := l.used[params.State]; replay {
+			return nil, "this sign-in link was already used or has expired"
+		}
+		return nil, ErrStateMismatch.Error() + "; the login in progress (if any) is still waiting"
+	}
+	if params.Error != "" {
+		// KFTC may send error callbacks without state; only when exactly one
+		// login waits on this path is it unambiguous.
+		var only []*pendingLogin
+		for _, c := range l.byState {
+			if c.path == path {
+				only = append(only, c)
+			}
+		}
+		if len(only) == 1 {
+			return only[0], ""
+		}
+	}
+	return nil, ErrMissingState.Error()
 }
 
 func (l *Logins) render(w http.ResponseWriter, status int, ok bool, title, msg, hint string) {
