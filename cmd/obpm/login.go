@@ -171,11 +171,10 @@ func loginLocal(ctx context.Context, f *Factory, opts *LoginOptions, env *authEn
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, u.Port()))
 	if err != nil {
-		var busy error = err
 		if errors.Is(err, syscall.EADDRINUSE) {
-			busy = fmt.Errorf("port %s for the callback (%s) is in use by another program: stop it, or run `obpm serve --port %s` so the daemon takes the callback", u.Port(), p.RedirectURI, u.Port())
+			return loginSummary{}, fmt.Errorf("port %s for the callback (%s) is in use by another program: stop it, or run `obpm serve --port %s` so the daemon takes the callback", u.Port(), p.RedirectURI, u.Port())
 		}
-		return loginSummary{}, busy
+		return loginSummary{}, fmt.Errorf("serve the callback %s: %w", p.RedirectURI, err)
 	}
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	lns := []net.Listener{ln}
