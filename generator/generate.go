@@ -39,6 +39,8 @@ type builder struct {
 	oauthURLs      map[string]string // "token_url <url>" → variable
 	oauthURLValues map[string]string // variable → URL
 	manual         map[string]string
+	props          map[*openapi3.Schema][]namedSchema // see builder.properties
+	schemaJSON     map[*openapi3.Schema]string        // see builder.responseSchema
 	events         int
 	nodes          int // sample size so far (see maxNodes)
 }
@@ -147,7 +149,7 @@ func Generate(doc *openapi3.T, opts Options) (*Result, error) {
 		doc: doc, opts: opts, tmpl: tmpl,
 		warned: map[string]bool{}, varExamples: map[string]string{}, schemes: map[string]*scheme{},
 		usedSchemes: map[string]bool{}, oauthURLs: map[string]string{}, oauthURLValues: map[string]string{},
-		manual: map[string]string{},
+		manual: map[string]string{}, props: map[*openapi3.Schema][]namedSchema{}, schemaJSON: map[*openapi3.Schema]string{},
 	}
 	if b.doc.Paths == nil {
 		b.doc.Paths = openapi3.NewPaths()
@@ -381,12 +383,24 @@ func (b *builder) testScript(o *operation, name string) ([]string, error) {
 		}
 	}
 	if schema != nil {
-		var buf bytes.Buffer
-		writeJSON(&buf, jsonSchema(schema, nil, new(int)), "", "")
-		data.Schema = buf.String()
-		data.Captures = captures(schema)
+		data.Schema = b.responseSchema(schema)
+		data.Captures = captures(schema, b.properties)
 	}
 	return render(b.tmpl.requestTest, data)
+}
+
+// responseSchema is the compact JSON Schema of a response schema, remembered
+// per schema (operations share $ref'd response schemas).
+func (b *builder) responseSchema(ref *openapi3.SchemaRef) string {
+	if s, ok := b.schemaJSON[ref.Value]; ok && ref.Value != nil {
+		return s
+	}
+	var buf bytes.Buffer
+	writeJSON(&buf, jsonSchema(ref, nil, new(int)), "", "")
+	if ref.Value != nil {
+		b.schemaJSON[ref.Value] = buf.String()
+	}
+	return buf.String()
 }
 
 // responses are the saved examples: one per response code and named example

@@ -129,8 +129,9 @@ type capture struct {
 	Path []any  `json:"path"`
 }
 
-// captures finds the x-obpm-capture marks of a response schema in property order.
-func captures(ref *openapi3.SchemaRef) []capture {
+// captures finds the x-obpm-capture marks of a response schema in property
+// order; props lists a schema's properties (properties, or a cache of it).
+func captures(ref *openapi3.SchemaRef, props func(*openapi3.Schema) []namedSchema) []capture {
 	var out []capture
 	seen := map[string]bool{}
 	nodes := 0
@@ -151,7 +152,7 @@ func captures(ref *openapi3.SchemaRef) []capture {
 			}
 		}
 		stack = append(stack, ref.Value)
-		for _, p := range properties(ref.Value) {
+		for _, p := range props(ref.Value) {
 			walk(p.ref, append(path, p.name), stack)
 		}
 		if ref.Value.Items != nil {

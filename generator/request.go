@@ -357,7 +357,7 @@ func (b *builder) body(o *operation, ex *namedExample) (*postman.Body, string, [
 		for _, r := range schema.Required {
 			required[r] = true
 		}
-		for _, p := range properties(schema) {
+		for _, p := range b.properties(schema) {
 			d := ""
 			if p.ref != nil && p.ref.Value != nil {
 				d = p.ref.Value.Description
@@ -429,7 +429,7 @@ func (b *builder) formFields(s *openapi3.Schema, v any, fromExample bool, requir
 		}
 		out = append(out, f)
 	}
-	for _, p := range properties(s) {
+	for _, p := range b.properties(s) {
 		add(p.name, p.ref)
 	}
 	for _, k := range obj.keys {

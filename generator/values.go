@@ -181,6 +181,20 @@ func properties(s *openapi3.Schema) []namedSchema {
 	return out
 }
 
+// properties is the package's properties, remembered per schema: shared
+// ($ref) schemas are met once per operation using them.
+func (b *builder) properties(s *openapi3.Schema) []namedSchema {
+	if s == nil {
+		return nil
+	}
+	if p, ok := b.props[s]; ok {
+		return p
+	}
+	p := properties(s)
+	b.props[s] = p
+	return p
+}
+
 // property finds the schema of a named property, looking through allOf and the
 // first oneOf/anyOf alternative.
 func property(s *openapi3.Schema, name string) *openapi3.SchemaRef {
@@ -222,7 +236,7 @@ func (b *builder) fromExample(v any, ref *openapi3.SchemaRef, place string, dept
 	switch x := v.(type) {
 	case map[string]any:
 		o := newObject()
-		for _, p := range properties(s) {
+		for _, p := range b.properties(s) {
 			if val, ok := x[p.name]; ok {
 				o.set(p.name, b.fromExample(val, p.ref, place+"."+p.name, depth+1))
 			}
@@ -322,7 +336,7 @@ func (b *builder) sample(ref *openapi3.SchemaRef, place string, stack []*openapi
 	switch effectiveType(s) {
 	case "object":
 		o := newObject()
-		for _, p := range properties(s) {
+		for _, p := range b.properties(s) {
 			if p.ref != nil && p.ref.Value != nil && p.ref.Value.ReadOnly && strings.Contains(place, "requestBody") {
 				continue
 			}
