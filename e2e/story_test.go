@@ -5,6 +5,7 @@
 package e2e_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -161,7 +162,7 @@ func TestSeedStory(t *testing.T) {
 	if len(bal) != 2 {
 		t.Fatalf("balances per iteration = %v, want 2", bal)
 	}
-	net, moves := r.moneyMoved(t, "199000000100000000000001", "1234567890123")
+	net, moves := r.moneyMoved(t, "199000000100000000000001", "1234567890123", 1)
 	if moves == 0 {
 		t.Fatal("the run made no successful withdraw or deposit on the chained account")
 	}
@@ -183,11 +184,63 @@ func TestSeedStory(t *testing.T) {
 	logins := strings.Count(sbLog, "grant=authorization_code")
 	l.daemon.stop(t)
 	l.startDaemon(t)
+
+	// The run's own withdrawals and deposits cancel out (same amounts), so
+	// the check above would also hold if transfers changed nothing. Withdraw
+	// an odd amount in between, with the restarted daemon's token, and the
+	// next run's first balance must show it.
+	const odd = 1234
+	l.withdraw(t, r, odd)
+	after, _ := r.moneyMoved(t, "199000000100000000000001", "1234567890123", 2)
 	r2 := l.newmanRun(t, 1)
 	if n := strings.Count(l.sandboxProc.stderr.String(), "grant=authorization_code"); n != logins {
 		t.Errorf("after the daemon restart the sandbox saw %d code exchanges, want %d (no new login)", n, logins)
 	}
-	t.Logf("run after daemon restart: %d requests, 0 failed", r2.Run.Stats.Requests.Total)
+	bal2 := r2.fields("/v2.0/account/balance/fin_num", "balance_amt")
+	if want := atoi(t, bal[1]) + after - odd; len(bal2) == 0 || atoi(t, bal2[0]) != want {
+		t.Errorf("balance after a withdraw of %d = %v, want %d", odd, bal2, want)
+	}
+	t.Logf("run after daemon restart: %d requests, 0 failed; balance %s after a withdraw of %d", r2.Run.Stats.Requests.Total, bal2[0], odd)
+}
+
+// withdraw sends one more withdraw like the run's first successful one, for
+// amount, with a fresh bank_tran_id and the user token the helper hands out.
+func (l *loggedIn) withdraw(t *testing.T, r *report, amount int) {
+	t.Helper()
+	var body map[string]any
+	for _, e := range r.executions("/v2.0/transfer/withdraw/fin_num") {
+		if e.ok() {
+			body = e.jsonBody()
+			break
+		}
+	}
+	if body == nil {
+		t.Fatal("the run made no successful withdraw to copy")
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal([]byte(l.run("", "token", "--profile", "e2e", "--json")), &tok); err != nil {
+		t.Fatalf("obpm token --json: %v", err)
+	}
+	id, _ := body["bank_tran_id"].(string)
+	kst := time.Now().In(time.FixedZone("KST", 9*3600))
+	body["bank_tran_id"] = fmt.Sprintf("%sU%09d", id[:10], kst.UnixNano()%1e9)
+	body["tran_dtime"] = kst.Format("20060102150405")
+	body["tran_amt"] = fmt.Sprint(amount)
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, l.sandbox+"/v2.0/transfer/withdraw/fin_num", bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Content-Type", "application/json; charset=UTF-8")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("withdraw: %v", err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || m["rsp_code"] != "A0000" {
+		t.Fatalf("withdraw of %d: %v %v", amount, m, err)
+	}
 }
 
 // TestSoakRefresh runs the collection for about a minute while access tokens
@@ -208,9 +261,9 @@ func TestSoakRefresh(t *testing.T) {
 	}
 }
 
-// moneyMoved sums, between the first two balance calls, the successful
-// withdrawals (negative) and deposits (positive) on one account.
-func (r *report) moneyMoved(t *testing.T, fintech, accountNum string) (net int64, moves int) {
+// moneyMoved sums, after the n-th balance call and before the next one, the
+// successful withdrawals (negative) and deposits (positive) on one account.
+func (r *report) moneyMoved(t *testing.T, fintech, accountNum string, n int) (net int64, moves int) {
 	t.Helper()
 	seenBalance := 0
 	for _, e := range r.Run.Executions {
@@ -222,7 +275,7 @@ func (r *report) moneyMoved(t *testing.T, fintech, accountNum string) (net int64
 			seenBalance++
 			continue
 		}
-		if seenBalance != 1 || !e.ok() || !strings.HasPrefix(p, "/v2.0/transfer/") {
+		if seenBalance != n || !e.ok() || !strings.HasPrefix(p, "/v2.0/transfer/") {
 			continue
 		}
 		body := e.jsonBody()
