@@ -36,6 +36,7 @@ func TestParseErrors(t *testing.T) {
 		{"non-loopback redirect", "profiles:\n  a:\n    provider: kftc-testbed\n    client_id: x\n    redirect_uri: http://example.com:8791/cb\n", "c.yaml:5: profile \"a\": redirect_uri \"http://example.com:8791/cb\" must point at 127.0.0.1"},
 		{"port 0 for open banking", "profiles:\n  a:\n    provider: kftc-testbed\n    client_id: x\n    redirect_uri: http://127.0.0.1:0/cb\n", "c.yaml:5: profile \"a\": redirect_uri \"http://127.0.0.1:0/cb\": Open Banking"},
 		{"no path", "profiles:\n  a:\n    provider: sandbox\n    client_id: x\n    redirect_uri: http://127.0.0.1:8791\n", "c.yaml:5: profile \"a\": redirect_uri \"http://127.0.0.1:8791\" needs a path"},
+		{"daemon route as callback", "profiles:\n  a:\n    provider: sandbox\n    client_id: x\n    redirect_uri: http://127.0.0.1:8791/v1/cb\n", "c.yaml:5: profile \"a\": redirect_uri \"http://127.0.0.1:8791/v1/cb\": path /v1/cb belongs to the helper daemon's API"},
 		{"https redirect", "profiles:\n  a:\n    provider: sandbox\n    client_id: x\n    redirect_uri: https://127.0.0.1:8791/cb\n", "c.yaml:5:"},
 		{"oauth2 without token url", "profiles:\n  a:\n    provider: oauth2\n    client_id: x\n    redirect_uri: http://127.0.0.1:0/cb\n    authorize_url: http://h/a\n", "c.yaml:2: profile \"a\": token_url is required"},
 		{"bad margin", "profiles:\n  a:\n    provider: sandbox\n    client_id: x\n    redirect_uri: http://127.0.0.1:8791/cb\n    refresh_margin: soon\n", "c.yaml:6: profile \"a\": refresh_margin"},

@@ -239,6 +239,10 @@ func (p *Profile) checkRedirect() string {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Sprintf("redirect_uri %q must not carry a query or fragment", p.RedirectURI)
 	}
+	if u.Path == "/healthz" || u.Path == "/v1" || strings.HasPrefix(u.Path, "/v1/") {
+		// The daemon's own routes come first: a callback there never reaches the login.
+		return fmt.Sprintf("redirect_uri %q: path %s belongs to the helper daemon's API (use a path such as /callback)", p.RedirectURI, u.Path)
+	}
 	return ""
 }
 
