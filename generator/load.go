@@ -20,7 +20,8 @@ import (
 // 530 MB for libopenapi v0.42; it reads 3.0 and 3.1 (type arrays, webhooks,
 // const, examples), records origin lines (which give us the document's order of
 // operations), and the sandbox needs its openapi3filter anyway, so one library
-// serves the whole module. BenchmarkLoadLarge measures our own use of it.
+// serves the whole module. BenchmarkLoadLarge measures our own use of it
+// (order.go: the document order without its costly IncludeOrigin).
 
 // Load reads an OpenAPI 3.0 or 3.1 document (YAML or JSON) from path and
 // resolves its $refs, local ones and ones to files beside it.
@@ -35,7 +36,13 @@ func Load(ctx context.Context, path string) (*openapi3.T, error) {
 // LoadData parses data as an OpenAPI document. name is the document's file name:
 // relative $refs are resolved against its folder, and errors name it. An empty
 // name means "in memory": only local $refs are allowed.
-func LoadData(ctx context.Context, data []byte, name string) (doc *openapi3.T, err error) {
+func LoadData(ctx context.Context, data []byte, name string) (*openapi3.T, error) {
+	return loadData(ctx, data, name, false)
+}
+
+// loadData is LoadData; withOrigins forces the loader's IncludeOrigin (tests
+// compare both ways).
+func loadData(ctx context.Context, data []byte, name string, withOrigins bool) (doc *openapi3.T, err error) {
 	display := name
 	if display == "" {
 		display = "<spec>"
@@ -49,9 +56,36 @@ func LoadData(ctx context.Context, data []byte, name string) (doc *openapi3.T, e
 			doc, err = nil, fmt.Errorf("load spec %s: the OpenAPI parser failed on this document (%v); check it with a validator", display, r)
 		}
 	}()
+	// First without origins (order.go) unless the document plainly refers to
+	// other files; a document that turns out not to be self-contained is
+	// loaded again with them.
+	if !withOrigins && !fileRefRE.Match(data) {
+		doc, err := runLoader(ctx, data, name, display, false)
+		if err != nil {
+			return nil, err
+		}
+		if top := orderTree(data); top != nil {
+			stampOrder(doc, top)
+			return doc, nil
+		}
+	}
+	return runLoader(ctx, data, name, display, true)
+}
+
+// fileRefRE finds a $ref whose value does not start with "#": a reference to
+// another file, whose positions only IncludeOrigin can give.
+var fileRefRE = regexp.MustCompile(`\$ref["']?\s*:\s*["']?[^#"'\s]`)
+
+// runLoader runs kin-openapi's loader; relative file $refs resolve against
+// name's folder (none when name is "").
+func runLoader(ctx context.Context, data []byte, name, display string, origins bool) (*openapi3.T, error) {
 	loader := openapi3.NewLoader()
 	loader.Context = ctx
-	loader.IncludeOrigin = true // the origin lines give the document's order of operations
+	loader.IncludeOrigin = origins
+	var (
+		doc *openapi3.T
+		err error
+	)
 	if name == "" {
 		doc, err = loader.LoadFromData(data)
 	} else {
