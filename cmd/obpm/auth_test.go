@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,7 +143,10 @@ func TestLoginEndsCleanly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer l.Close()
+		// Another web server holds the port: it answers, but it is not obpm.
+		other := &http.Server{Handler: http.NotFoundHandler()}
+		go func() { _ = other.Serve(l) }()
+		defer other.Close()
 		f, _, errOut := w.factory("")
 		code := w.run(context.Background(), f, "login", "--no-browser", "--timeout", "5s")
 		if code != exitError || !strings.Contains(errOut.String(), "is in use by another program") {
