@@ -42,6 +42,7 @@ func newWorld(t *testing.T, bin string) *world {
 		fmt.Sprintf("OBPM_KEYRING_SERVICE=obpm-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()),
 		"OBPM_HELPER_URL="+fmt.Sprintf("http://127.0.0.1:%d", hport),
 		"NO_COLOR=1",
+		"OBPM_INSECURE_STORAGE=", // the real keyring, whatever the developer's shell says
 	)
 	return &world{
 		t: t, bin: bin, dir: dir, env: env, hport: hport,

@@ -54,7 +54,7 @@ func hungBus(t *testing.T) string {
 // reports it), instead of hanging.
 func TestHungKeyringEndsEveryCommand(t *testing.T) {
 	w := newWorld(t, buildObpm(t))
-	w.env = append(w.env, "DBUS_SESSION_BUS_ADDRESS="+hungBus(t), "OBPM_INSECURE_STORAGE=")
+	w.env = append(w.env, "DBUS_SESSION_BUS_ADDRESS="+hungBus(t))
 	cfgPath := filepath.Join(w.dir, "config", config.FileName)
 	cfg := &config.Config{DefaultProfile: "sb", Profiles: map[string]*config.Profile{"sb": {
 		Name: "sb", Provider: config.ProviderSandbox, BaseURL: w.sandbox, ClientID: config.SandboxClientID,
