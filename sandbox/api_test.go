@@ -415,6 +415,9 @@ func TestBadData(t *testing.T) {
 	if _, err := sandbox.LoadData(filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Errorf("missing file: %v", err)
 	}
+	if _, err := sandbox.New(sandbox.Config{TokenTTL: 500 * time.Millisecond}); err == nil || !strings.Contains(err.Error(), "want at least 1s") {
+		t.Errorf("sub-second token TTL: %v, want it refused (expires_in would be 0)", err)
+	}
 }
 
 // TestBankTranIDNextDay: a bank_tran_id is unique within a KST day only.

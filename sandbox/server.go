@@ -65,6 +65,11 @@ func New(cfg Config) (*Server, error) {
 	if s.cfg.CodeTTL <= 0 {
 		s.cfg.CodeTTL = DefaultCodeTTL
 	}
+	if s.cfg.TokenTTL < time.Second {
+		// expires_in is whole seconds: a shorter token would be announced
+		// as expiring at once.
+		return nil, fmt.Errorf("sandbox token TTL %s: want at least 1s (expires_in is whole seconds)", s.cfg.TokenTTL)
+	}
 	if s.cfg.FailRate < 0 || s.cfg.FailRate > 1 {
 		return nil, fmt.Errorf("sandbox fail rate %v: want a number from 0 to 1", s.cfg.FailRate)
 	}
