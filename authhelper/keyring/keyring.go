@@ -107,7 +107,7 @@ type Keyring struct {
 	// ChunkSize is the largest value written as one item (see chunk.go).
 	ChunkSize int
 	backend   Backend
-	// hung counts calls abandoned on timeout that have not returned yet.
+	// hung counts calls that timed out and have not returned yet.
 	// While one hangs, new calls fail at once: D-Bus would queue them behind
 	// it, so each would only wait out its own timeout (a command reading
 	// several items would take a multiple of it) and leak one more goroutine.
@@ -174,12 +174,12 @@ func (k *Keyring) call(ctx context.Context, op, key string, timeout time.Duratio
 		k.abandon(ch)
 		return "", &TimeoutError{Op: op, Key: key, Timeout: timeout}
 	case <-ctx.Done():
-		k.abandon(ch)
+		// The caller gave up, not the keyring: no reason to fail others.
 		return "", fmt.Errorf("keyring %s %q: %w", op, key, ctx.Err())
 	}
 }
 
-// abandon counts a call nobody waits for any more until it returns.
+// abandon counts a timed-out call until it returns.
 func (k *Keyring) abandon(ch <-chan result) {
 	k.hung.Add(1)
 	go func() {

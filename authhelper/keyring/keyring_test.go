@@ -283,6 +283,10 @@ func TestContextCancel(t *testing.T) {
 	if _, err := k.Get(ctx, "tok"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
+	// A caller giving up says nothing about the keyring: later calls are tried.
+	if n := k.hung.Load(); n != 0 {
+		t.Fatalf("a cancelled call counts as hung (%d): other callers would fail fast", n)
+	}
 }
 
 // TestGoKeyringMock checks the pass-through to go-keyring's mock and the
