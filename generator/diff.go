@@ -16,6 +16,7 @@ type Change struct {
 	Details   []string
 }
 
+// String is "+ OP", "- OP", or "~ OP" followed by its details, one per line.
 func (c Change) String() string {
 	switch c.Kind {
 	case "added":
@@ -33,17 +34,7 @@ var pathParamRE = regexp.MustCompile(`\{[^}]*\}`)
 // Path parameters are compared by position, so a renamed {id} is the same path.
 func Diff(old, new *openapi3.T) []Change {
 	a, b := signatures(old), signatures(new)
-	keys := map[string]bool{}
-	for k := range a {
-		keys[k] = true
-	}
-	for k := range b {
-		keys[k] = true
-	}
-	sorted := make([]string, 0, len(keys))
-	for k := range keys {
-		sorted = append(sorted, k)
-	}
+	sorted := unionKeys(a, b)
 	sort.Slice(sorted, func(i, j int) bool {
 		pi, pj := a[sorted[i]], a[sorted[j]]
 		if pi == nil {
@@ -92,47 +83,43 @@ func signatures(doc *openapi3.T) map[string]*opSignature {
 	if doc == nil || doc.Paths == nil {
 		return out
 	}
-	for _, path := range doc.Paths.Keys() {
-		item := doc.Paths.Value(path)
-		if item == nil {
-			continue
-		}
-		for _, m := range methods {
-			op := item.GetOperation(strings.ToUpper(m))
-			if op == nil {
-				continue
-			}
-			s := &opSignature{method: m, path: path, params: map[string]string{}, body: map[string]string{}, responses: map[string]string{}}
-			o := &operation{path: path, method: m, item: item, op: op}
-			for _, p := range parameters(o) {
-				s.params[p.In+" "+p.Name] = describeField(p.Schema, p.Required)
-			}
-			if op.RequestBody != nil && op.RequestBody.Value != nil {
-				if c := sortedContent(op.RequestBody.Value.Content); len(c) > 0 {
-					s.body["(media type)"] = c[0].ctype
-					flatten(c[0].media.Schema, "", true, s.body, nil)
-				}
-			}
-			if op.Responses != nil {
-				for _, code := range op.Responses.Keys() {
-					r := op.Responses.Value(code)
-					s.responses[code] = ""
-					if r == nil || r.Value == nil {
-						continue
-					}
-					if c := sortedContent(r.Value.Content); len(c) > 0 {
-						fields := map[string]string{}
-						flatten(c[0].media.Schema, "", true, fields, nil)
-						for k, v := range fields {
-							s.responses[code+" "+k] = v
-						}
-					}
-				}
-			}
-			out[m+" "+pathParamRE.ReplaceAllString(path, "{}")] = s
+	eachOperation(doc.Paths.Keys(), doc.Paths.Value, func(path, m string, item *openapi3.PathItem, op *openapi3.Operation) {
+		out[m+" "+pathParamRE.ReplaceAllString(path, "{}")] = signature(&operation{path: path, method: m, item: item, op: op})
+	})
+	return out
+}
+
+// signature flattens what Diff compares of one operation.
+func signature(o *operation) *opSignature {
+	op := o.op
+	s := &opSignature{method: o.method, path: o.path, params: map[string]string{}, body: map[string]string{}, responses: map[string]string{}}
+	for _, p := range parameters(o) {
+		s.params[p.In+" "+p.Name] = describeField(p.Schema, p.Required)
+	}
+	if op.RequestBody != nil && op.RequestBody.Value != nil {
+		if c := sortedContent(op.RequestBody.Value.Content); len(c) > 0 {
+			s.body["(media type)"] = c[0].ctype
+			flatten(c[0].media.Schema, "", true, s.body, nil)
 		}
 	}
-	return out
+	if op.Responses == nil {
+		return s
+	}
+	for _, code := range op.Responses.Keys() {
+		r := op.Responses.Value(code)
+		s.responses[code] = ""
+		if r == nil || r.Value == nil {
+			continue
+		}
+		if c := sortedContent(r.Value.Content); len(c) > 0 {
+			fields := map[string]string{}
+			flatten(c[0].media.Schema, "", true, fields, nil)
+			for k, v := range fields {
+				s.responses[code+" "+k] = v
+			}
+		}
+	}
+	return s
 }
 
 func describeField(ref *openapi3.SchemaRef, required bool) string {
@@ -184,17 +171,7 @@ func flatten(ref *openapi3.SchemaRef, prefix string, required bool, out map[stri
 }
 
 func compareMaps(what string, a, b map[string]string) []string {
-	keys := map[string]bool{}
-	for k := range a {
-		keys[k] = true
-	}
-	for k := range b {
-		keys[k] = true
-	}
-	sorted := make([]string, 0, len(keys))
-	for k := range keys {
-		sorted = append(sorted, k)
-	}
+	sorted := unionKeys(a, b)
 	sort.Strings(sorted)
 	var out []string
 	for _, k := range sorted {
@@ -207,6 +184,20 @@ func compareMaps(what string, a, b map[string]string) []string {
 			out = append(out, fmt.Sprintf("%s %s removed", what, k))
 		case x != y:
 			out = append(out, fmt.Sprintf("%s %s changed: %s → %s", what, k, x, y))
+		}
+	}
+	return out
+}
+
+// unionKeys lists the keys of a and b, each once, in no particular order.
+func unionKeys[V any](a, b map[string]V) []string {
+	out := make([]string, 0, len(a)+len(b))
+	for k := range a {
+		out = append(out, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
 		}
 	}
 	return out

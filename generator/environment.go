@@ -27,13 +27,21 @@ type environment struct {
 	data    []byte
 }
 
-// Sandbox defaults fixed by docs/design.md: the sandbox's public test client
-// (not a real secret) and the helper's callback.
-var sandboxDefaults = map[string]string{
-	"client_id":       "obpm-sandbox",
-	"client_secret":   "obpm-sandbox-secret",
-	"redirect_uri":    DefaultHelperURL + "/callback",
-	"client_use_code": "T990000001",
+// sandboxDefault is a value fixed by docs/design.md for the sandbox
+// environment: the sandbox's public test client (not a real secret) and the
+// helper's callback.
+func sandboxDefault(k string) (string, bool) {
+	switch k {
+	case "client_id":
+		return "obpm-sandbox", true
+	case "client_secret":
+		return "obpm-sandbox-secret", true
+	case "redirect_uri":
+		return DefaultHelperURL + "/callback", true
+	case "client_use_code":
+		return "T990000001", true
+	}
+	return "", false
 }
 
 var serverVarRE = regexp.MustCompile(`\{([^{}]+)\}`)
@@ -222,7 +230,7 @@ func (b *builder) envValue(k string, t envTarget) string {
 	if t.name != SandboxEnv {
 		return ""
 	}
-	if v, ok := sandboxDefaults[k]; ok {
+	if v, ok := sandboxDefault(k); ok {
 		return v
 	}
 	if isSecretName(k) {

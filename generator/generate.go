@@ -54,33 +54,45 @@ func (b *builder) warn(place, msg string) {
 	b.warnings = append(b.warnings, Warning{Place: place, Message: msg})
 }
 
-var methods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+// httpMethods lists the OpenAPI 3.0/3.1 operation fields of a path item, in
+// the order requests of one path are written.
+func httpMethods() []string {
+	return []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+}
+
+// eachOperation calls fn for every operation of a path item map (webhooks,
+// callbacks, paths) in key order, then method order.
+func eachOperation(keys []string, value func(string) *openapi3.PathItem, fn func(key, method string, item *openapi3.PathItem, op *openapi3.Operation)) {
+	methods := httpMethods()
+	for _, k := range keys {
+		item := value(k)
+		if item == nil {
+			continue
+		}
+		for _, m := range methods {
+			if op := item.GetOperation(strings.ToUpper(m)); op != nil {
+				fn(k, m, item, op)
+			}
+		}
+	}
+}
 
 // operations lists the document's operations in document order (origin
 // lines), with path and method as the tie-break.
 func (b *builder) operations() []*operation {
 	var ops []*operation
-	for _, path := range b.doc.Paths.Keys() {
-		item := b.doc.Paths.Value(path)
-		if item == nil {
-			continue
+	eachOperation(b.doc.Paths.Keys(), b.doc.Paths.Value, func(path, m string, item *openapi3.PathItem, op *openapi3.Operation) {
+		o := &operation{path: path, method: m, item: item, op: op, place: "paths." + path + "." + m}
+		if op.Origin != nil && op.Origin.Key != nil {
+			o.line = op.Origin.Key.Line
 		}
-		for _, m := range methods {
-			op := item.GetOperation(strings.ToUpper(m))
-			if op == nil {
-				continue
-			}
-			o := &operation{path: path, method: m, item: item, op: op, place: "paths." + path + "." + m}
-			if op.Origin != nil && op.Origin.Key != nil {
-				o.line = op.Origin.Key.Line
-			}
-			o.key = op.OperationID
-			if o.key == "" {
-				o.key = strings.ToUpper(m) + " " + path
-			}
-			ops = append(ops, o)
+		o.key = op.OperationID
+		if o.key == "" {
+			o.key = strings.ToUpper(m) + " " + path
 		}
-	}
+		ops = append(ops, o)
+	})
+	methods := httpMethods()
 	sort.SliceStable(ops, func(i, j int) bool {
 		a, c := ops[i], ops[j]
 		if a.line != c.line {
@@ -349,17 +361,9 @@ func callbackLines(op *openapi3.Operation) []string {
 		if cb == nil || cb.Value == nil {
 			continue
 		}
-		for _, expr := range slices.Sorted(slices.Values(cb.Value.Keys())) {
-			item := cb.Value.Value(expr)
-			if item == nil {
-				continue
-			}
-			for _, m := range methods {
-				if item.GetOperation(strings.ToUpper(m)) != nil {
-					out = append(out, name+": "+strings.ToUpper(m)+" "+expr)
-				}
-			}
-		}
+		eachOperation(slices.Sorted(slices.Values(cb.Value.Keys())), cb.Value.Value, func(expr, m string, _ *openapi3.PathItem, _ *openapi3.Operation) {
+			out = append(out, name+": "+strings.ToUpper(m)+" "+expr)
+		})
 	}
 	return out
 }
@@ -501,24 +505,12 @@ func firstLine(s string) string {
 
 // webhooks lists 3.1 webhooks ("name METHOD"); they are not requests.
 func (b *builder) webhooks() []string {
-	names := make([]string, 0, len(b.doc.Webhooks))
-	for n := range b.doc.Webhooks {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	var out []string
-	for _, n := range names {
-		item := b.doc.Webhooks[n]
-		if item == nil {
-			continue
-		}
-		for _, m := range methods {
-			if item.GetOperation(strings.ToUpper(m)) != nil {
-				out = append(out, n+" "+strings.ToUpper(m))
-				b.warn("webhooks."+n+"."+m, "webhook listed in the collection description, not generated as a request (the API calls it)")
-			}
-		}
-	}
+	lookup := func(n string) *openapi3.PathItem { return b.doc.Webhooks[n] }
+	eachOperation(slices.Sorted(maps.Keys(b.doc.Webhooks)), lookup, func(n, m string, _ *openapi3.PathItem, _ *openapi3.Operation) {
+		out = append(out, n+" "+strings.ToUpper(m))
+		b.warn("webhooks."+n+"."+m, "webhook listed in the collection description, not generated as a request (the API calls it)")
+	})
 	return out
 }
 

@@ -91,7 +91,7 @@ func (w *collectionWriter) value(v any, prefix string) {
 		raw, err = json.Marshal(v)
 	}
 	if err != nil {
-		w.err = err
+		w.err = fmt.Errorf("encode %T: %w", v, err)
 		return
 	}
 	w.indent(patch(raw), prefix)
@@ -109,7 +109,7 @@ func (w *collectionWriter) indent(raw []byte, prefix string) {
 func (w *collectionWriter) info(info postman.Info, id string) {
 	raw, err := json.Marshal(info)
 	if err != nil {
-		w.err = err
+		w.err = fmt.Errorf("encode collection info: %w", err)
 		return
 	}
 	idField, _ := json.Marshal(id)
@@ -152,7 +152,7 @@ func (w *collectionWriter) folder(f *postman.Items, prefix string) {
 	shell.Items = []*postman.Items{}
 	raw, err := json.Marshal(&shell)
 	if err != nil {
-		w.err = err
+		w.err = fmt.Errorf("encode folder %q: %w", f.Name, err)
 		return
 	}
 	var ind bytes.Buffer

@@ -10,12 +10,12 @@ import (
 // idNamespace is the UUID namespace of every id obpm writes (a fixed random
 // UUID), so that ids derived from the same names never change between runs and a
 // re-import in Postman replaces the earlier collection instead of duplicating it.
-var idNamespace = [16]byte{0x6f, 0x62, 0x70, 0x6d, 0x2d, 0x9a, 0x4e, 0x1b, 0x8c, 0x47, 0x3e, 0x21, 0x5d, 0x90, 0xa2, 0x11}
+const idNamespace = "obpm-\x9a\x4e\x1b\x8c\x47\x3e\x21\x5d\x90\xa2\x11"
 
 // stableID returns a version-5 (SHA-1, name-based) UUID of name in obpm's namespace.
 func stableID(name string) string {
 	h := sha1.New()
-	h.Write(idNamespace[:])
+	h.Write([]byte(idNamespace))
 	h.Write([]byte(name))
 	s := h.Sum(nil)
 	s[6] = (s[6] & 0x0f) | 0x50

@@ -59,6 +59,7 @@ type Warning struct {
 	Message string
 }
 
+// String is "place: message", as obpm generate prints it.
 func (w Warning) String() string { return w.Place + ": " + w.Message }
 
 // Counts summarises what was generated.
@@ -77,6 +78,7 @@ type Result struct {
 	Webhooks []string
 }
 
+// String is "N requests in N folders, N environments".
 func (c Counts) String() string {
 	return strconv.Itoa(c.Requests) + " requests in " + strconv.Itoa(c.Folders) + " folders, " +
 		strconv.Itoa(c.Environments) + " environments"

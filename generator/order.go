@@ -106,7 +106,7 @@ func stampOrder(doc *openapi3.T, top *yaml.Node) {
 				stampParameters(item.Parameters, mv)
 				return
 			}
-			if indexOf(methods, mk.Value) < 0 {
+			if indexOf(httpMethods(), mk.Value) < 0 {
 				return
 			}
 			if op := item.GetOperation(strings.ToUpper(mk.Value)); op != nil {
