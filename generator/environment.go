@@ -2,8 +2,10 @@ package generator
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -89,11 +91,7 @@ func (b *builder) envTargets() []envTarget {
 		if !strings.Contains(s.URL, "://") {
 			b.warn(place, "server URL "+s.URL+" is relative; set base_url in the "+name+" environment to an absolute URL")
 		}
-		keys := make([]string, 0, len(s.Variables))
-		for k := range s.Variables {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(s.Variables))
 		for _, k := range keys {
 			v := s.Variables[k]
 			if v == nil {

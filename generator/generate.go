@@ -540,11 +540,7 @@ func (b *builder) serverVariables() string {
 		if s == nil {
 			continue
 		}
-		keys := make([]string, 0, len(s.Variables))
-		for k := range s.Variables {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(s.Variables))
 		for _, k := range keys {
 			v := s.Variables[k]
 			if v == nil {

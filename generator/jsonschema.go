@@ -1,7 +1,8 @@
 package generator
 
 import (
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -54,11 +55,7 @@ func jsonSchema(ref *openapi3.SchemaRef, stack []*openapi3.Schema, nodes *int) *
 	}
 	if len(s.Properties) > 0 {
 		props := newObject()
-		own := make([]string, 0, len(s.Properties))
-		for k := range s.Properties {
-			own = append(own, k)
-		}
-		sort.Strings(own)
+		own := slices.Sorted(maps.Keys(s.Properties))
 		for _, k := range own {
 			if p := s.Properties[k]; p != nil && p.Value != nil && p.Value.WriteOnly {
 				continue

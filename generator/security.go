@@ -2,7 +2,8 @@ package generator
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,11 +27,7 @@ func (b *builder) mapSchemes() {
 	if b.doc.Components == nil {
 		return
 	}
-	names := make([]string, 0, len(b.doc.Components.SecuritySchemes))
-	for n := range b.doc.Components.SecuritySchemes {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(b.doc.Components.SecuritySchemes))
 	for _, n := range names {
 		ref := b.doc.Components.SecuritySchemes[n]
 		place := "components.securitySchemes." + n
@@ -163,11 +160,7 @@ func (b *builder) auth(o *operation) (*postman.Auth, *scheme) {
 	if len(reqs) == 0 || len(reqs[0]) == 0 {
 		return noauth, nil
 	}
-	names := make([]string, 0, len(reqs[0]))
-	for n := range reqs[0] {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(reqs[0]))
 	if len(names) > 1 {
 		b.warn(o.place+".security", fmt.Sprintf("requirement needs %s together; only %s is applied", strings.Join(names, " and "), names[0]))
 	}
@@ -276,10 +269,6 @@ func (sc *scheme) scopes() string {
 	if sc.flowDef == nil {
 		return ""
 	}
-	s := make([]string, 0, len(sc.flowDef.Scopes))
-	for k := range sc.flowDef.Scopes {
-		s = append(s, k)
-	}
-	sort.Strings(s)
+	s := slices.Sorted(maps.Keys(sc.flowDef.Scopes))
 	return strings.Join(s, " ")
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -381,11 +383,7 @@ func firstNonEmpty(lists ...openapi3.SchemaRefs) openapi3.SchemaRefs {
 // discriminatorValue is the mapping key that points at alt, else the last
 // segment of alt's $ref (the schema name), as the OpenAPI default mapping.
 func discriminatorValue(d *openapi3.Discriminator, alt *openapi3.SchemaRef) string {
-	keys := make([]string, 0, len(d.Mapping))
-	for k := range d.Mapping {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(d.Mapping))
 	for _, k := range keys {
 		if alt.Ref != "" && strings.HasSuffix(alt.Ref, d.Mapping[k].Ref) {
 			return k
@@ -512,11 +510,7 @@ func writeJSON(buf *bytes.Buffer, v any, prefix, indent string) {
 		nl(prefix)
 		buf.WriteByte('}')
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(x))
 		o := &object{keys: keys, vals: x}
 		writeJSON(buf, o, prefix, indent)
 	case []any:
