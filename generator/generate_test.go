@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/obpm/obpm/specs"
 )
 
 func TestParameters(t *testing.T) {
@@ -691,6 +693,34 @@ func TestWriteStringMatchesEncoding(t *testing.T) {
 		writeString(&got, s)
 		if got.String() != strings.TrimSuffix(want.String(), "\n") {
 			t.Errorf("writeString(%q) = %s, want %s", s, got.String(), want.String())
+		}
+	}
+}
+
+// TestEveryVariableDefined: every {{variable}} the collection or an
+// environment refers to (URLs, headers, bodies, auth, OAuth URLs, server
+// variables in base_url) is defined in each environment or among the
+// collection's own variables, on every fixture and the order case.
+func TestEveryVariableDefined(t *testing.T) {
+	results := map[string]*Result{"order case": gen(t, orderCase, Options{}), "openbanking": gen(t, string(specs.OpenBanking), Options{})}
+	for _, name := range fixtures {
+		results[name] = loadFixture(t, name)
+	}
+	for name, res := range results {
+		col := decode(t, res.Files[0].Data)
+		defined := map[string]bool{}
+		for _, v := range col["variable"].([]any) {
+			defined[get(v, "key").(string)] = true
+		}
+		for _, f := range res.Files[1:] {
+			env := envValues(t, f.Data)
+			for _, used := range []map[string]bool{usedVariables(res.Files[0].Data), usedVariables(f.Data)} {
+				for v := range used {
+					if _, ok := env[v]; !ok && !defined[v] {
+						t.Errorf("%s: %s does not define {{%s}}", name, f.Name, v)
+					}
+				}
+			}
 		}
 	}
 }
