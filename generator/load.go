@@ -42,7 +42,7 @@ func LoadData(ctx context.Context, data []byte, name string) (*openapi3.T, error
 
 // loadData is LoadData; withOrigins forces the loader's IncludeOrigin (tests
 // compare both ways).
-func loadData(ctx context.Context, data []byte, name string, withOrigins bool) (doc *openapi3.T, err error) {
+func loadData(ctx context.Context, data []byte, name string, withOrigins bool) (*openapi3.T, error) {
 	display := name
 	if display == "" {
 		display = "<spec>"
@@ -50,12 +50,6 @@ func loadData(ctx context.Context, data []byte, name string, withOrigins bool) (
 	if err := precheck(data, display); err != nil {
 		return nil, err
 	}
-	// The parser must not take obpm down on a hostile document (FuzzLoad).
-	defer func() {
-		if r := recover(); r != nil {
-			doc, err = nil, fmt.Errorf("load spec %s: the OpenAPI parser failed on this document (%v); check it with a validator", display, r)
-		}
-	}()
 	// First without origins (order.go) unless the document plainly refers to
 	// other files; a document that turns out not to be self-contained is
 	// loaded again with them.
@@ -78,14 +72,17 @@ var fileRefRE = regexp.MustCompile(`\$ref["']?\s*:\s*["']?[^#"'\s]`)
 
 // runLoader runs kin-openapi's loader; relative file $refs resolve against
 // name's folder (none when name is "").
-func runLoader(ctx context.Context, data []byte, name, display string, origins bool) (*openapi3.T, error) {
+func runLoader(ctx context.Context, data []byte, name, display string, origins bool) (doc *openapi3.T, err error) {
+	// The parser must not take obpm down on a hostile document (FuzzLoad).
+	// Only the parser: a panic in our own code must show in fuzzing.
+	defer func() {
+		if r := recover(); r != nil {
+			doc, err = nil, fmt.Errorf("load spec %s: the OpenAPI parser failed on this document (%v); check it with a validator", display, r)
+		}
+	}()
 	loader := openapi3.NewLoader()
 	loader.Context = ctx
 	loader.IncludeOrigin = origins
-	var (
-		doc *openapi3.T
-		err error
-	)
 	if name == "" {
 		doc, err = loader.LoadFromData(data)
 	} else {
@@ -116,30 +113,33 @@ func precheck(data []byte, name string) error {
 		return fmt.Errorf("load spec %s: the file is empty; give an OpenAPI 3.0 or 3.1 document (YAML or JSON)", name)
 	}
 	if trimmed[0] == '{' || trimmed[0] == '[' {
-		var top any
+		// Only the top level is decoded: the loader reads the rest.
+		var top map[string]json.RawMessage
 		if err := json.Unmarshal(trimmed, &top); err != nil {
 			var se *json.SyntaxError
-			if errors.As(err, &se) {
+			var te *json.UnmarshalTypeError
+			switch {
+			case errors.As(err, &se):
 				off := int(se.Offset) + bytes.Index(data, trimmed[:1])
 				line, col := lineCol(data, off)
 				return fmt.Errorf("load spec %s:%d:%d: not valid JSON: %v; fix the syntax there", name, line, col, se)
+			case errors.As(err, &te) && te.Field == "":
+				return fmt.Errorf("load spec %s: the top level is not an object, so this is not an OpenAPI document", name)
 			}
 			return fmt.Errorf("load spec %s: not valid JSON: %v", name, err)
 		}
-		m, ok := top.(map[string]any)
-		if !ok {
-			return fmt.Errorf("load spec %s: the top level is not an object, so this is not an OpenAPI document", name)
-		}
-		return checkTopKeys(m, name)
+		return checkTopKeys(top, name)
 	}
 	return nil
 }
 
-func checkTopKeys(m map[string]any, name string) error {
+func checkTopKeys(m map[string]json.RawMessage, name string) error {
 	if _, ok := m["openapi"]; ok {
 		return nil
 	}
-	if v, ok := m["swagger"]; ok {
+	if raw, ok := m["swagger"]; ok {
+		var v any
+		_ = json.Unmarshal(raw, &v)
 		return fmt.Errorf("load spec %s: this is Swagger %v, not OpenAPI 3; convert it first (for example with swagger2openapi) and pass the result to --spec", name, v)
 	}
 	return fmt.Errorf("load spec %s: no top-level \"openapi\" field, so this is not an OpenAPI 3 document", name)
