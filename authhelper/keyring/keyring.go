@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	gokeyring "github.com/zalando/go-keyring"
@@ -107,11 +107,70 @@ type Keyring struct {
 	// ChunkSize is the largest value written as one item (see chunk.go).
 	ChunkSize int
 	backend   Backend
-	// hung counts calls that timed out and have not returned yet.
-	// While one hangs, new calls fail at once: D-Bus would queue them behind
-	// it, so each would only wait out its own timeout (a command reading
-	// several items would take a multiple of it) and leak one more goroutine.
-	hung atomic.Int32
+	// stall tracks calls that timed out and have not returned yet (see wait).
+	stall stall
+}
+
+// stall is the Keyring's record of timed-out calls still running. A new
+// call first waits for them (a keyring that is only slow, e.g. on a loaded
+// machine, answers a little late and the call goes on), but no longer than
+// its own timeout; after one such wait was in vain the keyring counts as
+// dead and calls fail at once until the stalled ones return. So a command
+// reading several items from a hung Secret Service ends after about two
+// timeouts, not one per item, and does not leak a goroutine per item.
+type stall struct {
+	mu      sync.Mutex
+	pending int           // timed-out calls not yet returned
+	idle    chan struct{} // closed when pending drops to 0
+	dead    bool
+}
+
+// wait returns nil when no call is stalled, or once the stalled ones return
+// within timeout; else a *TimeoutError with Earlier set.
+func (s *stall) wait(ctx context.Context, op, key string, timeout time.Duration) error {
+	s.mu.Lock()
+	if s.pending == 0 {
+		s.mu.Unlock()
+		return nil
+	}
+	idle, dead := s.idle, s.dead
+	s.mu.Unlock()
+	earlier := &TimeoutError{Op: op, Key: key, Timeout: timeout, Earlier: true}
+	if dead {
+		return earlier
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-idle:
+		return nil
+	case <-t.C:
+		s.mu.Lock()
+		s.dead = s.pending > 0
+		s.mu.Unlock()
+		return earlier
+	case <-ctx.Done():
+		return fmt.Errorf("keyring %s %q: %w", op, key, ctx.Err())
+	}
+}
+
+// add records a timed-out call until ch delivers its result.
+func (s *stall) add(ch <-chan result) {
+	s.mu.Lock()
+	if s.pending == 0 {
+		s.idle = make(chan struct{})
+	}
+	s.pending++
+	s.mu.Unlock()
+	go func() {
+		<-ch
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.pending--; s.pending == 0 {
+			close(s.idle)
+			s.dead = false
+		}
+	}()
 }
 
 // New returns the OS keyring under service with the default timeouts.
@@ -145,11 +204,11 @@ type result struct {
 }
 
 // call runs fn in a goroutine so that a hung D-Bus call cannot hang obpm; the
-// goroutine is abandoned on timeout (go-keyring calls cannot be cancelled),
-// and until it returns every other call fails fast with a *TimeoutError.
+// goroutine is abandoned on timeout (go-keyring calls cannot be cancelled)
+// and, until it returns, later calls wait for it only so long (stall.wait).
 func (k *Keyring) call(ctx context.Context, op, key string, timeout time.Duration, fn func() (string, error)) (string, error) {
-	if k.hung.Load() > 0 {
-		return "", &TimeoutError{Op: op, Key: key, Timeout: timeout, Earlier: true}
+	if err := k.stall.wait(ctx, op, key, timeout); err != nil {
+		return "", err
 	}
 	ch := make(chan result, 1)
 	go func() {
@@ -171,7 +230,7 @@ func (k *Keyring) call(ctx context.Context, op, key string, timeout time.Duratio
 		}
 		return "", &UnavailableError{Op: op, Key: key, Err: r.err}
 	case <-t.C:
-		k.abandon(ch)
+		k.stall.add(ch)
 		return "", &TimeoutError{Op: op, Key: key, Timeout: timeout}
 	case <-ctx.Done():
 		// The caller gave up, not the keyring: no reason to fail others.
@@ -179,14 +238,6 @@ func (k *Keyring) call(ctx context.Context, op, key string, timeout time.Duratio
 	}
 }
 
-// abandon counts a timed-out call until it returns.
-func (k *Keyring) abandon(ch <-chan result) {
-	k.hung.Add(1)
-	go func() {
-		<-ch
-		k.hung.Add(-1)
-	}()
-}
 
 func (k *Keyring) rawGet(ctx context.Context, key string) (string, error) {
 	return k.call(ctx, "read", key, k.ReadTimeout, func() (string, error) { return k.backend.Get(k.Service, key) })

@@ -220,20 +220,22 @@ func TestTimeout(t *testing.T) {
 	}
 }
 
-// TestHungCallFailsFast: while a timed-out call still hangs, later calls
-// (reads and writes) fail at once without reaching the backend; once it
-// returns, the keyring is used again.
+// TestHungCallFailsFast: while a timed-out call still hangs, the next call
+// waits for it one timeout at most, then the keyring counts as dead and
+// later calls (reads and writes) fail at once without reaching the
+// backend; once the hung call returns, the keyring is used again.
 func TestHungCallFailsFast(t *testing.T) {
 	b := &countingBackend{memBackend: newMem(), hang: make(chan struct{})}
 	k := NewWithBackend("svc", b)
-	k.ReadTimeout = 10 * time.Millisecond
+	k.ReadTimeout, k.WriteTimeout = 10*time.Millisecond, 10*time.Millisecond
 	ctx := context.Background()
 	var te *TimeoutError
 	if _, err := k.Get(ctx, "a"); !errors.As(err, &te) || te.Earlier {
 		t.Fatalf("first Get err = %v, want a plain *TimeoutError", err)
 	}
 	for _, call := range []func() error{
-		func() error { _, err := k.Get(ctx, "b"); return err },
+		func() error { _, err := k.Get(ctx, "b"); return err }, // waits one timeout
+		func() error { _, err := k.Get(ctx, "b"); return err }, // dead: at once
 		func() error { return k.Set(ctx, "b", "v") },
 		func() error { return k.Delete(ctx, "b") },
 	} {
@@ -241,11 +243,14 @@ func TestHungCallFailsFast(t *testing.T) {
 			t.Fatalf("err = %v, want *TimeoutError{Earlier: true}", err)
 		}
 	}
+	if !k.stall.isDead() {
+		t.Fatal("keyring not marked dead after a wait in vain")
+	}
 	if n := b.calls.Load(); n != 1 {
 		t.Fatalf("backend saw %d calls while one hung, want 1", n)
 	}
 	close(b.hang) // the hung call returns
-	for k.hung.Load() != 0 {
+	for k.stall.isDead() {
 		runtime.Gosched()
 	}
 	if err := k.Set(ctx, "b", "v"); err != nil {
@@ -253,6 +258,34 @@ func TestHungCallFailsFast(t *testing.T) {
 	}
 	if v, err := k.Get(ctx, "b"); err != nil || v != "v" {
 		t.Fatalf("Get after recovery = %q, %v", v, err)
+	}
+}
+
+// TestSlowCallLetsTheNextOneGoOn: a keyring that answers late (a loaded
+// machine) times out one call, but the next one, waiting within its own
+// timeout, goes on once the late answer came.
+func TestSlowCallLetsTheNextOneGoOn(t *testing.T) {
+	b := &countingBackend{memBackend: newMem(), hang: make(chan struct{})}
+	b.items["svc/b"] = "v"
+	k := NewWithBackend("svc", b)
+	k.ReadTimeout = 10 * time.Millisecond
+	ctx := context.Background()
+	var te *TimeoutError
+	if _, err := k.Get(ctx, "a"); !errors.As(err, &te) {
+		t.Fatalf("first Get err = %v, want *TimeoutError", err)
+	}
+	k.ReadTimeout = time.Minute
+	got := make(chan error, 1)
+	go func() {
+		v, err := k.Get(ctx, "b")
+		if err == nil && v != "v" {
+			err = fmt.Errorf("got %q", v)
+		}
+		got <- err
+	}()
+	close(b.hang) // the late answer arrives
+	if err := <-got; err != nil {
+		t.Fatalf("Get after a late answer: %v", err)
 	}
 }
 
@@ -284,7 +317,7 @@ func TestContextCancel(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	// A caller giving up says nothing about the keyring: later calls are tried.
-	if n := k.hung.Load(); n != 0 {
+	if n := k.stall.count(); n != 0 {
 		t.Fatalf("a cancelled call counts as hung (%d): other callers would fail fast", n)
 	}
 }

@@ -73,13 +73,18 @@ func execRun(ctx context.Context, f *Factory, opts *ExecOptions) error {
 	if err != nil {
 		return err
 	}
+	// One keyring read of the helper key serves all three values below.
+	dc, err := env.daemon(ctx)
+	if err != nil {
+		return err
+	}
 	vars := map[string]string{"OBPM_HELPER_URL": client.URL(f.Getenv)}
-	user, err := freshToken(ctx, env, name, string(tokenstore.User))
+	user, err := freshToken(ctx, env, dc, name, string(tokenstore.User))
 	if err != nil {
 		return asAuthError(err)
 	}
 	vars["OBPM_ACCESS_TOKEN"], vars["OBPM_USER_SEQ_NO"] = user.AccessToken, user.UserSeqNo
-	inst, err := freshToken(ctx, env, name, string(tokenstore.Institution))
+	inst, err := freshToken(ctx, env, dc, name, string(tokenstore.Institution))
 	if err != nil {
 		// Not every client may hold an institution scope; the user token
 		// alone still runs most scripts, so say it and go on.
@@ -92,11 +97,15 @@ func execRun(ctx context.Context, f *Factory, opts *ExecOptions) error {
 	} else {
 		vars["OBPM_INSTITUTION_TOKEN"] = inst.AccessToken
 	}
-	key, err := daemonkey.Get(ctx, env.store)
-	if err != nil && !errors.Is(err, daemonkey.ErrNoKey) {
-		return err
+	if dc != nil {
+		vars["OBPM_HELPER_KEY"] = dc.Key
+	} else {
+		key, err := daemonkey.Get(ctx, env.store)
+		if err != nil && !errors.Is(err, daemonkey.ErrNoKey) {
+			return err
+		}
+		vars["OBPM_HELPER_KEY"] = key
 	}
-	vars["OBPM_HELPER_KEY"] = key
 
 	path, err := exec.LookPath(opts.Args[0])
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/obpm/obpm/authhelper/client"
 	"github.com/obpm/obpm/authhelper/daemon"
 	"github.com/obpm/obpm/authhelper/tokenstore"
 )
@@ -48,12 +49,9 @@ extra field of the provider's token response.`,
 	return cmd
 }
 
-// freshToken gets a token through the daemon when it runs, else directly.
-func freshToken(ctx context.Context, env *authEnv, profile, kind string) (*daemon.TokenResponse, error) {
-	dc, err := env.daemon(ctx)
-	if err != nil {
-		return nil, err
-	}
+// freshToken gets a token through the daemon dc when one runs (see
+// authEnv.daemon), else directly.
+func freshToken(ctx context.Context, env *authEnv, dc *client.Client, profile, kind string) (*daemon.TokenResponse, error) {
 	if dc != nil {
 		return dc.Token(ctx, profile, kind)
 	}
@@ -92,7 +90,11 @@ func tokenRun(ctx context.Context, f *Factory, opts *TokenOptions) error {
 	if err != nil {
 		return err
 	}
-	t, err := freshToken(ctx, env, name, opts.Kind)
+	dc, err := env.daemon(ctx)
+	if err != nil {
+		return err
+	}
+	t, err := freshToken(ctx, env, dc, name, opts.Kind)
 	if err != nil {
 		return asAuthError(err)
 	}
