@@ -238,7 +238,6 @@ func (k *Keyring) call(ctx context.Context, op, key string, timeout time.Duratio
 	}
 }
 
-
 func (k *Keyring) rawGet(ctx context.Context, key string) (string, error) {
 	return k.call(ctx, "read", key, k.ReadTimeout, func() (string, error) { return k.backend.Get(k.Service, key) })
 }
