@@ -35,7 +35,6 @@ type builder struct {
 	varExamples    map[string]string // variable → first example value in the spec
 	schemes        map[string]*scheme
 	schemeOrder    []*scheme
-	usedSchemes    map[string]bool
 	oauthURLs      map[string]string // "token_url <url>" → variable
 	oauthURLValues map[string]string // variable → URL
 	manual         map[string]string
@@ -81,6 +80,9 @@ func eachOperation(keys []string, value func(string) *openapi3.PathItem, fn func
 // lines), with path and method as the tie-break.
 func (b *builder) operations() []*operation {
 	var ops []*operation
+	if b.doc.Paths == nil {
+		return nil
+	}
 	eachOperation(b.doc.Paths.Keys(), b.doc.Paths.Value, func(path, m string, item *openapi3.PathItem, op *openapi3.Operation) {
 		o := &operation{path: path, method: m, item: item, op: op, place: "paths." + path + "." + m}
 		if op.Origin != nil && op.Origin.Key != nil {
@@ -136,22 +138,15 @@ func (b *builder) folderOf(o *operation) string {
 	return ""
 }
 
-// Generate builds the Postman collection and environments for doc.
+// Generate builds the Postman collection and environments for doc. It does
+// not change doc.
 func Generate(doc *openapi3.T, opts Options) (*Result, error) {
 	if doc == nil {
 		return nil, errors.New("generate: no OpenAPI document")
 	}
-	if opts.Folders == "" {
-		opts.Folders = FoldersByTag
-	}
-	if opts.Folders != FoldersByTag && opts.Folders != FoldersByPath {
-		return nil, fmt.Errorf("generate: folders must be %q or %q, not %q", FoldersByTag, FoldersByPath, opts.Folders)
-	}
-	if opts.SandboxURL == "" {
-		opts.SandboxURL = DefaultSandboxURL
-	}
-	if opts.HelperURL == "" {
-		opts.HelperURL = DefaultHelperURL
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	tmpl, err := loadTemplates(opts.Templates)
 	if err != nil {
@@ -160,93 +155,20 @@ func Generate(doc *openapi3.T, opts Options) (*Result, error) {
 	b := &builder{
 		doc: doc, opts: opts, tmpl: tmpl,
 		warned: map[string]bool{}, varExamples: map[string]string{}, schemes: map[string]*scheme{},
-		usedSchemes: map[string]bool{}, oauthURLs: map[string]string{}, oauthURLValues: map[string]string{},
+		oauthURLs: map[string]string{}, oauthURLValues: map[string]string{},
 		manual: map[string]string{}, props: map[*openapi3.Schema][]namedSchema{}, schemaJSON: map[*openapi3.Schema]string{},
 	}
-	if b.doc.Paths == nil {
-		b.doc.Paths = openapi3.NewPaths()
-	}
 	b.mapSchemes()
-
-	name := opts.Name
-	if name == "" && doc.Info != nil {
-		name = strings.TrimSpace(doc.Info.Title)
-	}
-	if name == "" {
-		name = "OpenAPI"
-	}
-	stem := slug(opts.FileStem)
-	if stem == "" {
-		stem = slug(name)
-	}
-	if stem == "" {
-		stem = "collection"
-	}
+	name, stem := collectionNames(doc, opts)
 
 	col := &postman.Collection{Info: postman.Info{Name: name}}
 	if doc.Info != nil {
 		col.Info.Version = doc.Info.Version
 	}
 	res := &Result{}
-
-	// Folders in the document's tag order, then tags met only on operations.
-	folders := map[string]*postman.Items{}
-	var folderOrder []string
-	addFolder := func(tag string) *postman.Items {
-		if f, ok := folders[tag]; ok {
-			return f
-		}
-		f := &postman.Items{Name: tag, Items: []*postman.Items{}}
-		folders[tag] = f
-		folderOrder = append(folderOrder, tag)
-		return f
+	if col.Items, res.Counts.Folders, res.Counts.Requests, err = b.collectionItems(); err != nil {
+		return nil, err
 	}
-	tagDesc := map[string]string{}
-	if opts.Folders == FoldersByTag {
-		for _, t := range doc.Tags {
-			if t != nil {
-				tagDesc[t.Name] = t.Description
-			}
-		}
-	}
-	ops := b.operations()
-	if len(ops) == 0 {
-		b.warn("paths", "the document has no operations; the collection is empty")
-	}
-	if opts.Folders == FoldersByTag {
-		used := map[string]bool{}
-		for _, o := range ops {
-			if len(o.op.Tags) > 0 {
-				used[o.op.Tags[0]] = true
-			}
-		}
-		for _, t := range doc.Tags {
-			if t != nil && used[t.Name] {
-				addFolder(t.Name)
-			}
-		}
-	}
-	var root []*postman.Items
-	for _, o := range ops {
-		items, err := b.items(o)
-		if err != nil {
-			return nil, err
-		}
-		res.Counts.Requests += len(items)
-		if f := b.folderOf(o); f != "" {
-			folder := addFolder(f)
-			folder.Description = tagDesc[f]
-			folder.Items = append(folder.Items, items...)
-		} else {
-			root = append(root, items...)
-		}
-	}
-	for _, f := range folderOrder {
-		col.Items = append(col.Items, folders[f])
-	}
-	col.Items = append(col.Items, root...)
-	res.Counts.Folders = len(folderOrder)
-
 	res.Webhooks = b.webhooks()
 	res.Counts.Webhooks = len(res.Webhooks)
 	col.Info.Description = postman.Description{Content: b.collectionDescription(res.Webhooks), Type: "text/markdown"}
@@ -276,6 +198,99 @@ func Generate(doc *openapi3.T, opts Options) (*Result, error) {
 	res.Counts.Events = b.events
 	res.Warnings = b.warnings
 	return res, nil
+}
+
+// withDefaults fills the zero fields of opts and checks the folder mode.
+func (opts Options) withDefaults() (Options, error) {
+	if opts.Folders == "" {
+		opts.Folders = FoldersByTag
+	}
+	if opts.Folders != FoldersByTag && opts.Folders != FoldersByPath {
+		return opts, fmt.Errorf("generate: folders must be %q or %q, not %q", FoldersByTag, FoldersByPath, opts.Folders)
+	}
+	if opts.SandboxURL == "" {
+		opts.SandboxURL = DefaultSandboxURL
+	}
+	if opts.HelperURL == "" {
+		opts.HelperURL = DefaultHelperURL
+	}
+	return opts, nil
+}
+
+// collectionNames gives the collection's name (Options.Name, else the
+// document's title) and the stem of the file names.
+func collectionNames(doc *openapi3.T, opts Options) (name, stem string) {
+	name = opts.Name
+	if name == "" && doc.Info != nil {
+		name = strings.TrimSpace(doc.Info.Title)
+	}
+	if name == "" {
+		name = "OpenAPI"
+	}
+	if stem = slug(opts.FileStem); stem == "" {
+		stem = slug(name)
+	}
+	if stem == "" {
+		stem = "collection"
+	}
+	return name, stem
+}
+
+// collectionItems builds every request and groups them: folders first, in
+// the document's tag order (then tags met only on operations), then the
+// requests without a folder.
+func (b *builder) collectionItems() (items []*postman.Items, folderCount, requests int, err error) {
+	folders := map[string]*postman.Items{}
+	var folderOrder []string
+	addFolder := func(tag string) *postman.Items {
+		if f, ok := folders[tag]; ok {
+			return f
+		}
+		f := &postman.Items{Name: tag, Items: []*postman.Items{}}
+		folders[tag] = f
+		folderOrder = append(folderOrder, tag)
+		return f
+	}
+	ops := b.operations()
+	if len(ops) == 0 {
+		b.warn("paths", "the document has no operations; the collection is empty")
+	}
+	tagDesc := map[string]string{}
+	if b.opts.Folders == FoldersByTag {
+		used := map[string]bool{}
+		for _, o := range ops {
+			if len(o.op.Tags) > 0 {
+				used[o.op.Tags[0]] = true
+			}
+		}
+		for _, t := range b.doc.Tags {
+			if t != nil {
+				tagDesc[t.Name] = t.Description
+				if used[t.Name] {
+					addFolder(t.Name)
+				}
+			}
+		}
+	}
+	var root []*postman.Items
+	for _, o := range ops {
+		its, err := b.items(o)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		requests += len(its)
+		if f := b.folderOf(o); f != "" {
+			folder := addFolder(f)
+			folder.Description = tagDesc[f]
+			folder.Items = append(folder.Items, its...)
+		} else {
+			root = append(root, its...)
+		}
+	}
+	for _, f := range folderOrder {
+		items = append(items, folders[f])
+	}
+	return append(items, root...), len(folderOrder), requests, nil
 }
 
 // items builds the request(s) of one operation: one per named request-body

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/obpm/obpm/specs"
 )
 
@@ -722,5 +724,18 @@ func TestEveryVariableDefined(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestGenerateLeavesDocAlone: Generate is a pure function: a document built
+// in code without paths gives an empty collection and stays as it was.
+func TestGenerateLeavesDocAlone(t *testing.T) {
+	doc := &openapi3.T{OpenAPI: "3.0.3", Info: &openapi3.Info{Title: "Bare", Version: "1"}}
+	res, err := Generate(doc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Counts.Requests != 0 || doc.Paths != nil {
+		t.Errorf("requests = %d, doc.Paths = %v (want 0, untouched nil)", res.Counts.Requests, doc.Paths)
 	}
 }
