@@ -62,6 +62,13 @@ func (b *builder) describe(o *operation, ex *namedExample, rows []paramRow) stri
 	if ex != nil && strings.TrimSpace(ex.ex.Description) != "" {
 		sb.WriteString("\n" + strings.TrimSpace(ex.ex.Description) + "\n")
 	}
+	if d := o.op.ExternalDocs; d != nil && d.URL != "" {
+		label := strings.TrimSpace(d.Description)
+		if label == "" {
+			label = d.URL
+		}
+		sb.WriteString("\nSee also: [" + cell(label) + "](" + d.URL + ")\n")
+	}
 	if o.op.Deprecated {
 		sb.WriteString("\n**Deprecated.**\n")
 	}

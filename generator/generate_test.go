@@ -591,14 +591,16 @@ components:
 
 // TestUnrepresentedConstructsWarn: path- and operation-level servers,
 // callbacks and response links have no place in a Postman request; each gets a
-// warning naming it (never a silent drop), callbacks are listed in the request
-// description, and documented response headers appear in the saved responses.
+// warning naming it (never a silent drop), callbacks and externalDocs are in the
+// descriptions, and documented response headers appear in the saved responses.
 func TestUnrepresentedConstructsWarn(t *testing.T) {
-	res := gen(t, specHead+`paths:
+	res := gen(t, specHead+`externalDocs: {url: 'https://docs.example.com', description: The guide}
+paths:
   /a:
     servers: [{url: 'https://other.example.com'}]
     get:
       operationId: a
+      externalDocs: {url: 'https://docs.example.com/a'}
       servers: [{url: 'https://op.example.com'}]
       callbacks:
         onEvent:
@@ -638,8 +640,12 @@ func TestUnrepresentedConstructsWarn(t *testing.T) {
 		}
 	}
 	item := requests(t, res)["a"]
-	if desc := get(item, "request", "description").(string); !strings.Contains(desc, "- `onEvent: POST {$request.query.cb}`") {
-		t.Errorf("callback not in the description:\n%s", desc)
+	if desc := get(item, "request", "description").(string); !strings.Contains(desc, "- `onEvent: POST {$request.query.cb}`") ||
+		!strings.Contains(desc, "See also: [https://docs.example.com/a](https://docs.example.com/a)") {
+		t.Errorf("callback or externalDocs not in the description:\n%s", desc)
+	}
+	if desc := get(decode(t, res.Files[0].Data), "info", "description", "content").(string); !strings.Contains(desc, "See also: [The guide](https://docs.example.com)") {
+		t.Errorf("document externalDocs not in the collection description:\n%s", desc)
 	}
 	headers := map[string]string{}
 	for _, r := range item["response"].([]any) {
