@@ -745,3 +745,32 @@ func TestGenerateLeavesDocAlone(t *testing.T) {
 		t.Errorf("requests = %d, doc.Paths = %v (want 0, untouched nil)", res.Counts.Requests, doc.Paths)
 	}
 }
+
+// TestMultipartEncoding: a multipart part's encoding.contentType is the
+// field's contentType in Postman (it was dropped).
+func TestMultipartEncoding(t *testing.T) {
+	res := gen(t, specHead+`paths:
+  /up:
+    post:
+      operationId: up
+      requestBody:
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              properties:
+                meta: {type: object, properties: {n: {type: string}}}
+                file: {type: string, format: binary}
+            encoding:
+              meta: {contentType: application/json}
+              file: {contentType: image/png}
+      responses: {'200': {description: ok}}
+`, Options{})
+	got := map[string]any{}
+	for _, f := range get(requests(t, res)["up"], "request", "body", "formdata").([]any) {
+		got[get(f, "key").(string)] = get(f, "contentType")
+	}
+	if got["meta"] != "application/json" || got["file"] != "image/png" {
+		t.Errorf("part content types = %v", got)
+	}
+}

@@ -376,6 +376,9 @@ func (b *builder) body(o *operation, ex *namedExample) (*postman.Body, string, [
 		multipart := strings.HasPrefix(lower, "multipart/")
 		fields := b.formFields(schema, v, fromExample, required, multipart, place)
 		if multipart {
+			partTypes(fields, m.Encoding)
+		}
+		if multipart {
 			// Postman sets the multipart boundary itself; a fixed Content-Type would break it.
 			return &postman.Body{Mode: "formdata", FormData: fields}, "", rows
 		}
@@ -438,6 +441,16 @@ func (b *builder) formFields(s *openapi3.Schema, v any, fromExample bool, requir
 		}
 	}
 	return out
+}
+
+// partTypes gives multipart fields the content type their encoding names
+// (Postman sends it as the part's Content-Type).
+func partTypes(fields []formField, enc map[string]*openapi3.Encoding) {
+	for i := range fields {
+		if e := enc[fields[i].Key]; e != nil && e.ContentType != "" {
+			fields[i].ContentType = e.ContentType
+		}
+	}
 }
 
 // acceptType is the media type of the first success response, for Accept.
