@@ -161,6 +161,12 @@ func (c *Client) LoginStatus(ctx context.Context, profile, id string) (*daemon.L
 	return &s, nil
 }
 
+// CancelLogin ends a started login, so that a late callback is refused.
+func (c *Client) CancelLogin(ctx context.Context, profile, id string) error {
+	var s daemon.LoginState
+	return c.do(ctx, http.MethodDelete, pp(profile)+"/login/"+url.PathEscape(id), true, &s)
+}
+
 // Logout revokes and deletes the profile's tokens through the daemon.
 func (c *Client) Logout(ctx context.Context, profile string) ([]string, error) {
 	var out struct {

@@ -218,7 +218,7 @@ type LoginState struct {
 func (s *Server) loginStatus(w http.ResponseWriter, r *http.Request) {
 	v := mux.Vars(r)
 	res, ok := s.logins.Status(v["id"])
-	if !ok {
+	if !ok || res.Profile != v["profile"] {
 		writeError(w, http.StatusNotFound, "unknown_login", "no such login (it may have expired)", "obpm login --profile "+v["profile"])
 		return
 	}
@@ -234,6 +234,28 @@ func (s *Server) loginStatus(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// cancelLogin ends a waiting login (`obpm login` interrupted by Ctrl-C or
+// its timeout): a callback that comes later is refused and stores nothing.
+func (s *Server) cancelLogin(w http.ResponseWriter, r *http.Request) {
+	v := mux.Vars(r)
+	res, ok := s.logins.Status(v["id"])
+	if !ok || res.Profile != v["profile"] {
+		writeError(w, http.StatusNotFound, "unknown_login", "no such login (it may have expired)", "obpm login --profile "+v["profile"])
+		return
+	}
+	s.logins.Cancel(v["id"], errors.New("the login was cancelled"))
+	s.log.Info("login cancelled", "profile", v["profile"])
+	res, _ = s.logins.Status(v["id"])
+	writeJSON(w, http.StatusOK, LoginState{Status: res.Status, Message: errText(res.Err)})
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

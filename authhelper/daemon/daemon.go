@@ -79,6 +79,7 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("/profiles/{profile}/token", s.token).Methods(http.MethodGet)
 	api.HandleFunc("/profiles/{profile}/login", s.startLogin).Methods(http.MethodPost)
 	api.HandleFunc("/profiles/{profile}/login/{id}", s.loginStatus).Methods(http.MethodGet)
+	api.HandleFunc("/profiles/{profile}/login/{id}", s.cancelLogin).Methods(http.MethodDelete)
 	api.HandleFunc("/profiles/{profile}/logout", s.logout).Methods(http.MethodPost)
 	api.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such route", "see docs/authhelper.md")

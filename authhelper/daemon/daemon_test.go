@@ -449,3 +449,41 @@ func TestLoginWithFailingProvider(t *testing.T) {
 		})
 	}
 }
+
+// TestCancelLogin: a login cancelled through the API (Ctrl-C in `obpm
+// login`) fails, and its callback, arriving later, is refused and stores
+// nothing. Another profile's path does not reach the login.
+func TestCancelLogin(t *testing.T) {
+	f := newFixture(t)
+	f.login(t)
+	before := f.kr.Snapshot()
+	_, start := f.do(t, req{method: "POST", path: "/v1/profiles/sb/login", key: testKey})
+	id := start["login_id"].(string)
+	loc := f.p.Approve(t, start["authorize_url"].(string))
+	for _, r := range []req{
+		{method: "GET", path: "/v1/profiles/other/login/" + id, key: testKey},
+		{method: "DELETE", path: "/v1/profiles/other/login/" + id, key: testKey},
+	} {
+		if code, e := f.do(t, r); code != 404 || e["error"] != "unknown_login" {
+			t.Fatalf("%s %s = %d %v", r.method, r.path, code, e)
+		}
+	}
+	if code, e := f.do(t, req{method: "DELETE", path: "/v1/profiles/sb/login/" + id}); code != 401 {
+		t.Fatalf("cancel without key = %d %v", code, e)
+	}
+	if code, st := f.do(t, req{method: "DELETE", path: "/v1/profiles/sb/login/" + id, key: testKey}); code != 200 || st["status"] != "failed" || st["message"] != "the login was cancelled" {
+		t.Fatalf("cancel = %d %v", code, st)
+	}
+	resp, err := http.Get(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(page), "already used or has expired") {
+		t.Fatalf("late callback = %d %s", resp.StatusCode, page)
+	}
+	if f.p.Count("authorization_code") != 1 || !maps.Equal(before, f.kr.Snapshot()) {
+		t.Fatal("a cancelled login exchanged its code or changed the stored token")
+	}
+}

@@ -34,9 +34,10 @@ const (
 
 // Result is the outcome of one login.
 type Result struct {
-	Status string
-	Err    error
-	Token  *tokenstore.Token
+	Profile string
+	Status  string
+	Err     error
+	Token   *tokenstore.Token
 }
 
 type pendingLogin struct {
@@ -126,7 +127,9 @@ func (l *Logins) Status(id string) (Result, bool) {
 	if !ok {
 		return Result{}, false
 	}
-	return p.res, true
+	res := p.res
+	res.Profile = p.a.Profile
+	return res, true
 }
 
 // Wait blocks until the login ends or ctx is done.

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -173,6 +176,38 @@ func TestLoginEndsCleanly(t *testing.T) {
 		}
 		assertPortFree(t, w.port)
 	})
+}
+
+// TestLoginThroughDaemonCancelled: Ctrl-C in a login the daemon owns also
+// ends the login in the daemon; the browser's late callback is refused.
+func TestLoginThroughDaemonCancelled(t *testing.T) {
+	w := sandboxProfileWorld(t)
+	w.serve(t)
+	f, _, errOut := w.factory("")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- w.run(ctx, f, "login", "--no-browser", "--timeout", "30s") }()
+	var authURL string
+	for authURL == "" {
+		if m := regexp.MustCompile(`(?m)^(http://\S+/oauth/2\.0/authorize\?\S+)$`).FindStringSubmatch(errOut.String()); m != nil {
+			authURL = m[1]
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != exitCancel || !strings.Contains(errOut.String(), "The helper daemon at") {
+		t.Fatalf("exit %d %s", code, errOut)
+	}
+	u, _ := url.Parse(authURL)
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/callback?code=late&state=%s", w.port, u.Query().Get("state")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(page), "already used or has expired") {
+		t.Fatalf("callback after Ctrl-C = %d %s; want it refused", resp.StatusCode, page)
+	}
 }
 
 func assertPortFree(t *testing.T, port int) {

@@ -129,6 +129,15 @@ func loginViaDaemon(ctx context.Context, f *Factory, opts *LoginOptions, dc *cli
 		return loginSummary{}, err
 	}
 	fmt.Fprintf(f.ErrOut, "The helper daemon at %s takes the callback.\n", dc.BaseURL)
+	defer func() {
+		if ctx.Err() != nil {
+			// Ctrl-C or the timeout: the daemon must not finish this login
+			// later behind the user's back.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+			defer cancel()
+			_ = dc.CancelLogin(cctx, p.Name, start.LoginID)
+		}
+	}()
 	showURL(f, opts, start.AuthorizeURL)
 	tick := time.NewTicker(300 * time.Millisecond)
 	defer tick.Stop()
