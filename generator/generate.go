@@ -20,7 +20,7 @@ type operation struct {
 	path, method string
 	item         *openapi3.PathItem
 	op           *openapi3.Operation
-	line         int
+	line         int64  // docPos of its key
 	place        string // "paths./pets.post"
 	key          string // operationId, else "METHOD path": the seed of its ids
 }
@@ -86,7 +86,7 @@ func (b *builder) operations() []*operation {
 	eachOperation(b.doc.Paths.Keys(), b.doc.Paths.Value, func(path, m string, item *openapi3.PathItem, op *openapi3.Operation) {
 		o := &operation{path: path, method: m, item: item, op: op, place: "paths." + path + "." + m}
 		if op.Origin != nil && op.Origin.Key != nil {
-			o.line = op.Origin.Key.Line
+			o.line = docPos(op.Origin.Key)
 		}
 		o.key = op.OperationID
 		if o.key == "" {

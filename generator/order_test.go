@@ -3,9 +3,14 @@ package generator
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v4"
 
 	"github.com/obpm/obpm/specs"
 )
@@ -93,11 +98,25 @@ func TestOrderStampsMatchOrigins(t *testing.T) {
 		}
 		cases[name] = data
 	}
+	// JSON: each case again (key order as encoding/json writes maps), and the
+	// order case minified on one line with keys past column 65,535.
+	for name, data := range maps.Clone(cases) {
+		var v any
+		if err := yaml.Unmarshal(data, &v); err != nil {
+			t.Fatal(err)
+		}
+		js, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases["json "+name] = js
+	}
+	cases["minified json"] = []byte(minifiedLongLine(t))
 	for name, data := range cases {
 		t.Run(name, func(t *testing.T) {
 			path := ""
-			if _, fixture := fixtureSet[name]; fixture {
-				path = filepath.Join("testdata", name, "openapi.yaml")
+			if base := strings.TrimPrefix(name, "json "); fixtureSet[base] {
+				path = filepath.Join("testdata", base, "openapi.yaml") // its folder resolves file $refs
 			}
 			fast, err := loadData(context.Background(), data, path, false)
 			if err != nil {
@@ -135,4 +154,36 @@ func TestOrderStampsMatchOrigins(t *testing.T) {
 			t.Errorf("%s: took the fast path; its positions are not all in this document", name)
 		}
 	}
+}
+
+// minifiedLongLine is a one-line JSON document whose body properties "z" and
+// "a" sit on either side of column 65,536, in that order.
+func minifiedLongLine(t *testing.T) string {
+	head := `{"openapi":"3.0.3","info":{"title":"Long","version":"1","description":"`
+	tail := `"},"paths":{"/b":{"get":{"responses":{"200":{"description":"ok"}}}},"/a":{"post":{"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"z":{"type":"string"},"a":{"type":"string"}}}}}},"responses":{"200":{"description":"ok"}}}}}}`
+	zAt := len(head) + strings.Index(tail, `"z"`)
+	pad := strings.Repeat("x", 65536-8-zAt)
+	doc := head + pad + tail
+	if z, a := strings.Index(doc, `"z"`), strings.Index(doc, `"a":{"type"`); z >= 65536 || a < 65536 {
+		t.Fatalf("keys at %d and %d do not straddle column 65,536", z, a)
+	}
+	res := gen(t, doc, Options{})
+	body := get(requests(t, res)["POST /a"], "request", "body", "raw").(string)
+	if strings.Index(body, `"z"`) > strings.Index(body, `"a"`) {
+		t.Errorf("property order lost past column 65,535:\n%s", body)
+	}
+	if names := requestNames(t, res); len(names) != 2 || names[0] != "GET /b" {
+		t.Errorf("operations not in document order: %v", names)
+	}
+	return doc
+}
+
+// requestNames lists the collection's requests in order.
+func requestNames(t *testing.T, res *Result) []string {
+	t.Helper()
+	var out []string
+	for _, it := range decode(t, res.Files[0].Data)["item"].([]any) {
+		out = append(out, get(it, "name").(string))
+	}
+	return out
 }

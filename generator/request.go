@@ -15,7 +15,7 @@ import (
 type namedExample struct {
 	key  string
 	ex   *openapi3.Example
-	line int
+	line int64
 }
 
 func sortedExamples(m openapi3.Examples) []namedExample {
@@ -24,11 +24,11 @@ func sortedExamples(m openapi3.Examples) []namedExample {
 		if ref == nil || ref.Value == nil {
 			continue
 		}
-		line := 0
+		var line int64
 		if ref.Origin != nil && ref.Origin.Key != nil {
-			line = ref.Origin.Key.Line<<16 | ref.Origin.Key.Column&0xffff
+			line = docPos(ref.Origin.Key)
 		} else if ref.Value.Origin != nil && ref.Value.Origin.Key != nil {
-			line = ref.Value.Origin.Key.Line<<16 | ref.Value.Origin.Key.Column&0xffff
+			line = docPos(ref.Value.Origin.Key)
 		}
 		out = append(out, namedExample{key: k, ex: ref.Value, line: line})
 	}

@@ -127,12 +127,17 @@ func effectiveType(s *openapi3.Schema) string {
 type namedSchema struct {
 	name string
 	ref  *openapi3.SchemaRef
-	line int
+	line int64
 }
 
-// refLine is a sortable document position (line, then column: flow-style
-// YAML puts several properties on one line).
-func refLine(r *openapi3.SchemaRef) int {
+// docPos is a sortable document position: line, then column (flow-style YAML
+// and minified JSON put many keys on one line, columns past 65,535 included).
+func docPos(loc *openapi3.Location) int64 {
+	return int64(loc.Line)<<32 | int64(uint32(loc.Column))
+}
+
+// refLine is the document position of a schema's key (see docPos).
+func refLine(r *openapi3.SchemaRef) int64 {
 	var loc *openapi3.Location
 	switch {
 	case r == nil:
@@ -144,7 +149,7 @@ func refLine(r *openapi3.SchemaRef) int {
 	default:
 		return 0
 	}
-	return loc.Line<<16 | loc.Column&0xffff
+	return docPos(loc)
 }
 
 // properties lists a schema's properties in document order, allOf members
