@@ -35,7 +35,9 @@ func Load(ctx context.Context, path string) (*openapi3.T, error) {
 
 // LoadData parses data as an OpenAPI document. name is the document's file name:
 // relative $refs are resolved against its folder, and errors name it. An empty
-// name means "in memory": only local $refs are allowed.
+// name means "in memory": only local $refs are allowed. The document's Origin
+// fields hold only what Generate orders by (order.go): the Key of operations,
+// example entries and schema properties.
 func LoadData(ctx context.Context, data []byte, name string) (*openapi3.T, error) {
 	return loadData(ctx, data, name, false)
 }
