@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/obpm/obpm/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -210,7 +211,7 @@ func writeFilesWith(dir string, files []generator.File, rename func(from, to str
 		}
 	}
 	for _, file := range files {
-		tmp, err := writeTemp(dir, "."+file.Name+".*.tmp", file.Data)
+		tmp, err := atomicfile.TempFile(dir, "."+file.Name+".*.tmp", file.Data, 0o644)
 		if err != nil {
 			removeAll(temps)
 			return fmt.Errorf("write %s: %w", filepath.Join(dir, file.Name), err)
@@ -253,30 +254,6 @@ func writeFilesWith(dir string, files []generator.File, rename func(from, to str
 	}
 	removeAll(backups)
 	return nil
-}
-
-// writeTemp writes data to a new 0644 temp file in dir, synced to disk so the
-// rename that follows never exposes a half-written file after a crash.
-func writeTemp(dir, pattern string, data []byte) (string, error) {
-	tmp, err := os.CreateTemp(dir, pattern)
-	if err != nil {
-		return "", err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err != nil {
-		_ = os.Remove(tmp.Name())
-		return "", err
-	}
-	return tmp.Name(), nil
 }
 
 // generateWatch regenerates whenever a file beside the spec (multi-file specs

@@ -23,11 +23,21 @@ func Stage(path string, data []byte, perm os.FileMode) (*Pending, error) {
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	tmp, err := TempFile(dir, "."+base+".*.tmp", data, perm)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	p := &Pending{tmp: f.Name(), path: path}
+	return &Pending{tmp: tmp, path: path}, nil
+}
+
+// TempFile writes data to a new file in dir named by pattern (as os.CreateTemp),
+// synced to disk so that a rename which follows never exposes a half-written
+// file after a crash, and returns its name. On error nothing is left behind.
+func TempFile(dir, pattern string, data []byte, perm os.FileMode) (string, error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return "", err
+	}
 	_, err = f.Write(data)
 	if err == nil {
 		err = f.Chmod(perm)
@@ -39,10 +49,10 @@ func Stage(path string, data []byte, perm os.FileMode) (*Pending, error) {
 		err = cerr
 	}
 	if err != nil {
-		p.Abort()
-		return nil, fmt.Errorf("write %s: %w", path, err)
+		_ = os.Remove(f.Name())
+		return "", err
 	}
-	return p, nil
+	return f.Name(), nil
 }
 
 // Commit renames the temporary file over the target.
