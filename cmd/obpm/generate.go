@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/obpm/obpm/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/obpm/obpm/authhelper/daemonkey"
 	"github.com/obpm/obpm/generator"
+	"github.com/obpm/obpm/internal/atomicfile"
 	"github.com/obpm/obpm/specs"
 )
 
