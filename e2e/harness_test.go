@@ -43,6 +43,9 @@ func newWorld(t *testing.T, bin string) *world {
 		"OBPM_HELPER_URL="+fmt.Sprintf("http://127.0.0.1:%d", hport),
 		"NO_COLOR=1",
 		"OBPM_INSECURE_STORAGE=", // the real keyring, whatever the developer's shell says
+		// gnome-keyring re-encrypts its file on every write; with the whole
+		// suite running on 2 cores a read can wait longer than the 3 s default.
+		"OBPM_KEYRING_TIMEOUT=20s",
 	)
 	return &world{
 		t: t, bin: bin, dir: dir, env: env, hport: hport,

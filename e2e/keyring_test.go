@@ -58,7 +58,7 @@ func TestHungKeyringEndsEveryCommand(t *testing.T) {
 		t.Skip("the Secret Service (D-Bus) keyring is Linux's; elsewhere DBUS_SESSION_BUS_ADDRESS does not reach the OS keychain")
 	}
 	w := newWorld(t, buildObpm(t))
-	w.env = append(w.env, "DBUS_SESSION_BUS_ADDRESS="+hungBus(t))
+	w.env = append(w.env, "DBUS_SESSION_BUS_ADDRESS="+hungBus(t), "OBPM_KEYRING_TIMEOUT=1s")
 	cfgPath := filepath.Join(w.dir, "config", config.FileName)
 	cfg := &config.Config{DefaultProfile: "sb", Profiles: map[string]*config.Profile{"sb": {
 		Name: "sb", Provider: config.ProviderSandbox, BaseURL: w.sandbox, ClientID: config.SandboxClientID,
@@ -66,7 +66,7 @@ func TestHungKeyringEndsEveryCommand(t *testing.T) {
 	if err := cfg.Save(cfgPath); err != nil {
 		t.Fatal(err)
 	}
-	const timedOut = "(is the keyring locked?"
+	const timedOut = "(is the keyring locked?" // after 1s, set above
 	tests := []struct {
 		name     string
 		stdin    string

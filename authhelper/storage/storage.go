@@ -6,6 +6,7 @@ package storage
 import (
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/keyring"
@@ -23,11 +24,24 @@ func Insecure(getenv func(string) string) bool {
 	return v != "" && v != "0" && v != "false"
 }
 
+// TimeoutEnv sets the keyring's read timeout (a Go duration such as 10s);
+// writes get at least keyring.DefaultWriteTimeout. For keyrings that are
+// slow rather than hung, e.g. on a loaded CI machine.
+const TimeoutEnv = "OBPM_KEYRING_TIMEOUT"
+
 // Open returns the store. With insecure set it returns the file store and
 // the warning the caller must print (each time it is used).
 func Open(getenv func(string) string, insecure bool) (store keyring.Store, warning string, err error) {
 	if !insecure {
-		return keyring.New(keyring.ServiceFromEnv(getenv)), "", nil
+		k := keyring.New(keyring.ServiceFromEnv(getenv))
+		if v := getenv(TimeoutEnv); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return nil, "", fmt.Errorf("%s=%q: want a duration such as 10s", TimeoutEnv, v)
+			}
+			k.ReadTimeout, k.WriteTimeout = d, max(d, keyring.DefaultWriteTimeout)
+		}
+		return k, "", nil
 	}
 	dir, err := config.Dir(getenv)
 	if err != nil {

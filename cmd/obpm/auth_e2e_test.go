@@ -67,6 +67,7 @@ func newAuthWorld(t *testing.T, realKeyring bool) *authWorld {
 	if realKeyring {
 		testenv.RequireKeyring(t)
 		w.env[keyring.ServiceEnv] = authtest.KeyringService(t, "obpm-test")
+		w.env[storage.TimeoutEnv] = "20s" // a loaded CI machine; see e2e/harness_test.go
 	} else {
 		w.env[storage.InsecureEnv] = "1"
 	}
