@@ -38,9 +38,11 @@ func newCmdExec(f *Factory, runF func(*ExecOptions) error) *cobra.Command {
   OBPM_USER_SEQ_NO        the user_seq_no that came with the user token
   OBPM_HELPER_URL         the helper daemon's URL
   OBPM_HELPER_KEY         the helper key (for Newman runs whose scripts ask the daemon)
-The exit status is the command's.`,
-		Example: `  obpm exec -- newman run obpm.postman_collection.json -e obpm.sandbox.postman_environment.json \
-      --env-var obpm_helper_key="$OBPM_HELPER_KEY"
+The exit status is the command's. The variables exist only inside COMMAND, so
+refer to them from a shell that COMMAND starts (single quotes keep your own
+shell from expanding them first).`,
+		Example: `  obpm exec -- sh -c 'newman run postman/openbanking.postman_collection.json \
+      -e postman/openbanking.sandbox.postman_environment.json --env-var obpm_helper_key="$OBPM_HELPER_KEY"'
   obpm exec -- sh -c 'curl -H "Authorization: Bearer $OBPM_ACCESS_TOKEN" …'`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
