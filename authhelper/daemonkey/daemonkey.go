@@ -57,13 +57,16 @@ func Ensure(ctx context.Context, kr keyring.Store) (key string, created bool, er
 
 // Load reads the key for `obpm generate --with-key`: from the OS keyring
 // (service $OBPM_KEYRING_SERVICE or obpm), or from the insecure file store
-// when OBPM_INSECURE_STORAGE is set. It returns ErrNoKey when none exists.
-func Load(ctx context.Context, getenv func(string) string) (string, error) {
-	st, _, err := storage.Open(getenv, storage.Insecure(getenv))
+// when OBPM_INSECURE_STORAGE is set, in which case warning says so and the
+// caller must show it (the file store is warned about on every use). It
+// returns ErrNoKey when none exists.
+func Load(ctx context.Context, getenv func(string) string) (key, warning string, err error) {
+	st, warning, err := storage.Open(getenv, storage.Insecure(getenv))
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return Get(ctx, st)
+	key, err = Get(ctx, st)
+	return key, warning, err
 }
 
 // Equal compares a presented key with the real one in constant time (the

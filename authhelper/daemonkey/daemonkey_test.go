@@ -29,8 +29,8 @@ func TestEnsureGetEqual(t *testing.T) {
 		t.Fatal("second Ensure made a new key")
 	}
 	env := map[string]string{keyring.ServiceEnv: "obpm-test-key"}
-	if got, err := Load(ctx, func(s string) string { return env[s] }); err != nil || got != k {
-		t.Fatalf("Load = %q, %v", got, err)
+	if got, warning, err := Load(ctx, func(s string) string { return env[s] }); err != nil || got != k || warning != "" {
+		t.Fatalf("Load = %q, %q, %v", got, warning, err)
 	}
 	for _, tc := range []struct {
 		a, b string

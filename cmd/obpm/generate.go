@@ -81,7 +81,10 @@ func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Comman
 // loadHelperKey reads the helper daemon's key for --with-key from the keyring
 // (or the opt-in file store), as `obpm serve` and `obpm env-key` keep it.
 func loadHelperKey(ctx context.Context, f *Factory) (string, error) {
-	key, err := daemonkey.Load(ctx, f.Getenv)
+	key, warning, err := daemonkey.Load(ctx, f.Getenv)
+	if warning != "" {
+		fmt.Fprintln(f.ErrOut, warning)
+	}
 	if err != nil {
 		return "", fmt.Errorf("--with-key: %w", err)
 	}

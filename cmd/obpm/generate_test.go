@@ -154,6 +154,10 @@ func Test_generateWithKeyWithoutKey(t *testing.T) {
 	if !strings.Contains(stderr.String(), "--with-key") || !strings.Contains(stderr.String(), "obpm env-key") {
 		t.Errorf("error should say how to create the key: %s", stderr)
 	}
+	// The plaintext file store is warned about on every use, --with-key included.
+	if !strings.Contains(stderr.String(), "warning: --insecure-storage") {
+		t.Errorf("no insecure-storage warning: %s", stderr)
+	}
 }
 
 func Test_diff(t *testing.T) {
