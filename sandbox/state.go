@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"time"
+
+	"github.com/obpm/obpm/internal/atomicfile"
 )
 
 // state is everything the sandbox changes: it is what --state persists.
@@ -278,24 +279,8 @@ func (st *state) save(path string) error {
 	if err != nil {
 		return fmt.Errorf("encode sandbox state: %w", err)
 	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".sandbox-state-*")
-	if err != nil {
-		return fmt.Errorf("write sandbox state %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(b)
-	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write sandbox state %s: %w", tmp, err)
-	}
-	if err := os.Chmod(tmp, 0o600); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write sandbox state %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write sandbox state %s: %w", path, err)
+	if err := atomicfile.Write(path, b, 0o600); err != nil {
+		return fmt.Errorf("write sandbox state: %w", err)
 	}
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/obpm/obpm/internal/atomicfile"
 )
 
 // FileStore is the opt-in insecure store (--insecure-storage): one JSON
@@ -44,26 +46,9 @@ func (f *FileStore) save(m map[string]string) error {
 	if err := os.MkdirAll(filepath.Dir(f.Path), 0o700); err != nil {
 		return fmt.Errorf("write insecure store %s: %w", f.Path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(f.Path), ".store-*")
-	if err != nil {
-		return fmt.Errorf("write insecure store %s: %w", f.Path, err)
-	}
-	defer os.Remove(tmp.Name())
-	err = tmp.Chmod(0o600)
-	if err == nil {
-		_, err = tmp.Write(b)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), f.Path)
-	}
-	if err != nil {
-		return fmt.Errorf("write insecure store %s: %w", f.Path, err)
+	// The temp file is created 0600, so secrets never sit in a wider file.
+	if err := atomicfile.Write(f.Path, b, 0o600); err != nil {
+		return fmt.Errorf("write insecure store: %w", err)
 	}
 	return nil
 }
