@@ -23,6 +23,8 @@ import (
 	"github.com/obpm/obpm/sandbox"
 	"github.com/obpm/obpm/sandbox/sandboxtest"
 	"github.com/obpm/obpm/specs"
+
+	"github.com/obpm/obpm/internal/testenv"
 )
 
 // clock is a settable test clock, starting on the spec's example day.
@@ -47,38 +49,21 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// syncBuffer collects log output written from handler goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
+// testenv.Buffer collects log output written from handler goroutines.
 type env struct {
 	t      *testing.T
 	router routers.Router // validates every business answer against the spec
 	srv    *sandbox.Server
 	ts     *httptest.Server
 	clock  *clock
-	logs   *syncBuffer
+	logs   *testenv.Buffer
 	cfg    sandbox.Config
 }
 
 // start runs a sandbox on httptest with a test clock and a captured log.
 func start(t *testing.T, cfg sandbox.Config) *env {
 	t.Helper()
-	e := &env{t: t, clock: newClock(), logs: &syncBuffer{}}
+	e := &env{t: t, clock: newClock(), logs: &testenv.Buffer{}}
 	if cfg.Now == nil {
 		cfg.Now = e.clock.Now
 	}

@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,17 +20,11 @@ import (
 	"github.com/obpm/obpm/authhelper/internal/fakeprovider"
 	"github.com/obpm/obpm/authhelper/session"
 	"github.com/obpm/obpm/authhelper/tokenstore"
+
+	"github.com/obpm/obpm/internal/testenv"
 )
 
 const testKey = "k3y-0123456789abcdefghijklmnopqrstuvwxyzABCD"
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 type clock struct {
 	mu sync.Mutex
@@ -46,7 +39,7 @@ type fixture struct {
 	kr   *fakekeyring.Backend
 	st   *tokenstore.Store
 	clk  *clock
-	logs *syncBuf
+	logs *testenv.Buffer
 	cfg  *config.Config
 	srv  *httptest.Server
 	d    *Server
@@ -56,7 +49,7 @@ type fixture struct {
 }
 
 func newFixture(t testing.TB) *fixture {
-	f := &fixture{p: fakeprovider.New(t), kr: fakekeyring.New(), clk: &clock{t: time.Now()}, logs: &syncBuf{}, httpTimeout: 2 * time.Second}
+	f := &fixture{p: fakeprovider.New(t), kr: fakekeyring.New(), clk: &clock{t: time.Now()}, logs: &testenv.Buffer{}, httpTimeout: 2 * time.Second}
 	k := f.kr.Keyring("obpm-test")
 	k.ReadTimeout, k.WriteTimeout = 200*time.Millisecond, 200*time.Millisecond
 	f.st = tokenstore.New(k)

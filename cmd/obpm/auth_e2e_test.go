@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -25,15 +24,7 @@ import (
 	"github.com/obpm/obpm/sandbox/sandboxtest"
 )
 
-// authBuf is a goroutine-safe buffer for the output of a running command.
-type authBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (a *authBuf) Write(p []byte) (int, error) { a.mu.Lock(); defer a.mu.Unlock(); return a.b.Write(p) }
-func (a *authBuf) String() string              { a.mu.Lock(); defer a.mu.Unlock(); return a.b.String() }
-
+// testenv.Buffer is a goroutine-safe buffer for the output of a running command.
 // authWorld is an isolated helper install: its own config folder, keyring
 // service (or file store) and daemon port, and a clock that the test can
 // move forward for the commands (and an in-process sandbox) instead of
@@ -84,8 +75,8 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func (w *authWorld) factory(in string) (*Factory, *authBuf, *authBuf) {
-	out, errOut := &authBuf{}, &authBuf{}
+func (w *authWorld) factory(in string) (*Factory, *testenv.Buffer, *testenv.Buffer) {
+	out, errOut := &testenv.Buffer{}, &testenv.Buffer{}
 	return &Factory{In: strings.NewReader(in), Out: out, ErrOut: errOut,
 		Getenv: func(k string) string { return w.env[k] }, Now: w.clock.Now}, out, errOut
 }
@@ -108,7 +99,7 @@ func (w *authWorld) must(t *testing.T, args ...string) string {
 }
 
 // serve starts `obpm serve` and returns its stop function and log.
-func (w *authWorld) serve(t *testing.T) (stop func(), logs *authBuf) {
+func (w *authWorld) serve(t *testing.T) (stop func(), logs *testenv.Buffer) {
 	t.Helper()
 	f, _, errOut := w.factory("")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -221,7 +212,7 @@ func TestHelperAgainstSandbox(t *testing.T) {
 func helperAgainstSandbox(t *testing.T, realKeyring bool) {
 	w := newAuthWorld(t, realKeyring)
 	redirect := fmt.Sprintf("http://127.0.0.1:%d/callback", w.port)
-	sbLog := &authBuf{}
+	sbLog := &testenv.Buffer{}
 	sb, err := sandbox.New(sandbox.Config{TokenTTL: 3 * time.Second, Now: w.clock.Now,
 		Clients: []sandbox.Client{sandbox.NewClient("obpm-sandbox", "obpm-sandbox-secret", []string{redirect}, "")},
 		Logger:  slog.New(slog.NewTextHandler(sbLog, nil))})

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,35 +9,19 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/obpm/obpm/sandbox"
+
+	"github.com/obpm/obpm/internal/testenv"
 )
 
-// lockedBuffer is written by the server goroutine and read by the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func testFactory() (*Factory, *lockedBuffer, *lockedBuffer) {
-	out, errOut := &lockedBuffer{}, &lockedBuffer{}
+// testenv.Buffer is written by the server goroutine and read by the test.
+func testFactory() (*Factory, *testenv.Buffer, *testenv.Buffer) {
+	out, errOut := &testenv.Buffer{}, &testenv.Buffer{}
 	return &Factory{In: strings.NewReader(""), Out: out, ErrOut: errOut, Getenv: func(string) string { return "" }, Now: time.Now}, out, errOut
 }
 
