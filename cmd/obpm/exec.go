@@ -67,16 +67,8 @@ shell from expanding them first).`,
 }
 
 func execRun(ctx context.Context, f *Factory, opts *ExecOptions) error {
-	env, err := openAuth(f, opts.Insecure)
-	if err != nil {
-		return err
-	}
-	name, err := resolveProfileName(env, opts.Profile)
-	if err != nil {
-		return err
-	}
 	// One keyring read of the helper key serves all three values below.
-	dc, err := env.daemon(ctx)
+	env, name, dc, err := openProfile(ctx, f, opts.Insecure, opts.Profile)
 	if err != nil {
 		return err
 	}

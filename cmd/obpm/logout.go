@@ -32,16 +32,8 @@ func newCmdLogout(f *Factory, runF func(*LogoutOptions) error) *cobra.Command {
 }
 
 func logoutRun(ctx context.Context, f *Factory, opts *LogoutOptions) error {
-	env, err := openAuth(f, opts.Insecure)
-	if err != nil {
-		return err
-	}
-	name, err := resolveProfileName(env, opts.Profile)
-	if err != nil {
-		return err
-	}
 	// Through the daemon when it runs, so that it forgets the tokens too.
-	dc, err := env.daemon(ctx)
+	env, name, dc, err := openProfile(ctx, f, opts.Insecure, opts.Profile)
 	if err != nil {
 		return err
 	}

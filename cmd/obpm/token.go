@@ -81,16 +81,27 @@ func resolveProfileName(env *authEnv, name string) (string, error) {
 	return p.Name, nil
 }
 
-func tokenRun(ctx context.Context, f *Factory, opts *TokenOptions) error {
-	env, err := openAuth(f, opts.Insecure)
+// openProfile is the common start of token, exec and logout: the config and
+// keyring, the profile's name, and a client of the daemon when one runs (nil
+// otherwise).
+func openProfile(ctx context.Context, f *Factory, insecure bool, profile string) (*authEnv, string, *client.Client, error) {
+	env, err := openAuth(f, insecure)
 	if err != nil {
-		return err
+		return nil, "", nil, err
 	}
-	name, err := resolveProfileName(env, opts.Profile)
+	name, err := resolveProfileName(env, profile)
 	if err != nil {
-		return err
+		return nil, "", nil, err
 	}
 	dc, err := env.daemon(ctx)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return env, name, dc, nil
+}
+
+func tokenRun(ctx context.Context, f *Factory, opts *TokenOptions) error {
+	env, name, dc, err := openProfile(ctx, f, opts.Insecure, opts.Profile)
 	if err != nil {
 		return err
 	}
