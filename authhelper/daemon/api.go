@@ -215,13 +215,24 @@ type LoginState struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
-func (s *Server) loginStatus(w http.ResponseWriter, r *http.Request) {
+// knownLogin answers 404 unless the route's login id exists and belongs to
+// the route's profile (a key holder cannot poke at another profile's login).
+func (s *Server) knownLogin(w http.ResponseWriter, r *http.Request) (id, profile string, ok bool) {
 	v := mux.Vars(r)
-	res, ok := s.logins.Status(v["id"])
-	if !ok || res.Profile != v["profile"] {
+	res, found := s.logins.Status(v["id"])
+	if !found || res.Profile != v["profile"] {
 		writeError(w, http.StatusNotFound, "unknown_login", "no such login (it may have expired)", "obpm login --profile "+v["profile"])
+		return "", "", false
+	}
+	return v["id"], v["profile"], true
+}
+
+func (s *Server) loginStatus(w http.ResponseWriter, r *http.Request) {
+	id, _, ok := s.knownLogin(w, r)
+	if !ok {
 		return
 	}
+	res, _ := s.logins.Status(id)
 	out := LoginState{Status: res.Status}
 	if res.Err != nil {
 		out.Message = res.Err.Error()
@@ -239,15 +250,13 @@ func (s *Server) loginStatus(w http.ResponseWriter, r *http.Request) {
 // cancelLogin ends a waiting login (`obpm login` interrupted by Ctrl-C or
 // its timeout): a callback that comes later is refused and stores nothing.
 func (s *Server) cancelLogin(w http.ResponseWriter, r *http.Request) {
-	v := mux.Vars(r)
-	res, ok := s.logins.Status(v["id"])
-	if !ok || res.Profile != v["profile"] {
-		writeError(w, http.StatusNotFound, "unknown_login", "no such login (it may have expired)", "obpm login --profile "+v["profile"])
+	id, profile, ok := s.knownLogin(w, r)
+	if !ok {
 		return
 	}
-	s.logins.Cancel(v["id"], errors.New("the login was cancelled"))
-	s.log.Info("login cancelled", "profile", v["profile"])
-	res, _ = s.logins.Status(v["id"])
+	s.logins.Cancel(id, errors.New("the login was cancelled"))
+	s.log.Info("login cancelled", "profile", profile)
+	res, _ := s.logins.Status(id)
 	writeJSON(w, http.StatusOK, LoginState{Status: res.Status, Message: errText(res.Err)})
 }
 
