@@ -52,7 +52,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	route, pathParams, err := s.router.FindRoute(r)
+	route, pathParams, err := s.findRoute(r)
 	switch {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
 		writeJSON(w, rspBody(rspMethod))
@@ -119,7 +119,7 @@ func (s *Server) run(req *request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return overlay(req.Route, req.In, out, kstDay(req.Now)), nil
+	return overlay(s.examples.of(req.Route), req.In, out, kstDay(req.Now)), nil
 }
 
 // answer writes the envelope around out, or the error.
