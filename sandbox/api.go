@@ -356,12 +356,12 @@ func (s *Server) checkBankTranIDs(req *request) error {
 		if req.Caller.Client.ClientUseCode != "" && !strings.HasPrefix(id, req.Caller.Client.ClientUseCode) {
 			return newAPIError(rspFormat, fmt.Sprintf("필드 bank_tran_id: %q must start with your client_use_code %s", id, req.Caller.Client.ClientUseCode))
 		}
-		if d, used := s.st.TranIDs[id]; used && d == day {
+		if s.st.DupIDs.seen(req.Caller.Client.ClientUseCode, id) {
 			return newAPIError(rspDupTranID, id)
 		}
 	}
 	for _, id := range ids {
-		s.st.TranIDs[id] = day
+		s.st.DupIDs.add(req.Caller.Client.ClientUseCode, id)
 	}
 	return nil
 }

@@ -62,6 +62,9 @@ type Config struct {
 	// FailRate in [0,1] is the share of business API calls answered with
 	// A0003 (a fault-test knob).
 	FailRate float64
+	// DupWindow is how many bank_tran_ids per client the duplicate check
+	// remembers at least (default DefaultDupWindow); see dupIDs.
+	DupWindow int
 	// Logger receives one line per request and per token issued; nil discards.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.

@@ -7,6 +7,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -164,6 +165,8 @@ func (s *Server) initState(data *Data) error {
 		s.st = st
 	}
 	s.st.ensureContracts(s.order)
+	s.st.DupIDs.window = cmp.Or(s.cfg.DupWindow, DefaultDupWindow)
+	s.st.adoptTranIDs(s.order)
 	if s.cfg.StateFile != "" {
 		return s.st.save(s.cfg.StateFile)
 	}

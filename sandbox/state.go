@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/obpm/obpm/internal/atomicfile"
@@ -28,8 +29,11 @@ type state struct {
 	Codes     map[string]*authCode     `json:"codes"`   // by code
 	Refresh   map[string]*refreshToken `json:"refresh"` // by refresh token
 	Tokens    map[string]*tokenRecord  `json:"tokens"`  // by jti
-	// TranIDs maps a bank_tran_id to the KST day it was used (yyyyMMdd).
-	TranIDs   map[string]string `json:"tran_ids"`
+	// DupIDs holds the day's bank_tran_ids for the duplicate check.
+	DupIDs *dupIDs `json:"dup_ids"`
+	// TranIDs is the older files' form of DupIDs (bank_tran_id → KST day),
+	// read once and moved into DupIDs.
+	TranIDs   map[string]string `json:"tran_ids,omitempty"`
 	Transfers []Transfer        `json:"transfers"`
 	Claims    map[string]*Claim `json:"claims"` // return/claim, by bank_tran_id
 	Seq       int64             `json:"seq"`    // history row and number counter
@@ -101,7 +105,7 @@ func newState(d *Data, clients []Client) (*state, error) {
 		Users: map[string]*userState{}, Accounts: map[string]*accountState{},
 		Contracts: map[string]*accountState{}, Codes: map[string]*authCode{},
 		Refresh: map[string]*refreshToken{}, Tokens: map[string]*tokenRecord{},
-		TranIDs: map[string]string{}, Claims: map[string]*Claim{},
+		DupIDs: newDupIDs(0), Claims: map[string]*Claim{},
 		Transfers: append([]Transfer(nil), d.Transfers...),
 	}
 	for _, u := range d.Users {
@@ -228,11 +232,28 @@ func (st *state) prune(now time.Time) {
 	}
 	today := kstDay(now)
 	st.PrunedDay = today
-	for k, d := range st.TranIDs {
-		if d < today {
-			delete(st.TranIDs, k)
+	st.DupIDs.startDay(today)
+}
+
+// adoptTranIDs moves an older file's tran_ids into DupIDs, each id under
+// the client whose client_use_code starts it.
+func (st *state) adoptTranIDs(clients []Client) {
+	for id, day := range st.TranIDs {
+		if day < st.DupIDs.Day {
+			continue
 		}
+		if day > st.DupIDs.Day {
+			st.DupIDs.startDay(day)
+		}
+		code := ""
+		for _, c := range clients {
+			if c.ClientUseCode != "" && strings.HasPrefix(id, c.ClientUseCode) {
+				code = c.ClientUseCode
+			}
+		}
+		st.DupIDs.addKey(code, dupKey(code, id))
 	}
+	st.TranIDs = nil
 }
 
 // loadState reads a state file; it returns (nil, nil) when none exists yet.
@@ -260,8 +281,8 @@ func loadState(path string) (*state, error) {
 	if st.Tokens == nil {
 		st.Tokens = map[string]*tokenRecord{}
 	}
-	if st.TranIDs == nil {
-		st.TranIDs = map[string]string{}
+	if st.DupIDs == nil {
+		st.DupIDs = newDupIDs(0)
 	}
 	if st.Claims == nil {
 		st.Claims = map[string]*Claim{}
