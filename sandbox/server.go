@@ -50,12 +50,17 @@ type Server struct {
 	mu  sync.Mutex
 	st  *state
 	rng *rand.Rand
+	// verified maps a token whose signature was checked to its claims.
+	verified map[string]claims
 }
+
+// verifiedMax bounds Server.verified.
+const verifiedMax = 1024
 
 // New checks the configuration, loads the seed data or the state file, and
 // prepares the routes. It does not listen.
 func New(cfg Config) (*Server, error) {
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, verified: map[string]claims{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
