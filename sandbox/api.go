@@ -94,7 +94,14 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	req := &request{Caller: c, Route: route, In: in, Now: now}
 	s.mu.Lock()
 	out, err := s.run(req)
+	lsn := s.seenLocked()
+	if req.Route.Method != http.MethodGet || s.st.DupIDs.pending() >= dupFlushEvery {
+		lsn = s.recordLocked()
+	}
 	s.mu.Unlock()
+	// Answer only once the change (or what the answer shows) is on disk: an
+	// acknowledged transfer survives a crash.
+	s.durable(lsn)
 	s.answer(w, route, in, now, err, out)
 }
 
@@ -110,12 +117,9 @@ func (s *Server) run(req *request) (map[string]any, error) {
 	if h == nil {
 		h = exampleHandler
 	}
-	out, err := h(s, req)
 	// GETs change nothing but the day's bank_tran_id list, which the next
-	// write carries; writing the file on every inquiry would slow soak runs.
-	if req.Route.Method != http.MethodGet {
-		s.persistLocked()
-	}
+	// record carries (handleAPI); writing on every inquiry would slow soak runs.
+	out, err := h(s, req)
 	if err != nil {
 		return nil, err
 	}

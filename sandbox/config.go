@@ -48,8 +48,8 @@ type Config struct {
 	// Spec is the OpenAPI document requests are validated against and
 	// routed by; nil means specs.LoadOpenBanking.
 	Spec *openapi3.T
-	// StateFile, when set, persists the state (written atomically after each
-	// change) and restores it at start.
+	// StateFile, when set, persists the state (a snapshot and a journal of
+	// changes in one file, see stateFile) and restores it at start.
 	StateFile string
 	// TokenTTL is the access token lifetime (default 90 days).
 	TokenTTL time.Duration

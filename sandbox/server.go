@@ -50,6 +50,8 @@ type Server struct {
 	mu  sync.Mutex
 	st  *state
 	rng *rand.Rand
+	// file persists st (--state); nil keeps it in memory only.
+	file *stateFile
 	// verified maps a token whose signature was checked to its claims.
 	verified map[string]claims
 }
@@ -153,12 +155,17 @@ func (s *Server) register(clients []Client) error {
 }
 
 // initState loads the state file when there is one, else seeds the state
-// from data, and writes the file back (so a fresh --state file exists at once).
+// from data, and writes the file back as a fresh snapshot (so a fresh
+// --state file exists at once, and the journal starts empty).
 func (s *Server) initState(data *Data) error {
+	window := cmp.Or(s.cfg.DupWindow, DefaultDupWindow)
 	if s.cfg.StateFile != "" {
-		st, err := loadState(s.cfg.StateFile)
+		st, note, err := loadState(s.cfg.StateFile, window)
 		if err != nil {
 			return err
+		}
+		if note != "" {
+			s.log.Warn(note)
 		}
 		s.st = st
 	}
@@ -170,10 +177,14 @@ func (s *Server) initState(data *Data) error {
 		s.st = st
 	}
 	s.st.ensureContracts(s.order)
-	s.st.DupIDs.window = cmp.Or(s.cfg.DupWindow, DefaultDupWindow)
+	s.st.DupIDs.window = window
 	s.st.adoptTranIDs(s.order)
 	if s.cfg.StateFile != "" {
-		return s.st.save(s.cfg.StateFile)
+		s.file = newStateFile(s.cfg.StateFile)
+		s.st.DupIDs.track = true
+		if _, err := s.file.compact(s.st); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -245,15 +256,57 @@ func (s *Server) Handler() http.Handler {
 	return s.logRequests(r)
 }
 
-// persistLocked writes the state file after a change; the caller holds mu.
-// A failed write is logged, not answered: the in-memory state stays right.
+// persistLocked records a change in the state file and waits until it is
+// on disk; the caller holds mu (the OAuth paths, which are rare). A failed
+// write is logged, not answered: the in-memory state stays right, and the
+// next change rewrites the whole file.
 func (s *Server) persistLocked() {
-	if s.cfg.StateFile == "" {
-		return
+	s.durable(s.recordLocked())
+}
+
+// recordLocked records a change in the state file and returns the record
+// to wait for (with durable) once mu is released, so that concurrent
+// changes share one fsync. The caller holds mu.
+func (s *Server) recordLocked() uint64 {
+	if s.file == nil {
+		return 0
 	}
-	if err := s.st.save(s.cfg.StateFile); err != nil {
+	lsn, err := s.file.record(s.st)
+	if err != nil {
 		s.log.Error("sandbox state not saved", "file", s.cfg.StateFile, "err", err)
 	}
+	return lsn
+}
+
+// seenLocked is the record an answer reflects, for an answer that changes
+// nothing: waiting for it keeps an inquiry from showing a transfer that a
+// crash could still lose.
+func (s *Server) seenLocked() uint64 {
+	if s.file == nil {
+		return 0
+	}
+	return s.file.appended.Load()
+}
+
+// durable waits until record lsn is on disk.
+func (s *Server) durable(lsn uint64) {
+	if s.file == nil || lsn == 0 {
+		return
+	}
+	if err := s.file.wait(lsn); err != nil {
+		s.log.Error("sandbox state not saved", "file", s.cfg.StateFile, "err", err)
+	}
+}
+
+// Close writes what the state file still lacks (the last inquiries'
+// bank_tran_ids) and closes it. The server must not serve afterwards.
+func (s *Server) Close() error {
+	if s.file == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.file.close(s.st)
 }
 
 // logWriter remembers the status and the rsp_code written, for the log line.

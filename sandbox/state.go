@@ -2,16 +2,10 @@ package sandbox
 
 import (
 	"crypto/rand"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/obpm/obpm/internal/atomicfile"
 )
 
 // state is everything the sandbox changes: it is what --state persists.
@@ -254,54 +248,4 @@ func (st *state) adoptTranIDs(clients []Client) {
 		st.DupIDs.addKey(code, dupKey(code, id))
 	}
 	st.TranIDs = nil
-}
-
-// loadState reads a state file; it returns (nil, nil) when none exists yet.
-func loadState(path string) (*state, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read sandbox state %s: %w", path, err)
-	}
-	var st state
-	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("parse sandbox state %s: %w (delete the file to start from the seed data)", path, err)
-	}
-	if st.Version != stateVersion || len(st.SigningKey) == 0 {
-		return nil, fmt.Errorf("sandbox state %s: unknown version %d (delete the file to start from the seed data)", path, st.Version)
-	}
-	if st.Codes == nil {
-		st.Codes = map[string]*authCode{}
-	}
-	if st.Refresh == nil {
-		st.Refresh = map[string]*refreshToken{}
-	}
-	if st.Tokens == nil {
-		st.Tokens = map[string]*tokenRecord{}
-	}
-	if st.DupIDs == nil {
-		st.DupIDs = newDupIDs(0)
-	}
-	if st.Claims == nil {
-		st.Claims = map[string]*Claim{}
-	}
-	if st.Contracts == nil {
-		st.Contracts = map[string]*accountState{}
-	}
-	return &st, nil
-}
-
-// save writes the state atomically: a temp file in the same folder, then a
-// rename, so a crash never leaves a half-written file.
-func (st *state) save(path string) error {
-	b, err := json.MarshalIndent(st, "", " ")
-	if err != nil {
-		return fmt.Errorf("encode sandbox state: %w", err)
-	}
-	if err := atomicfile.Write(path, b, 0o600); err != nil {
-		return fmt.Errorf("write sandbox state: %w", err)
-	}
-	return nil
 }
