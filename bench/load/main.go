@@ -1,0 +1,288 @@
+// Command load is obpm's loopback load generator and its helpers for
+// bench/load.sh:
+//
+//	load run -url URL [-c 64] [-d 10s] [-n 2000000] [-H 'K: V']... [-method POST -body JSON] [-expect TEXT]
+//	load bare [-addr 127.0.0.1:0]     # a bare net/http handler returning a constant
+//	load approve AUTHORIZE_URL [USER] # press 동의 on the sandbox consent page, follow the redirect
+//	load freeport                     # print a free loopback port
+//
+// run sends requests from c connections until d has passed or n requests
+// were sent, whichever comes first, and prints one line of figures:
+// requests/s, p50, p99, max, errors. "{tran_id}" in the URL or body becomes
+// a fresh bank_tran_id of the default sandbox client per request.
+// Only loopback targets are accepted.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/obpm/obpm/sandbox"
+	"github.com/obpm/obpm/sandbox/sandboxtest"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: load run|bare|approve|freeport ...")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "run":
+		err = run(os.Args[2:])
+	case "bare":
+		err = bare(os.Args[2:])
+	case "approve":
+		err = approve(os.Args[2:])
+	case "freeport":
+		err = freeport()
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+}
+
+type headers []string
+
+func (h *headers) String() string     { return strings.Join(*h, ", ") }
+func (h *headers) Set(v string) error { *h = append(*h, v); return nil }
+
+func loopback(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	ip := net.ParseIP(u.Hostname())
+	if u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%s: only loopback targets are load-tested", raw)
+	}
+	return nil
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	target := fs.String("url", "", "target URL (loopback)")
+	conns := fs.Int("c", 64, "connections")
+	dur := fs.Duration("d", 10*time.Second, "run at most this long")
+	maxN := fs.Int64("n", 2_000_000, "send at most this many requests")
+	method := fs.String("method", http.MethodGet, "HTTP method")
+	body := fs.String("body", "", "request body")
+	expect := fs.String("expect", "", "text every answer must contain (else it counts as an error)")
+	label := fs.String("label", "", "name printed with the figures")
+	warm := fs.Duration("warmup", time.Second, "send for this long first, not counted")
+	var hs headers
+	fs.Var(&hs, "H", "header 'Name: value' (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := loopback(*target); err != nil {
+		return err
+	}
+	if *conns < 1 || *maxN < 1 || *dur <= 0 {
+		return errors.New("-c, -n and -d must be positive")
+	}
+	hdr := http.Header{}
+	for _, h := range hs {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok {
+			return fmt.Errorf("header %q: want 'Name: value'", h)
+		}
+		hdr.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	tr := &http.Transport{MaxIdleConns: *conns, MaxIdleConnsPerHost: *conns, MaxConnsPerHost: *conns, DisableCompression: true}
+	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	var seq atomic.Int64
+	seq.Store(time.Now().UnixNano() % 1_000_000_000 * 1000) // fresh ids across runs of a day
+	one := func() (time.Duration, error) {
+		u, b := *target, *body
+		if strings.Contains(u, "{tran_id}") || strings.Contains(b, "{tran_id}") {
+			id := sandbox.DefaultClientUseCode + "U" + fmt.Sprintf("%09s", strings.ToUpper(strconv.FormatInt(seq.Add(1)%101_559_956_668_416, 36)))
+			u, b = strings.ReplaceAll(u, "{tran_id}", id), strings.ReplaceAll(b, "{tran_id}", id)
+		}
+		var rd io.Reader
+		if b != "" {
+			rd = strings.NewReader(b)
+		}
+		req, err := http.NewRequestWithContext(ctx, *method, u, rd)
+		if err != nil {
+			return 0, err
+		}
+		req.Header = hdr.Clone()
+		start := time.Now()
+		resp, err := hc.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		out, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		lat := time.Since(start)
+		if err != nil {
+			return 0, err
+		}
+		if resp.StatusCode != http.StatusOK || (*expect != "" && !bytes.Contains(out, []byte(*expect))) {
+			return 0, fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, out)
+		}
+		return lat, nil
+	}
+
+	// Warm up (connections, caches), then measure.
+	if *warm > 0 {
+		wctx, cancel := context.WithTimeout(ctx, *warm)
+		var wg sync.WaitGroup
+		for range *conns {
+			wg.Go(func() {
+				for wctx.Err() == nil {
+					if _, err := one(); err != nil && wctx.Err() == nil {
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		cancel()
+	}
+	var (
+		sent     atomic.Int64
+		errs     atomic.Int64
+		firstErr atomic.Value
+		mu       sync.Mutex
+		lats     []time.Duration
+		wg       sync.WaitGroup
+	)
+	deadline := time.Now().Add(*dur)
+	start := time.Now()
+	for range *conns {
+		wg.Go(func() {
+			local := make([]time.Duration, 0, 4096)
+			for ctx.Err() == nil && time.Now().Before(deadline) && sent.Add(1) <= *maxN {
+				lat, err := one()
+				if err != nil {
+					errs.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				local = append(local, lat)
+			}
+			mu.Lock()
+			lats = append(lats, local...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(lats)
+	pct := func(p float64) time.Duration {
+		if len(lats) == 0 {
+			return 0
+		}
+		return lats[min(len(lats)-1, int(float64(len(lats))*p))]
+	}
+	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f', 3, 64) }
+	maxLat := time.Duration(0)
+	if len(lats) > 0 {
+		maxLat = lats[len(lats)-1]
+	}
+	fmt.Printf("%s ok=%d errors=%d seconds=%.2f rps=%.0f p50_ms=%s p99_ms=%s max_ms=%s\n", *label, len(lats), errs.Load(),
+		elapsed.Seconds(), float64(len(lats))/elapsed.Seconds(), ms(pct(0.50)), ms(pct(0.99)), ms(maxLat))
+	if e := firstErr.Load(); e != nil {
+		fmt.Fprintf(os.Stderr, "load: %s: first error: %s\n", *label, e)
+	}
+	return nil
+}
+
+// bare serves a constant JSON answer: the floor the others are compared with.
+func bare(args []string) error {
+	fs := flag.NewFlagSet("bare", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:0", "listen address (loopback)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	if !ln.Addr().(*net.TCPAddr).IP.IsLoopback() {
+		return errors.New("bare listens on loopback only")
+	}
+	fmt.Printf("listening http://%s\n", ln.Addr())
+	body := []byte(`{"access_token":"eyJhbGciOiJIUzI1NiJ9.constant.constant","token_type":"Bearer","expires_at":"2027-01-01T00:00:00Z"}` + "\n")
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	})}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// approve plays the browser on the sandbox consent page and delivers the
+// redirect (with the code) to the callback, as a browser would.
+func approve(args []string) error {
+	if len(args) < 1 {
+		return errors.New("approve AUTHORIZE_URL [USER]")
+	}
+	user := "user1"
+	if len(args) > 1 {
+		user = args[1]
+	}
+	if err := loopback(args[0]); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	loc, err := sandboxtest.Approve(ctx, nil, args[0], user)
+	if err != nil {
+		return err
+	}
+	if err := loopback(loc.String()); err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, loc.String(), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("deliver the callback: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("callback answered HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func freeport() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	fmt.Println(ln.Addr().(*net.TCPAddr).Port)
+	return nil
+}
