@@ -42,10 +42,11 @@ type Server struct {
 	// routes finds the spec's fixed paths without the router's regular
 	// expressions (a sixth of an inquiry's time); templated paths and misses
 	// go to router.
-	routes   map[routeKey]*routers.Route
-	examples examples
-	consent  *template.Template
-	ops      map[string]opHandler // "METHOD /path" of the spec
+	routes      map[routeKey]*routers.Route
+	queryChecks map[*routers.Route]*queryCheck
+	examples    examples
+	consent     *template.Template
+	ops         map[string]opHandler // "METHOD /path" of the spec
 
 	mu  sync.Mutex
 	st  *state
@@ -121,6 +122,7 @@ func New(cfg Config) (*Server, error) {
 	if s.routes, err = fixedRoutes(s.spec, r); err != nil {
 		return nil, err
 	}
+	s.queryChecks = newQueryChecks(s.routes)
 	s.examples = newExamples(s.spec)
 	s.ops = s.operations()
 

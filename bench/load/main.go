@@ -5,6 +5,7 @@
 //	load bare [-addr 127.0.0.1:0]     # a bare net/http handler returning a constant
 //	load approve AUTHORIZE_URL [USER] # press 동의 on the sandbox consent page, follow the redirect
 //	load freeport                     # print a free loopback port
+//	load sandbox-token -base URL [-client-secret S -redirect-uri URI] # a user token straight from the sandbox
 //
 // run sends requests from c connections until d has passed or n requests
 // were sent, whichever comes first, and prints one line of figures:
@@ -16,6 +17,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -51,6 +53,8 @@ func main() {
 		err = approve(os.Args[2:])
 	case "freeport":
 		err = freeport()
+	case "sandbox-token":
+		err = sandboxToken(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -284,5 +288,50 @@ func freeport() error {
 	}
 	defer ln.Close()
 	fmt.Println(ln.Addr().(*net.TCPAddr).Port)
+	return nil
+}
+
+// sandboxToken runs the 3-legged flow against the sandbox alone (consent
+// page, code exchange) and prints the user token.
+func sandboxToken(args []string) error {
+	fs := flag.NewFlagSet("sandbox-token", flag.ContinueOnError)
+	base := fs.String("base", "", "sandbox URL (loopback)")
+	id := fs.String("client-id", sandbox.DefaultClientID, "client_id")
+	secret := fs.String("client-secret", sandbox.DefaultClientSecret, "client_secret")
+	redirect := fs.String("redirect-uri", sandbox.DefaultRedirectURI, "registered redirect URI")
+	user := fs.String("user", "user1", "test user")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := loopback(*base); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	q := url.Values{"response_type": {"code"}, "client_id": {*id}, "redirect_uri": {*redirect},
+		"scope": {"login inquiry transfer"}, "state": {strings.Repeat("b", 32)}, "auth_type": {"0"}}
+	loc, err := sandboxtest.Approve(ctx, nil, *base+"/oauth/2.0/authorize?"+q.Encode(), *user)
+	if err != nil {
+		return err
+	}
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")},
+		"client_id": {*id}, "client_secret": {*secret}, "redirect_uri": {*redirect}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, *base+"/oauth/2.0/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		return fmt.Errorf("token exchange failed (HTTP %d)", resp.StatusCode)
+	}
+	fmt.Println(tok.AccessToken)
 	return nil
 }
