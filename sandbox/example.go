@@ -62,7 +62,7 @@ func deepCopy(v any) map[string]any {
 func copyJSON(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
-		m := make(map[string]any, len(t))
+		m := make(map[string]any, len(t)+4) // room for the fields an answer adds
 		for k, x := range t {
 			m[k] = copyJSON(x)
 		}

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -255,7 +256,17 @@ func (s *Server) Handler() http.Handler {
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSONStatus(w, http.StatusNotFound, map[string]any{"rsp_code": "O0005", "rsp_message": "API 미존재 (no such sandbox path)"})
 	})
-	return s.logRequests(r)
+	// Business calls skip the router's regular expressions when their path
+	// is clean (the router would redirect an unclean one): the same handler
+	// the /v2.0/ prefix route reaches.
+	api := http.HandlerFunc(s.handleAPI)
+	return s.logRequests(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if p := req.URL.Path; strings.HasPrefix(p, "/v2.0/") && path.Clean(p) == p {
+			api.ServeHTTP(w, req)
+			return
+		}
+		r.ServeHTTP(w, req)
+	}))
 }
 
 // persistLocked records a change in the state file and waits until it is

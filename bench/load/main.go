@@ -92,6 +92,7 @@ func run(args []string) error {
 	expect := fs.String("expect", "", "text every answer must contain (else it counts as an error)")
 	label := fs.String("label", "", "name printed with the figures")
 	warm := fs.Duration("warmup", time.Second, "send for this long first, not counted")
+	pid := fs.Int("pid", 0, "server process: report its CPU time per request (from /proc)")
 	var hs headers
 	fs.Var(&hs, "H", "header 'Name: value' (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -175,6 +176,8 @@ func run(args []string) error {
 		wg       sync.WaitGroup
 	)
 	deadline := time.Now().Add(*dur)
+	srvCPU0, _ := procCPU(*pid)
+	selfCPU0, _ := procCPU(os.Getpid())
 	start := time.Now()
 	for range *conns {
 		wg.Go(func() {
@@ -195,6 +198,8 @@ func run(args []string) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	srvCPU1, srvErr := procCPU(*pid)
+	selfCPU1, _ := procCPU(os.Getpid())
 	slices.Sort(lats)
 	pct := func(p float64) time.Duration {
 		if len(lats) == 0 {
@@ -207,8 +212,19 @@ func run(args []string) error {
 	if len(lats) > 0 {
 		maxLat = lats[len(lats)-1]
 	}
-	fmt.Printf("%s ok=%d errors=%d seconds=%.2f rps=%.0f p50_ms=%s p99_ms=%s max_ms=%s\n", *label, len(lats), errs.Load(),
-		elapsed.Seconds(), float64(len(lats))/elapsed.Seconds(), ms(pct(0.50)), ms(pct(0.99)), ms(maxLat))
+	perReq := func(d time.Duration) string {
+		if len(lats) == 0 {
+			return "0"
+		}
+		return strconv.FormatFloat(float64(d)/1e3/float64(len(lats)), 'f', 1, 64)
+	}
+	cpu := ""
+	if *pid > 0 && srvErr == nil {
+		cpu = " server_cpu_us=" + perReq(srvCPU1-srvCPU0)
+	}
+	cpu += " client_cpu_us=" + perReq(selfCPU1-selfCPU0)
+	fmt.Printf("%s ok=%d errors=%d seconds=%.2f rps=%.0f p50_ms=%s p99_ms=%s max_ms=%s%s\n", *label, len(lats), errs.Load(),
+		elapsed.Seconds(), float64(len(lats))/elapsed.Seconds(), ms(pct(0.50)), ms(pct(0.99)), ms(maxLat), cpu)
 	if e := firstErr.Load(); e != nil {
 		fmt.Fprintf(os.Stderr, "load: %s: first error: %s\n", *label, e)
 	}
@@ -334,4 +350,25 @@ func sandboxToken(args []string) error {
 	}
 	fmt.Println(tok.AccessToken)
 	return nil
+}
+
+// procCPU is a process's user+system CPU time so far (Linux /proc; the
+// clock tick is 100 Hz on every Linux this runs on).
+func procCPU(pid int) (time.Duration, error) {
+	if pid <= 0 {
+		return 0, errors.New("no pid")
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name (which may hold spaces) in parentheses.
+	rest := string(b[bytes.LastIndexByte(b, ')')+2:])
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0, errors.New("short /proc stat")
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond, nil
 }
