@@ -129,7 +129,10 @@ func (s *Server) listProfiles(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
-	profile := mux.Vars(r)["profile"]
+	s.serveToken(w, r, mux.Vars(r)["profile"])
+}
+
+func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, profile string) {
 	kind, err := tokenstore.ParseKind(r.URL.Query().Get("kind"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", err.Error(), "")

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"os"
 	"sync"
@@ -61,16 +60,21 @@ func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, no
 // file's size or modification time changed (a token read should not parse
 // YAML; an edit by `obpm profile add` is still seen at once).
 func FileLoader(path string) ConfigLoader {
+	type fileStamp struct {
+		exists bool
+		size   int64
+		mtime  int64
+	}
 	var (
 		mu     sync.Mutex
 		cached *config.Config
-		stamp  string
+		stamp  fileStamp
 	)
 	return func() (*config.Config, string, error) {
 		st, err := os.Stat(path)
-		cur := "missing"
+		var cur fileStamp
 		if err == nil {
-			cur = fmt.Sprintf("%d/%d", st.Size(), st.ModTime().UnixNano())
+			cur = fileStamp{true, st.Size(), st.ModTime().UnixNano()}
 		}
 		mu.Lock()
 		defer mu.Unlock()
