@@ -6,7 +6,7 @@
 #   - the sandbox's withdraw     POST /v2.0/transfer/withdraw/fin_num (with --state)
 #   - bare                       a net/http handler returning a constant
 #
-#   bench/load.sh [SECONDS] [CONNECTIONS]     # default 10 s, 64 connections
+#   bench/load.sh [SECONDS] [CONNECTIONS]     # default 5 s, 64 connections, 3 rounds (ROUNDS=n)
 #   bench/load.sh --soak N                    # N balance requests; sandbox RSS sampled
 #
 # Everything listens on 127.0.0.1 on free ports; each run is bounded in time
@@ -18,8 +18,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 soak=0
 if [ "${1:-}" = "--soak" ]; then soak=${2:?--soak N}; shift 2; fi
-secs=${1:-10}
+secs=${1:-5}
 conns=${2:-64}
+rounds=${ROUNDS:-3}
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -91,25 +92,30 @@ if [ "$soak" -gt 0 ]; then
   exit 0
 fi
 
-echo "== $secs s per target, $conns connections; load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+echo "== $rounds rounds of $secs s per target, $conns connections; load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 run() { "$load" run -c "$conns" -d "${secs}s" "$@"; }
-{
-  run -label bare -url "$bare/" -expect access_token
-  run -label daemon-token -url "$helper/v1/profiles/sb/token?kind=user" -H "Authorization: Bearer $key" -expect access_token
-  run -label bare -url "$bare/" -expect access_token
-  run -label sandbox-balance -url "$balance" -H "Authorization: Bearer $token" -expect '"rsp_code":"A0000"'
+barepid=$(cat "$work/bare.pid") dpid=$(cat "$work/daemon.pid") sbpid=$(cat "$work/sandbox.pid")
+for r in $(seq "$rounds"); do
+  run -label bare -url "$bare/" -expect access_token -pid "$barepid"
+  run -label daemon-token -url "$helper/v1/profiles/sb/token?kind=user" -H "Authorization: Bearer $key" -expect access_token -pid "$dpid"
+  run -label sandbox-balance -url "$balance" -H "Authorization: Bearer $token" -expect '"rsp_code":"A0000"' -pid "$sbpid"
   run -label sandbox-withdraw -url "$sb/v2.0/transfer/withdraw/fin_num" -method POST -body "$withdraw" \
-    -H "Authorization: Bearer $token" -H "Content-Type: application/json" -expect '"rsp_code":"A0000"'
-} | tee "$work/results"
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); state file $(du -k "$work/state.json" | cut -f1) kB"
+    -H "Authorization: Bearer $token" -H "Content-Type: application/json" -expect '"rsp_code":"A0000"' -pid "$sbpid"
+done | tee "$work/results"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); sandbox state file $(du -k "$work/state.json" | cut -f1) kB; sandbox RSS $(rss_mb "$sbpid") MB"
+# Per target: requests/s summed over the rounds (the same time each) against
+# bare's; the worst round's p99; server and client CPU per request, and the
+# ratio a CPU-bound run would give, (client+server of bare)/(client+server
+# of the target), which the machine's other load disturbs less.
 awk -v idle="$idle_rss" -v tok="$tok_ms" '
-  { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$1, kv[1]] = kv[2] } 
-    if ($1 == "bare") { n++; bare += v["bare", "rps"] } else rps[$1] = v[$1, "rps"] }
+  { t = $1; n[t]++; for (i = 2; i <= NF; i++) { split($i, kv, "="); x[t, kv[1]] += kv[2]; if (kv[1] == "p99_ms" && kv[2] > p99[t]) p99[t] = kv[2] } }
   END {
-    bare /= n
-    printf "\n%-18s %10s %8s %9s\n", "target", "req/s", "x bare", "p99 ms"
-    printf "%-18s %10.0f %8s %9s\n", "bare (mean of 2)", bare, "1.00", "-"
-    split("daemon-token sandbox-balance sandbox-withdraw", t, " ")
-    for (i = 1; i <= 3; i++) printf "%-18s %10.0f %8.2f %9s\n", t[i], v[t[i], "rps"], v[t[i], "rps"] / bare, v[t[i], "p99_ms"]
+    printf "\n%-17s %9s %7s %9s %10s %10s %9s\n", "target", "req/s", "x bare", "p99 ms", "srv us/req", "cli us/req", "x bare cpu"
+    bc = (x["bare", "server_cpu_us"] + x["bare", "client_cpu_us"]) / n["bare"]
+    split("bare daemon-token sandbox-balance sandbox-withdraw", ts, " ")
+    for (i = 1; i <= 4; i++) { t = ts[i]; if (!n[t]) continue
+      c = (x[t, "server_cpu_us"] + x[t, "client_cpu_us"]) / n[t]
+      printf "%-17s %9.0f %7.2f %9s %10.1f %10.1f %9.2f\n", t, x[t, "rps"] / n[t], x[t, "rps"] / x["bare", "rps"], p99[t],
+        x[t, "server_cpu_us"] / n[t], x[t, "client_cpu_us"] / n[t], bc / c }
     printf "daemon idle RSS with 10 profiles: %s MB; obpm token (warm daemon, best of 20): %s ms\n", idle, tok
   }' "$work/results"

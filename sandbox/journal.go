@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"io/fs"
 	"os"
 	"strconv"
@@ -210,19 +211,15 @@ func (sf *stateFile) wait(lsn uint64) error {
 // compact rewrites the file as a snapshot of st; every record so far is in
 // it, so they all count as durable.
 func (sf *stateFile) compact(st *state) (uint64, error) {
-	b, err := json.Marshal(st)
-	if err != nil {
-		return 0, fmt.Errorf("encode sandbox state: %w", err)
-	}
-	b = append(b, '\n')
 	sf.mu.Lock()
 	defer sf.mu.Unlock()
 	for sf.syncing {
 		sf.cond.Wait()
 	}
-	if err := atomicfile.Write(sf.path, b, 0o600); err != nil {
-		sf.err = fmt.Errorf("write sandbox state: %w", err)
-		return 0, sf.err
+	size, err := writeSnapshot(sf.path, st)
+	if err != nil {
+		sf.err = err
+		return 0, err
 	}
 	f, err := os.OpenFile(sf.path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
@@ -233,7 +230,7 @@ func (sf *stateFile) compact(st *state) (uint64, error) {
 		_ = sf.f.Close()
 	}
 	sf.f, sf.buf, sf.err = f, sf.buf[:0], nil
-	sf.size, sf.snapSize, sf.lastSmall = int64(len(b)), int64(len(b)), nil
+	sf.size, sf.snapSize, sf.lastSmall = size, size, nil
 	clear(sf.rows)
 	for k, a := range st.Accounts {
 		sf.rows["a:"+k] = len(a.History)
@@ -247,6 +244,33 @@ func (sf *stateFile) compact(st *state) (uint64, error) {
 	sf.durable.Store(lsn)
 	sf.cond.Broadcast()
 	return lsn, nil
+}
+
+// writeSnapshot replaces the file with st as one JSON line, atomically
+// (atomicfile: temporary file, fsync, rename), encoding straight into the
+// file so that a large history is not held twice in memory. It returns the
+// size written.
+func writeSnapshot(path string, st *state) (int64, error) {
+	var n countingWriter
+	err := atomicfile.WriteWith(path, 0o600, func(w io.Writer) error {
+		n.w = w
+		return json.NewEncoder(&n).Encode(st) // one line, with its newline
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sandbox state: %w", err)
+	}
+	return n.n, nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
 }
 
 // close writes what is pending and closes the file.

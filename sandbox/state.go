@@ -33,6 +33,29 @@ type state struct {
 	Seq       int64             `json:"seq"`    // history row and number counter
 	// PrunedDay is the KST day of the last prune (one prune a day is enough).
 	PrunedDay string `json:"pruned_day"`
+
+	withdrawn withdrawSums // derived from Transfers, not persisted
+}
+
+// withdrawSums is the sum of API withdrawals per account and day, brought
+// up to date from the transfers appended since the last call (Transfers
+// only grows; if it ever shrinks the sums are counted again).
+type withdrawSums struct {
+	seen int
+	sums map[[2]string]int64 // {fintech_use_num, day}
+}
+
+func (w *withdrawSums) sum(transfers []Transfer, fin, day string) int64 {
+	if w.sums == nil || len(transfers) < w.seen {
+		w.seen, w.sums = 0, map[[2]string]int64{}
+	}
+	for _, t := range transfers[w.seen:] {
+		if t.CheckType == "1" {
+			w.sums[[2]string{t.FintechUseNum, t.BankTranDate}] += t.Amount
+		}
+	}
+	w.seen = len(transfers)
+	return w.sums[[2]string{fin, day}]
 }
 
 const stateVersion = 1
