@@ -3,7 +3,7 @@
 # one machine, and print requests/s ratios and p99:
 #   - the daemon's token route   GET /v1/profiles/sb/token?kind=user
 #   - the sandbox's balance      GET /v2.0/account/balance/fin_num
-#   - the sandbox's withdraw     POST /v2.0/transfer/withdraw/fin_num (with --state)
+#   - the sandbox's withdraw     POST /v2.0/transfer/withdraw/fin_num, in memory and with --state
 #   - bare                       a net/http handler returning a constant
 #
 #   bench/load.sh [SECONDS] [CONNECTIONS]     # default 5 s, 64 connections, 3 rounds (ROUNDS=n)
@@ -53,6 +53,11 @@ bare=$(awk '/listening/ {print $2}' "$work/bare.out")
 start sandbox "$obpm" sandbox --addr "127.0.0.1:$sbport" --client-id obpm-sandbox --client-secret "$secret" \
   --redirect-uri "$helper/callback" --state "$work/state.json"
 waitfor "$work/sandbox.out" listening
+# A second sandbox keeps its state in memory only: withdraw without the fsync.
+memport=$("$load" freeport); sbmem=http://127.0.0.1:$memport
+start sandbox-mem "$obpm" sandbox --addr "127.0.0.1:$memport"
+waitfor "$work/sandbox-mem.out" listening
+memtoken=$("$load" sandbox-token -base "$sbmem")
 printf '%s' "$secret" | "$obpm" profile add sb --provider sandbox --base-url "$sb" --client-id obpm-sandbox \
   --redirect-uri "$helper/callback" --client-secret-stdin >/dev/null 2>&1
 # Nine more profiles, never logged in: the daemon's idle memory is measured with ten.
@@ -94,15 +99,17 @@ fi
 
 echo "== $rounds rounds of $secs s per target, $conns connections; load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 run() { "$load" run -c "$conns" -d "${secs}s" "$@"; }
-barepid=$(cat "$work/bare.pid") dpid=$(cat "$work/daemon.pid") sbpid=$(cat "$work/sandbox.pid")
+barepid=$(cat "$work/bare.pid") dpid=$(cat "$work/daemon.pid") sbpid=$(cat "$work/sandbox.pid") sbmempid=$(cat "$work/sandbox-mem.pid")
 for r in $(seq "$rounds"); do
   run -label bare -url "$bare/" -expect access_token -pid "$barepid"
   run -label daemon-token -url "$helper/v1/profiles/sb/token?kind=user" -H "Authorization: Bearer $key" -expect access_token -pid "$dpid"
   run -label sandbox-balance -url "$balance" -H "Authorization: Bearer $token" -expect '"rsp_code":"A0000"' -pid "$sbpid"
-  run -label sandbox-withdraw -url "$sb/v2.0/transfer/withdraw/fin_num" -method POST -body "$withdraw" \
+  run -label withdraw-memory -url "$sbmem/v2.0/transfer/withdraw/fin_num" -method POST -body "$withdraw" \
+    -H "Authorization: Bearer $memtoken" -H "Content-Type: application/json" -expect '"rsp_code":"A0000"' -pid "$sbmempid"
+  run -label withdraw-state -url "$sb/v2.0/transfer/withdraw/fin_num" -method POST -body "$withdraw" \
     -H "Authorization: Bearer $token" -H "Content-Type: application/json" -expect '"rsp_code":"A0000"' -pid "$sbpid"
 done | tee "$work/results"
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); sandbox state file $(du -k "$work/state.json" | cut -f1) kB; sandbox RSS $(rss_mb "$sbpid") MB"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); sandbox state file $(du -k "$work/state.json" | cut -f1) kB; RSS: sandbox $(rss_mb "$sbpid") MB, in-memory sandbox $(rss_mb "$sbmempid") MB"
 # Per target: requests/s summed over the rounds (the same time each) against
 # bare's; the worst round's p99; server and client CPU per request, and the
 # ratio a CPU-bound run would give, (client+server of bare)/(client+server
@@ -112,8 +119,8 @@ awk -v idle="$idle_rss" -v tok="$tok_ms" '
   END {
     printf "\n%-17s %9s %7s %9s %10s %10s %9s\n", "target", "req/s", "x bare", "p99 ms", "srv us/req", "cli us/req", "x bare cpu"
     bc = (x["bare", "server_cpu_us"] + x["bare", "client_cpu_us"]) / n["bare"]
-    split("bare daemon-token sandbox-balance sandbox-withdraw", ts, " ")
-    for (i = 1; i <= 4; i++) { t = ts[i]; if (!n[t]) continue
+    split("bare daemon-token sandbox-balance withdraw-memory withdraw-state", ts, " ")
+    for (i = 1; i <= 5; i++) { t = ts[i]; if (!n[t]) continue
       c = (x[t, "server_cpu_us"] + x[t, "client_cpu_us"]) / n[t]
       printf "%-17s %9.0f %7.2f %9s %10.1f %10.1f %9.2f\n", t, x[t, "rps"] / n[t], x[t, "rps"] / x["bare", "rps"], p99[t],
         x[t, "server_cpu_us"] / n[t], x[t, "client_cpu_us"] / n[t], bc / c }
