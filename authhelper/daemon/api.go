@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -143,7 +144,41 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, profile stri
 		s.writeErr(w, profile, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, NewTokenResponse(t))
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(s.encoded.of(t))
+}
+
+// tokenJSON remembers the answer of the last tokens served: a token is
+// never changed once the session manager hands it out (a renewal makes a
+// new one), so its JSON is encoded once, not on every read.
+type tokenJSON struct {
+	mu sync.Mutex
+	m  map[*tokenstore.Token][]byte
+}
+
+// tokenJSONMax bounds tokenJSON (two kinds per profile).
+const tokenJSONMax = 64
+
+func (c *tokenJSON) of(t *tokenstore.Token) []byte {
+	c.mu.Lock()
+	b, ok := c.m[t]
+	c.mu.Unlock()
+	if ok {
+		return b
+	}
+	b, err := json.Marshal(NewTokenResponse(t))
+	if err != nil {
+		b = []byte(`{"error":"internal","message":"token not encodable"}`)
+	}
+	b = append(b, '\n')
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= tokenJSONMax {
+		c.m = map[*tokenstore.Token][]byte{}
+	}
+	c.m[t] = b
+	c.mu.Unlock()
+	return b
 }
 
 // LoginStart is the answer of POST /v1/profiles/{p}/login.

@@ -47,9 +47,10 @@ type Options struct {
 
 // Server is the daemon.
 type Server struct {
-	o      Options
-	logins *oauthflow.Logins
-	log    *slog.Logger
+	o       Options
+	logins  *oauthflow.Logins
+	log     *slog.Logger
+	encoded tokenJSON
 }
 
 // New returns a Server.
