@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"testing"
 )
 
@@ -86,4 +87,32 @@ func TestDupIDsJSONAndLegacy(t *testing.T) {
 	if !st.DupIDs.seen(code, code+"U000000001") || st.DupIDs.seen(code, code+"U000000002") || st.TranIDs != nil {
 		t.Errorf("legacy tran_ids not adopted as the newest day's: %+v", st.DupIDs)
 	}
+}
+
+// BenchmarkDupIDs adds b.N fresh ids of one client on one day, as a long
+// soak does, and reports the live heap afterwards: it stays flat (about
+// 2×DefaultDupWindow×8 bytes plus map overhead) however large b.N is
+// (try -benchtime 1000000x).
+func BenchmarkDupIDs(b *testing.B) {
+	const code = "T990000001"
+	d := newDupIDs(0)
+	d.startDay("20261126")
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		id := fmt.Sprintf("%sU%09d", code, i)
+		if d.seen(code, id) {
+			b.Fatalf("fresh id %s seen", id)
+		}
+		d.add(code, id)
+	}
+	var after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(d)
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "heap-MB")
 }
