@@ -6,7 +6,8 @@
 #   - the sandbox's withdraw     POST /v2.0/transfer/withdraw/fin_num, in memory and with --state
 #   - bare                       a net/http handler returning a constant
 #
-#   bench/load.sh [SECONDS] [CONNECTIONS]     # default 5 s, 64 connections, 3 rounds (ROUNDS=n)
+#   bench/load.sh [SECONDS] [CONNECTIONS]     # default 5 s, 64 connections, 3 rounds (ROUNDS=n),
+#                                             # paced latency runs at RATE=2000 requests/s
 #   bench/load.sh --soak N                    # N balance requests; sandbox RSS sampled
 #
 # Everything listens on 127.0.0.1 on free ports; each run is bounded in time
@@ -21,6 +22,7 @@ if [ "${1:-}" = "--soak" ]; then soak=${2:?--soak N}; shift 2; fi
 secs=${1:-5}
 conns=${2:-64}
 rounds=${ROUNDS:-3}
+rate=${RATE:-2000}
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -109,6 +111,12 @@ for r in $(seq "$rounds"); do
   run -label withdraw-state -url "$sb/v2.0/transfer/withdraw/fin_num" -method POST -body "$withdraw" \
     -H "Authorization: Bearer $token" -H "Content-Type: application/json" -expect '"rsp_code":"A0000"' -pid "$sbpid"
 done | tee "$work/results"
+# Latency at a fixed load (64 connections sharing $rate requests/s) rather
+# than at saturation, where p99 is mostly queueing (64 in flight / rps).
+for r in $(seq "$rounds"); do
+  run -label "bare@$rate" -rate "$rate" -url "$bare/" -expect access_token
+  run -label "daemon-token@$rate" -rate "$rate" -url "$helper/v1/profiles/sb/token?kind=user" -H "Authorization: Bearer $key" -expect access_token
+done | tee "$work/paced"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); sandbox state file $(du -k "$work/state.json" | cut -f1) kB; RSS: sandbox $(rss_mb "$sbpid") MB, in-memory sandbox $(rss_mb "$sbmempid") MB"
 # Per target: requests/s summed over the rounds (the same time each) against
 # bare's; the worst round's p99; server and client CPU per request, and the
@@ -126,3 +134,5 @@ awk -v idle="$idle_rss" -v tok="$tok_ms" '
         x[t, "server_cpu_us"] / n[t], x[t, "client_cpu_us"] / n[t], bc / c }
     printf "daemon idle RSS with 10 profiles: %s MB; obpm token (warm daemon, best of 20): %s ms\n", idle, tok
   }' "$work/results"
+awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "p99_ms") p[$1] = p[$1] " " kv[2]; if (kv[1] == "rps") q[$1] = q[$1] " " kv[2] } }
+  END { for (t in p) printf "%-20s req/s:%s  p99 ms per round:%s\n", t, q[t], p[t] }' "$work/paced" | sort

@@ -1,7 +1,7 @@
 // Command load is obpm's loopback load generator and its helpers for
 // bench/load.sh:
 //
-//	load run -url URL [-c 64] [-d 10s] [-n 2000000] [-H 'K: V']... [-method POST -body JSON] [-expect TEXT]
+//	load run -url URL [-c 64] [-d 10s] [-n 2000000] [-rate RPS] [-pid PID] [-H 'K: V']... [-method POST -body JSON] [-expect TEXT]
 //	load bare [-addr 127.0.0.1:0]     # a bare net/http handler returning a constant
 //	load approve AUTHORIZE_URL [USER] # press 동의 on the sandbox consent page, follow the redirect
 //	load freeport                     # print a free loopback port
@@ -93,6 +93,7 @@ func run(args []string) error {
 	label := fs.String("label", "", "name printed with the figures")
 	warm := fs.Duration("warmup", time.Second, "send for this long first, not counted")
 	pid := fs.Int("pid", 0, "server process: report its CPU time per request (from /proc)")
+	rate := fs.Int("rate", 0, "requests per second for all connections together (0: as fast as they go)")
 	var hs headers
 	fs.Var(&hs, "H", "header 'Name: value' (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -176,6 +177,27 @@ func run(args []string) error {
 		wg       sync.WaitGroup
 	)
 	deadline := time.Now().Add(*dur)
+	// With -rate, a pacer hands out one ticket per request at a fixed
+	// rate: latency at a given load rather than at saturation.
+	var tickets chan struct{}
+	if *rate > 0 {
+		tickets = make(chan struct{}, *conns)
+		pctx, cancel := context.WithDeadline(ctx, deadline)
+		defer cancel()
+		go func() {
+			defer close(tickets)
+			every := time.Second / time.Duration(*rate)
+			next := time.Now()
+			for pctx.Err() == nil {
+				next = next.Add(every)
+				time.Sleep(time.Until(next))
+				select {
+				case tickets <- struct{}{}:
+				case <-pctx.Done():
+				}
+			}
+		}()
+	}
 	srvCPU0, _ := procCPU(*pid)
 	selfCPU0, _ := procCPU(os.Getpid())
 	start := time.Now()
@@ -183,6 +205,11 @@ func run(args []string) error {
 		wg.Go(func() {
 			local := make([]time.Duration, 0, 4096)
 			for ctx.Err() == nil && time.Now().Before(deadline) && sent.Add(1) <= *maxN {
+				if tickets != nil {
+					if _, ok := <-tickets; !ok {
+						break
+					}
+				}
 				lat, err := one()
 				if err != nil {
 					errs.Add(1)
