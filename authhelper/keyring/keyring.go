@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"sync"
 	"time"
 
@@ -66,9 +65,9 @@ func (e *UnavailableError) Error() string {
 func (e *UnavailableError) Unwrap() error { return e.Err }
 
 func unavailableHint() string {
-	switch runtime.GOOS {
-	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly":
-		if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+	switch {
+	case needsSessionBus:
+		if _, ok := SessionBus(os.Getenv); !ok {
 			return "no D-Bus session: start one (`dbus-run-session -- $SHELL`) and a Secret Service (install gnome-keyring and unlock it), or pass --insecure-storage to use a 0600 file"
 		}
 		return "install and unlock a Secret Service (e.g. gnome-keyring: `printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets`), or pass --insecure-storage to use a 0600 file"
@@ -87,9 +86,26 @@ type Backend interface {
 
 type osBackend struct{}
 
-func (osBackend) Get(s, u string) (string, error) { return gokeyring.Get(s, u) }
-func (osBackend) Set(s, u, v string) error        { return gokeyring.Set(s, u, v) }
-func (osBackend) Delete(s, u string) error        { return gokeyring.Delete(s, u) }
+func (osBackend) Get(s, u string) (string, error) {
+	if err := checkBus(); err != nil {
+		return "", err
+	}
+	return gokeyring.Get(s, u)
+}
+
+func (osBackend) Set(s, u, v string) error {
+	if err := checkBus(); err != nil {
+		return err
+	}
+	return gokeyring.Set(s, u, v)
+}
+
+func (osBackend) Delete(s, u string) error {
+	if err := checkBus(); err != nil {
+		return err
+	}
+	return gokeyring.Delete(s, u)
+}
 
 // Store is what the rest of obpm needs from a secret store: the Keyring and
 // the opt-in insecure FileStore both implement it.

@@ -125,6 +125,8 @@ func (d *doctor) checkKeyring(ctx context.Context, env *authEnv) {
 	switch {
 	case errors.As(err, &tmo):
 		d.add("FAIL", name, "no answer (locked?)", "unlock the keyring (printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets) or log in to the desktop session")
+	case errors.Is(err, keyring.ErrNoSessionBus):
+		d.add("FAIL", name, keyring.ErrNoSessionBus.Error(), "start a D-Bus session (dbus-run-session -- $SHELL) and unlock gnome-keyring in it, or use --insecure-storage; obpm does not start one behind your back")
 	case err != nil:
 		d.add("FAIL", name, err.Error(), "install and unlock gnome-keyring (or KeePassXC's Secret Service), run inside a D-Bus session, or use --insecure-storage")
 	case got != v:
