@@ -84,24 +84,33 @@ type Backend interface {
 	Delete(service, user string) error
 }
 
-type osBackend struct{}
+// osBackend is go-keyring. mocked skips the session-bus check: go-keyring's
+// in-memory mock (NewMock) needs no bus.
+type osBackend struct{ mocked bool }
 
-func (osBackend) Get(s, u string) (string, error) {
-	if err := checkBus(); err != nil {
+func (b osBackend) check() error {
+	if b.mocked {
+		return nil
+	}
+	return checkBus()
+}
+
+func (b osBackend) Get(s, u string) (string, error) {
+	if err := b.check(); err != nil {
 		return "", err
 	}
 	return gokeyring.Get(s, u)
 }
 
-func (osBackend) Set(s, u, v string) error {
-	if err := checkBus(); err != nil {
+func (b osBackend) Set(s, u, v string) error {
+	if err := b.check(); err != nil {
 		return err
 	}
 	return gokeyring.Set(s, u, v)
 }
 
-func (osBackend) Delete(s, u string) error {
-	if err := checkBus(); err != nil {
+func (b osBackend) Delete(s, u string) error {
+	if err := b.check(); err != nil {
 		return err
 	}
 	return gokeyring.Delete(s, u)
@@ -210,6 +219,13 @@ func ServiceFromEnv(getenv func(string) string) string {
 
 // MockInit swaps go-keyring's provider for an in-memory one (pure unit tests only).
 func MockInit() { gokeyring.MockInit() }
+
+// NewMock is New over go-keyring's in-memory mock (MockInit), which needs no
+// D-Bus session (pure unit tests only).
+func NewMock(service string) *Keyring {
+	gokeyring.MockInit()
+	return NewWithBackend(service, osBackend{mocked: true})
+}
 
 // MockInitWithError makes every go-keyring call fail with err (pure unit tests only).
 func MockInitWithError(err error) { gokeyring.MockInitWithError(err) }

@@ -325,8 +325,7 @@ func TestContextCancel(t *testing.T) {
 // TestGoKeyringMock checks the pass-through to go-keyring's mock and the
 // error mapping (not found, unavailable with a fix in the message).
 func TestGoKeyringMock(t *testing.T) {
-	MockInit()
-	k := New("obpm-test")
+	k := NewMock("obpm-test")
 	ctx := context.Background()
 	if _, err := k.Get(ctx, "nothing"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Get missing: err = %v, want ErrNotFound", err)
