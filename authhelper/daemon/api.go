@@ -29,6 +29,10 @@ type TokenResponse struct {
 	UserSeqNo     string         `json:"user_seq_no,omitempty"`
 	ClientUseCode string         `json:"client_use_code,omitempty"`
 	Extra         map[string]any `json:"extra,omitempty"`
+	// ConfigError is set when the token was served although the config file
+	// does not parse right now (from the last good config and the tokens
+	// the daemon holds): fix the file, the token itself is good.
+	ConfigError string `json:"config_error,omitempty"`
 }
 
 // NewTokenResponse renders a token.
@@ -79,8 +83,11 @@ func (s *Server) writeErr(w http.ResponseWriter, profile string, err error) {
 		prov    *oauthflow.ProviderError
 		unavail *keyring.UnavailableError
 		tmo     *keyring.TimeoutError
+		cfgErr  *session.ConfigError
 	)
 	switch {
+	case errors.As(err, &cfgErr):
+		writeError(w, http.StatusServiceUnavailable, "config_error", err.Error(), "fix the config file at the line named (obpm doctor)")
 	case errors.As(err, &unknown):
 		writeError(w, http.StatusNotFound, "unknown_profile", err.Error(), "obpm profile list")
 	case errors.As(err, &login):
@@ -113,8 +120,8 @@ type ProfileInfo struct {
 
 func (s *Server) listProfiles(w http.ResponseWriter, r *http.Request) {
 	cfg, _, err := s.o.Config()
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "config_error", err.Error(), "obpm doctor")
+	if cfg == nil {
+		s.writeErr(w, "", err)
 		return
 	}
 	out := []ProfileInfo{}
@@ -125,7 +132,11 @@ func (s *Server) listProfiles(w http.ResponseWriter, r *http.Request) {
 			User:        s.o.Manager.Status(r.Context(), name, tokenstore.User),
 			Institution: s.o.Manager.Status(r.Context(), name, tokenstore.Institution)})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"profiles": out})
+	body := map[string]any{"profiles": out}
+	if err != nil {
+		body["config_error"] = err.Error()
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
@@ -140,7 +151,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, profile, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, NewTokenResponse(t))
+	resp := NewTokenResponse(t)
+	if _, _, err := s.o.Config(); err != nil {
+		resp.ConfigError = err.Error()
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 // LoginStart is the answer of POST /v1/profiles/{p}/login.
@@ -153,9 +168,10 @@ type LoginStart struct {
 
 func (s *Server) startLogin(w http.ResponseWriter, r *http.Request) {
 	name := mux.Vars(r)["profile"]
+	// A login writes nothing to the config, so a stale one is good enough.
 	cfg, path, err := s.o.Config()
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "config_error", err.Error(), "obpm doctor")
+	if cfg == nil {
+		s.writeErr(w, name, err)
 		return
 	}
 	p, err := cfg.Profile(name, path)

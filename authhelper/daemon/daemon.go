@@ -166,6 +166,8 @@ func (s *Server) preload(ctx context.Context) {
 	cfg, _, err := s.o.Config()
 	if err != nil {
 		s.log.Warn("config not readable at start", "reason", err.Error())
+	}
+	if cfg == nil {
 		return
 	}
 	for _, name := range cfg.Names() {

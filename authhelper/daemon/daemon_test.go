@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -43,6 +45,8 @@ type fixture struct {
 	cfg  *config.Config
 	srv  *httptest.Server
 	d    *Server
+	// cfgPath, when set, is a real config file read the daemon's way.
+	cfgPath string
 	// httpTimeout bounds calls to the provider (a node server on a busy
 	// machine needs more than the Go fake).
 	httpTimeout time.Duration
@@ -67,6 +71,9 @@ func newFixture(t testing.TB) *fixture {
 // start builds a daemon (again: a restart) on the same listener address.
 func (f *fixture) start() {
 	load := func() (*config.Config, string, error) { return f.cfg, "config.yaml", nil }
+	if f.cfgPath != "" {
+		load = session.FileLoader(f.cfgPath)
+	}
 	m := &session.Manager{Store: f.st, Now: f.clk.Now, Log: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Resolve: session.NewResolver(load, f.st, &http.Client{Timeout: f.httpTimeout}, f.clk.Now)}
 	f.d = New(Options{Manager: m, Config: load, Key: testKey, Log: m.Log, Now: f.clk.Now})
@@ -478,5 +485,47 @@ func TestCancelLogin(t *testing.T) {
 	}
 	if f.p.Count("authorization_code") != 1 || !maps.Equal(before, f.kr.Snapshot()) {
 		t.Fatal("a cancelled login exchanged its code or changed the stored token")
+	}
+}
+
+// TestConfigMidEdit: while the config file does not parse (a user's edit in
+// progress) the daemon still serves the tokens of the profiles it knew and
+// says config_error, instead of answering 500.
+func TestConfigMidEdit(t *testing.T) {
+	f := newFixture(t)
+	f.cfgPath = filepath.Join(t.TempDir(), "config.yaml")
+	if err := f.cfg.Save(f.cfgPath); err != nil {
+		t.Fatal(err)
+	}
+	f.start()
+	f.login(t)
+	code, tok := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey})
+	if code != 200 || tok["config_error"] != nil {
+		t.Fatalf("token with a good config = %d %v", code, tok)
+	}
+	good, err := os.ReadFile(f.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f.cfgPath, append(good[:len(good)/2:len(good)/2], "\n  broken: ["...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"user", "institution"} {
+		f.clk.Add(time.Hour + time.Second) // due: the renewal needs the profile too
+		code, tok2 := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token?kind=" + kind, key: testKey})
+		msg, _ := tok2["config_error"].(string)
+		if code != 200 || tok2["access_token"] == nil || !strings.Contains(msg, f.cfgPath) {
+			t.Fatalf("%s token while the config is mid-edit = %d %v; want the token and config_error naming the file", kind, code, tok2)
+		}
+	}
+	code, list := f.do(t, req{method: "GET", path: "/v1/profiles", key: testKey})
+	if code != 200 || list["config_error"] == nil || !strings.Contains(mustJSON(list), `"name":"sb"`) {
+		t.Fatalf("profiles while the config is mid-edit = %d %v", code, list)
+	}
+	if err := os.WriteFile(f.cfgPath, good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, tok := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey}); code != 200 || tok["config_error"] != nil {
+		t.Fatalf("token after the fix = %d %v", code, tok)
 	}
 }

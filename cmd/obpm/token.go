@@ -109,6 +109,9 @@ func tokenRun(ctx context.Context, f *Factory, opts *TokenOptions) error {
 	if err != nil {
 		return asAuthError(err)
 	}
+	if t.ConfigError != "" {
+		fmt.Fprintln(f.ErrOut, "warning: the helper daemon serves this token from its last good config: "+t.ConfigError)
+	}
 	if opts.JSON {
 		enc := json.NewEncoder(f.Out)
 		enc.SetIndent("", "  ")
