@@ -157,7 +157,15 @@ func (s *Server) Run(ctx context.Context, ls []net.Listener) error {
 			s.log.Info("shutting down")
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			defer cancel()
-			return srv.Shutdown(sctx)
+			err := srv.Shutdown(sctx)
+			// A token the keyring refused so far is the only copy of a
+			// rotated refresh token: one last write before it is gone.
+			fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer fcancel()
+			if ferr := s.o.Manager.Flush(fctx); ferr != nil {
+				s.log.Error("shutting down with tokens not persisted", "reason", ferr.Error())
+			}
+			return err
 		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -86,7 +88,27 @@ func (e *authEnv) manager(log *slog.Logger) *session.Manager {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &session.Manager{Store: e.tokens, Log: log, Now: e.f.Now,
-		Resolve: session.NewResolver(e.loader(), e.tokens, &http.Client{Timeout: oauthflow.DefaultHTTPTimeout}, e.f.Now)}
+		Resolve: session.NewResolver(e.loader(), e.tokens, &http.Client{Timeout: oauthflow.DefaultHTTPTimeout}, e.f.Now),
+		Lock:    session.FileLocks(filepath.Join(filepath.Dir(e.cfgPath), "locks"))}
+}
+
+// flush is the end of a daemon-less command that may have renewed a token:
+// a token the keyring refused is retried a few times (a keyring hiccup)
+// before the command ends and the only copy of a rotated refresh token with it.
+func (e *authEnv) flush(ctx context.Context, m *session.Manager) {
+	err := m.Flush(ctx)
+	for wait := 250 * time.Millisecond; err != nil && wait <= 2*time.Second; wait *= 2 {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(e.f.ErrOut, "warning: "+err.Error())
+			return
+		case <-time.After(wait):
+		}
+		err = m.Flush(ctx)
+	}
+	if err != nil {
+		fmt.Fprintln(e.f.ErrOut, "warning: "+err.Error())
+	}
 }
 
 // daemon returns a client for a running daemon at OBPM_HELPER_URL (or the

@@ -16,6 +16,7 @@ import (
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/daemonkey"
 	"github.com/obpm/obpm/authhelper/keyring"
+	"github.com/obpm/obpm/authhelper/session"
 )
 
 // DoctorOptions are the flags of `obpm doctor`.
@@ -82,6 +83,9 @@ func doctorRun(ctx context.Context, f *Factory, opts *DoctorOptions) error {
 		d.add("ok", "config", fmt.Sprintf("%s: %d profile(s) valid", env.cfgPath, len(cfg.Profiles)), "")
 	}
 	running := d.checkDaemon(ctx, env)
+	if running {
+		d.checkPersisted(ctx, env)
+	}
 	if cfg != nil {
 		for _, n := range cfg.Names() {
 			if opts.Profile != "" && n != opts.Profile {
@@ -260,4 +264,30 @@ func (d *doctor) checkProxy() {
 		}
 	}
 	d.add("ok", "proxy", "proxy set, loopback excluded by NO_PROXY", "")
+}
+
+// checkPersisted reports tokens the daemon holds only in memory because the
+// keyring refused the write: stopping the daemon now would lose them.
+func (d *doctor) checkPersisted(ctx context.Context, env *authEnv) {
+	dc, err := env.daemon(ctx)
+	if err != nil || dc == nil {
+		return
+	}
+	infos, err := dc.Profiles(ctx)
+	if err != nil {
+		return
+	}
+	bad := false
+	for _, in := range infos {
+		for _, st := range []session.Status{in.User, in.Institution} {
+			if st.NotPersisted {
+				bad = true
+				d.add("FAIL", "profile "+in.Name+" "+string(st.Kind), "token not persisted: only the daemon's memory holds it ("+st.PersistError+")",
+					"fix the keyring (see the keyring line) and keep the daemon running: it retries the write and flushes on shutdown")
+			}
+		}
+	}
+	if !bad {
+		d.add("ok", "tokens persisted", "every token the daemon holds is in the store", "")
+	}
 }

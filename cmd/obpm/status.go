@@ -88,16 +88,24 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 			if st.Message != "" && (st.State == "error" || st.State == "login_needed") {
 				fmt.Fprintf(f.Out, "%s %s token: %s\n", in.Name, st.Kind, st.Message)
 			}
+			if st.NotPersisted {
+				fmt.Fprintf(f.Out, "%s %s token: not persisted: the daemon holds it only in memory and retries the keyring write (%s); keep the daemon running and fix the keyring (obpm doctor)\n",
+					in.Name, st.Kind, st.PersistError)
+			}
 		}
 	}
 	return nil
 }
 
 func state(s session.Status) string {
-	if s.State == "login_needed" {
-		return "login needed"
+	st := s.State
+	if st == "login_needed" {
+		st = "login needed"
 	}
-	return s.State
+	if s.NotPersisted {
+		st += " (not persisted)"
+	}
+	return st
 }
 
 func at(t *time.Time, now time.Time) string {

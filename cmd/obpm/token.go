@@ -63,7 +63,9 @@ func freshToken(ctx context.Context, env *authEnv, dc *client.Client, profile, k
 	if err != nil {
 		return nil, err
 	}
-	t, err := env.manager(nil).Token(ctx, p.Name, k)
+	m := env.manager(nil)
+	t, err := m.Token(ctx, p.Name, k)
+	env.flush(ctx, m)
 	if err != nil {
 		return nil, err
 	}
