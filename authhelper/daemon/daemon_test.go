@@ -529,3 +529,40 @@ func TestConfigMidEdit(t *testing.T) {
 		t.Fatalf("token after the fix = %d %v", code, tok)
 	}
 }
+
+// TestShutdownFlushesUnsavedToken: a refresh whose keyring write failed is
+// written when the daemon stops (the keyring is back by then), so the
+// rotated refresh token survives the restart.
+func TestShutdownFlushesUnsavedToken(t *testing.T) {
+	f := newFixture(t)
+	f.login(t)
+	f.kr.Fail(fakekeyring.ErrUnavailable)
+	f.clk.Add(time.Hour + time.Second)
+	code, tok := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey})
+	if code != 200 {
+		t.Fatalf("token with a failing keyring = %d %v", code, tok)
+	}
+	_, list := f.do(t, req{method: "GET", path: "/v1/profiles", key: testKey})
+	if !strings.Contains(mustJSON(list), `"not_persisted":true`) {
+		t.Fatalf("profiles do not say not persisted: %v", list)
+	}
+	f.kr.Fail(nil)
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // stop at once: Run must still flush
+	if err := f.d.Run(ctx, []net.Listener{l}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.st.Load(context.Background(), "sb", tokenstore.User)
+	if err != nil || st.AccessToken != tok["access_token"] {
+		t.Fatalf("after shutdown the keyring holds %v (%v), want the refreshed set", st, err)
+	}
+	f.start() // restart: the stored (rotated) refresh token works
+	f.clk.Add(time.Hour + time.Second)
+	if code, tok2 := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey}); code != 200 || tok2["access_token"] == tok["access_token"] {
+		t.Fatalf("after restart = %d %v", code, tok2)
+	}
+}
