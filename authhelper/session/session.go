@@ -247,7 +247,7 @@ func (m *Manager) renewUser(ctx context.Context, e *entry, c *oauthflow.Client, 
 		}
 		defer unlock()
 		// Another process may have renewed while we waited for the lock.
-		if t := m.newerStored(ctx, e, profile); t != nil && !t.RefreshDue(now, margin) {
+		if t := m.newerStored(ctx, e, profile, false); t != nil && !t.RefreshDue(now, margin) {
 			return t, nil
 		}
 		old = e.tok
@@ -262,7 +262,7 @@ func (m *Manager) renewUser(ctx context.Context, e *entry, c *oauthflow.Client, 
 		// Refused: another process may have rotated it and stored the new
 		// one (a CI matrix of `obpm token`s); else the refresh token this
 		// one replaced, which a provider with a grace period still takes.
-		if t := m.newerStored(ctx, e, profile); t != nil {
+		if t := m.newerStored(ctx, e, profile, true); t != nil {
 			if !t.RefreshDue(now, margin) {
 				return t, nil
 			}
@@ -332,15 +332,16 @@ func interrupted(p *tokenstore.Pending) string {
 }
 
 // newerStored re-reads the keyring and adopts a token set that another
-// process stored since this one read it (a different refresh token); nil
-// when there is none. An unsaved token in memory is newer than anything
-// stored and is kept.
-func (m *Manager) newerStored(ctx context.Context, e *entry, profile string) *tokenstore.Token {
-	if e.unsaved {
+// process stored since this one read it; nil when there is none. With
+// newRefresh only a set with another refresh token counts (after a refusal,
+// the same refresh token again is no use). An unsaved token in memory is
+// newer than anything stored and is kept.
+func (m *Manager) newerStored(ctx context.Context, e *entry, profile string, newRefresh bool) *tokenstore.Token {
+	if e.unsaved || e.tok == nil {
 		return nil
 	}
 	t, err := m.Store.Load(ctx, profile, tokenstore.User)
-	if err != nil || e.tok == nil || t.RefreshToken == e.tok.RefreshToken {
+	if err != nil || t.RefreshToken == e.tok.RefreshToken && (newRefresh || t.AccessToken == e.tok.AccessToken) {
 		return nil
 	}
 	e.tok, e.loginNeeded, e.lastErr, e.backoff, e.nextTry = t, "", nil, 0, time.Time{}

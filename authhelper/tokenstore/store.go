@@ -24,7 +24,9 @@ func New(kr keyring.Store) *Store { return &Store{KR: kr} }
 func tokenKey(profile string, kind Kind) string   { return "token/" + profile + "/" + string(kind) }
 func refreshKey(profile string, kind Kind) string { return "refresh/" + profile + "/" + string(kind) }
 func secretKey(profile string) string             { return "client-secret/" + profile }
-func pendingKey(profile string, kind Kind) string { return "refresh-pending/" + profile + "/" + string(kind) }
+func pendingKey(profile string, kind Kind) string {
+	return "refresh-pending/" + profile + "/" + string(kind)
+}
 
 // Pending records a refresh that was started and has not been stored yet:
 // written before the refresh request goes out, deleted once the new token
