@@ -22,9 +22,15 @@ import (
 	"github.com/obpm/obpm/sandbox/sandboxtest"
 )
 
-// tokenTTL is the sandbox's --token-ttl in these tests: short, so that a
-// refresh is due after a short wait.
-const tokenTTL = 2 * time.Second
+// killTTL is the sandbox's --token-ttl in the kill test: short, so that a
+// refresh is due after a short wait. The parallel test's tokens live longer:
+// a refreshed token is due again after two thirds of its life, and all the
+// parallel jobs must be done by then for "one refresh" to be the right count
+// on a loaded machine.
+const (
+	killTTL     = 2 * time.Second
+	parallelTTL = 10 * time.Second
+)
 
 // refreshWorld is a world with the real sandbox binary (--token-ttl) behind
 // a test proxy that can act at the moment the sandbox has answered a
@@ -37,9 +43,10 @@ type refreshWorld struct {
 	// and before the answer goes back to obpm.
 	mu        sync.Mutex
 	onRefresh func()
+	ttl       time.Duration
 }
 
-func newRefreshWorld(t *testing.T, bin string, realKeyring bool) *refreshWorld {
+func newRefreshWorld(t *testing.T, bin string, realKeyring bool, ttl time.Duration) *refreshWorld {
 	t.Helper()
 	w := newWorld(t, bin)
 	if realKeyring {
@@ -48,9 +55,9 @@ func newRefreshWorld(t *testing.T, bin string, realKeyring bool) *refreshWorld {
 	} else {
 		w.env = append(w.env, storage.InsecureEnv+"=1")
 	}
-	rw := &refreshWorld{world: w}
+	rw := &refreshWorld{world: w, ttl: ttl}
 	rw.sb = w.start("sandbox", "--addr", strings.TrimPrefix(w.sandbox, "http://"), "--client-id", e2eClient,
-		"--client-secret", e2eSecret, "--redirect-uri", w.helper+"/callback", "--token-ttl", tokenTTL.String())
+		"--client-secret", e2eSecret, "--redirect-uri", w.helper+"/callback", "--token-ttl", ttl.String())
 	waitHTTP(t, w.sandbox+"/oauth/2.0/token", 30*time.Second)
 	target, _ := url.Parse(w.sandbox)
 	rp := httputil.NewSingleHostReverseProxy(target)
@@ -100,7 +107,7 @@ func (rw *refreshWorld) setHook(f func()) { rw.mu.Lock(); rw.onRefresh = f; rw.m
 
 // expire waits until the stored user token is past its TTL, so the next
 // `obpm token` must refresh.
-func (rw *refreshWorld) expire() { time.Sleep(tokenTTL + 200*time.Millisecond) }
+func (rw *refreshWorld) expire() { time.Sleep(rw.ttl + 200*time.Millisecond) }
 
 func (rw *refreshWorld) refreshes() int {
 	return strings.Count(rw.sb.stderr.String(), "grant=refresh_token")
@@ -122,7 +129,7 @@ func TestKillDuringRefresh(t *testing.T) {
 	bin := buildObpm(t)
 	for _, real := range []bool{false, true} {
 		t.Run(storyName(real), func(t *testing.T) {
-			rw := newRefreshWorld(t, bin, real)
+			rw := newRefreshWorld(t, bin, real, killTTL)
 			rw.expire()
 			procs := make(chan *proc, 1)
 			killed := make(chan struct{})
@@ -161,7 +168,7 @@ func TestParallelTokenRefresh(t *testing.T) {
 	bin := buildObpm(t)
 	for _, real := range []bool{false, true} {
 		t.Run(storyName(real), func(t *testing.T) {
-			rw := newRefreshWorld(t, bin, real)
+			rw := newRefreshWorld(t, bin, real, parallelTTL)
 			before := rw.refreshes()
 			rw.expire()
 			const n = 10
