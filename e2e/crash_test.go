@@ -120,44 +120,52 @@ func storyName(real bool) string {
 	return "file store"
 }
 
-// TestKillDuringRefresh kills `obpm token` with SIGKILL right after the
-// sandbox rotated the refresh token, before its answer reaches obpm. The
-// sandbox (like KFTC, which documents no grace period) no longer accepts the
-// old refresh token, so a login is needed; the next start must say what
-// happened, not only "log in again".
+// TestKillDuringRefresh kills the process that refreshes (a daemon-less
+// `obpm token`, or `obpm serve` renewing on its ticker) with SIGKILL right
+// after the sandbox rotated the refresh token, before its answer reaches
+// obpm. The sandbox (like KFTC, which documents no grace period) no longer
+// accepts the old refresh token, so a login is needed; the next start must
+// say what happened, not only "log in again".
 func TestKillDuringRefresh(t *testing.T) {
 	bin := buildObpm(t)
 	for _, real := range []bool{false, true} {
-		t.Run(storyName(real), func(t *testing.T) {
-			rw := newRefreshWorld(t, bin, real, killTTL)
-			rw.expire()
-			procs := make(chan *proc, 1)
-			killed := make(chan struct{})
-			rw.setHook(func() {
-				p := <-procs
-				_ = p.cmd.Process.Kill()
-				<-p.done
-				close(killed)
-			})
-			p := rw.start("token")
-			procs <- p
-			select {
-			case <-killed:
-			case <-time.After(time.Minute):
-				t.Fatalf("obpm token never refreshed:\n%s", p.stderr)
-			}
-			rw.setHook(nil)
-			out, errOut, err := rw.runErr("", "token")
-			var ee *exec.ExitError
-			if err == nil || !asExit(err, &ee) || ee.ExitCode() != 4 {
-				t.Fatalf("token after the kill: %v (want exit 4)\n%s%s", err, out, errOut)
-			}
-			for _, want := range []string{"never finished", fmt.Sprintf("obpm process %d", p.cmd.Process.Pid), "obpm login --profile e2e"} {
-				if !strings.Contains(errOut, want) {
-					t.Errorf("message lacks %q:\n%s", want, errOut)
+		for _, who := range []string{"token", "serve"} {
+			t.Run(storyName(real)+"/"+who, func(t *testing.T) {
+				rw := newRefreshWorld(t, bin, real, killTTL)
+				rw.expire()
+				procs := make(chan *proc, 1)
+				killed := make(chan struct{})
+				rw.setHook(func() {
+					p := <-procs
+					_ = p.cmd.Process.Kill()
+					<-p.done
+					p.done <- nil // for the cleanup's stop
+					close(killed)
+				})
+				args := []string{"token"}
+				if who == "serve" {
+					args = []string{"serve", "--port", fmt.Sprint(rw.hport), "--refresh-every", "200ms"}
 				}
-			}
-		})
+				p := rw.start(args...)
+				procs <- p
+				select {
+				case <-killed:
+				case <-time.After(time.Minute):
+					t.Fatalf("obpm %s never refreshed:\n%s", who, p.stderr)
+				}
+				rw.setHook(nil)
+				out, errOut, err := rw.runErr("", "token")
+				var ee *exec.ExitError
+				if err == nil || !asExit(err, &ee) || ee.ExitCode() != 4 {
+					t.Fatalf("token after the kill: %v (want exit 4)\n%s%s", err, out, errOut)
+				}
+				for _, want := range []string{"never finished", fmt.Sprintf("obpm process %d", p.cmd.Process.Pid), "obpm login --profile e2e"} {
+					if !strings.Contains(errOut, want) {
+						t.Errorf("message lacks %q:\n%s", want, errOut)
+					}
+				}
+			})
+		}
 	}
 }
 
