@@ -27,6 +27,8 @@ const find = function (name) { let f = null; col.forEachItem(function (i) { if (
 const create = find('Create a pet');
 const test = create.events.find(function (e) { return e.listen === 'test'; });
 test.script.exec.push("pm.test('my own check', function () { pm.expect(pm.response.code).to.be.below(500); });");
+// 1b. a line added below obpm's test script of a request whose schema the spec then changes
+find('Get a pet').events.find(function (e) { return e.listen === 'test'; }).script.exec.push("console.log('mine');");
 // 2. a body changed
 create.request.body.update({ mode: 'raw', raw: '{"id": 7, "name": "Mine"}', options: { raw: { language: 'json' } } });
 // 3. a response saved
@@ -165,6 +167,9 @@ func TestMergeKeepsSDKEditsAndTakesSpecChanges(t *testing.T) {
 			if get == nil || !strings.Contains(get.req(t).URL.Raw, "fields=all") {
 				t.Errorf("Get a pet did not get the new query parameter: %+v", get)
 			}
+			if s := get.script("test"); !strings.Contains(s, "console.log('mine');") || !strings.Contains(s, `"tag":{"type":"string"}`) {
+				t.Errorf("Get a pet: the user's line and the new schema should both be in the test script:\n%s", s)
+			}
 			if col.find("pets", "Update a pet") == nil {
 				t.Errorf("new operation not added")
 			}
@@ -282,18 +287,4 @@ func mapsEqual(a, b map[string]string) bool {
 		}
 	}
 	return true
-}
-
-func TestPrintReport(t *testing.T) {
-	if os.Getenv("SHOW") == "" {
-		t.Skip()
-	}
-	pkg := testenv.NodePackage(t, "postman-collection")
-	dir := t.TempDir()
-	v1 := generate(t, "testdata/v1.yaml")
-	writeAll(t, dir, v1)
-	export := filepath.Join(t.TempDir(), "exported.json")
-	exec.Command("node", "-e", sdkEdit, pkg, filepath.Join(dir, v1[0].Name), export, os.Getenv("SHOW")).Run()
-	plan, _ := Files(dir, generate(t, "testdata/v2.yaml"), []string{export}, Options{})
-	t.Log(string(plan.Report.Markdown()))
 }
