@@ -329,7 +329,7 @@ func (m *merger) collection(base, out, ours obj) {
 			m.request(t.where(), base != nil && b != nil, bItem, t.item, r.item)
 			placed[r] = t.item
 		case b != nil:
-			m.report.add(KeptEdit, r.where(), "request", "you deleted it; not restored (delete "+RemovedFolder+"-style: remove it from the spec or re-add it by hand)")
+			m.report.add(KeptEdit, r.where(), "request", "you deleted it; not restored (it is in "+SnapshotDir+"/ if you want it back)")
 		default:
 			item := clone(r.item).(obj)
 			m.insert(out, ours, r, item, placed)
