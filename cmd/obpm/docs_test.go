@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -552,4 +554,215 @@ func splitOps(words []string) [][]string {
 		}
 	}
 	return append(out, cur)
+}
+
+// TestTroubleshootingTablesAgree checks that the troubleshooting tables of
+// README.md, README.ko.md and docs/testbed.md quote the same messages, row by
+// row (the code spans of the first column): a message reworded in one guide
+// must be reworded in all.
+func TestTroubleshootingTablesAgree(t *testing.T) {
+	root := repoRoot(t)
+	type table struct {
+		file string
+		rows [][]string
+	}
+	var tables []table
+	for _, name := range []string{"README.md", "README.ko.md", filepath.Join("docs", "testbed.md")} {
+		src, err := os.ReadFile(filepath.Join(root, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := troubleshootingRows(src)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		tables = append(tables, table{name, rows})
+	}
+	ref := tables[0]
+	for _, tb := range tables[1:] {
+		if len(tb.rows) != len(ref.rows) {
+			t.Errorf("%s has %d troubleshooting rows, %s has %d", tb.file, len(tb.rows), ref.file, len(ref.rows))
+			continue
+		}
+		for i := range ref.rows {
+			if !slices.Equal(tb.rows[i], ref.rows[i]) {
+				t.Errorf("troubleshooting row %d differs:\n  %s: %q\n  %s: %q", i+1, ref.file, ref.rows[i], tb.file, tb.rows[i])
+			}
+		}
+	}
+}
+
+// troubleshootingRows returns, for each body row of the first table after a
+// heading containing "Troubleshooting", the code spans of its first cell.
+func troubleshootingRows(src []byte) ([][]string, error) {
+	var rows [][]string
+	inSection, header := false, true
+	done := func() ([][]string, error) {
+		if len(rows) < 10 {
+			return nil, fmt.Errorf("the troubleshooting table has %d rows, want at least 10 (a heading with \"Troubleshooting\" followed by a table)", len(rows))
+		}
+		for i, r := range rows {
+			if len(r) == 0 {
+				return nil, fmt.Errorf("troubleshooting row %d quotes no message in `code`", i+1)
+			}
+		}
+		return rows, nil
+	}
+	for line := range strings.SplitSeq(string(src), "\n") {
+		switch {
+		case inSection && strings.HasPrefix(line, "|"):
+			cells := splitCells(line)
+			switch {
+			case header:
+				header = false
+			case strings.Trim(cells[0], " -:") == "":
+				// the delimiter row
+			default:
+				rows = append(rows, codeSpans(cells[0]))
+			}
+		case inSection && len(rows) > 0:
+			return done() // the table ended
+		case strings.HasPrefix(line, "#"):
+			inSection = strings.Contains(line, "Troubleshooting")
+		}
+	}
+	return done()
+}
+
+// splitCells splits a table row at unescaped pipes.
+func splitCells(line string) []string {
+	line = strings.TrimSpace(line)
+	line = strings.TrimPrefix(line, "|")
+	line = strings.TrimSuffix(line, "|")
+	var cells []string
+	var cur strings.Builder
+	for i := 0; i < len(line); i++ {
+		if line[i] == '\\' && i+1 < len(line) && line[i+1] == '|' {
+			cur.WriteByte('|')
+			i++
+			continue
+		}
+		if line[i] == '|' {
+			cells = append(cells, strings.TrimSpace(cur.String()))
+			cur.Reset()
+			continue
+		}
+		cur.WriteByte(line[i])
+	}
+	return append(cells, strings.TrimSpace(cur.String()))
+}
+
+// codeSpans returns the Markdown code spans of s (`x` or “x `y` “).
+func codeSpans(s string) []string {
+	var spans []string
+	for i := 0; i < len(s); {
+		if s[i] != '`' {
+			i++
+			continue
+		}
+		n := 0
+		for i+n < len(s) && s[i+n] == '`' {
+			n++
+		}
+		fence := strings.Repeat("`", n)
+		rest := s[i+n:]
+		end := -1
+		for j := 0; j+n <= len(rest); j++ {
+			if strings.HasPrefix(rest[j:], fence) && (j+n == len(rest) || rest[j+n] != '`') && (j == 0 || rest[j-1] != '`') {
+				end = j
+				break
+			}
+		}
+		if end < 0 {
+			break
+		}
+		body := rest[:end]
+		if len(body) > 1 && body[0] == ' ' && body[len(body)-1] == ' ' {
+			body = body[1 : len(body)-1]
+		}
+		spans = append(spans, body)
+		i += n + end + n
+	}
+	return spans
+}
+
+// TestTroubleshootingMessagesExist checks that every message quoted in the
+// first column of README.md's troubleshooting table is still printed by the
+// code: each literal piece of it (what is left between the example values:
+// URLs, quoted names, numbers, "…") must occur in a Go source or template.
+func TestTroubleshootingMessagesExist(t *testing.T) {
+	root := repoRoot(t)
+	src, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := troubleshootingRows(src)
+	if err != nil {
+		t.Fatalf("README.md: %v", err)
+	}
+	corpus := sourceCorpus(t, root)
+	checked := 0
+	for i, spans := range rows {
+		for _, span := range spans {
+			for _, piece := range messagePieces(span) {
+				checked++
+				if !strings.Contains(corpus, piece) {
+					t.Errorf("README.md troubleshooting row %d quotes %q, but no Go source or template contains %q: reword the docs (all three tables) to what the code prints", i+1, span, piece)
+				}
+			}
+		}
+	}
+	if checked < 20 {
+		t.Errorf("checked only %d message pieces; the splitter is broken", checked)
+	}
+}
+
+// examples are the parts of a quoted message that the code fills in.
+// " (" and ": " are where the code appends a detail or wraps an error.
+var examples = regexp.MustCompile(`…|"[^"]*"|https?://[^\s)]+|\b\d+s?\b|\b(ECONNREFUSED|sandbox|testbed|T990000001)\b|\b(user|institution) token for profile\b|^obpm: | \(|: `)
+
+// messagePieces returns the literal pieces of a quoted message, trimmed of
+// the punctuation that joins pieces in the code, at least 5 bytes long.
+func messagePieces(msg string) []string {
+	var out []string
+	for _, p := range examples.Split(msg, -1) {
+		p = strings.Trim(p, " ;:,.()[]")
+		if len(p) >= 5 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// sourceCorpus is the text of the non-test Go files, the templates and the
+// embedded specs (the response codes).
+func sourceCorpus(t *testing.T, root string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if n := d.Name(); path != root && (strings.HasPrefix(n, ".") || n == "node_modules" || n == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		n := d.Name()
+		if strings.HasSuffix(n, "_test.go") || !slices.Contains([]string{".go", ".tmpl", ".html", ".yaml"}, filepath.Ext(n)) {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		b.Write(data)
+		b.WriteByte(0)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
