@@ -45,6 +45,10 @@ type authEnv struct {
 	store    keyring.Store
 	tokens   *tokenstore.Store
 	insecure bool
+	// ci is the profile OBPM_* variables describe when there is no config
+	// file (ci.go); ciSeed what they gave.
+	ci     *config.Profile
+	ciSeed *ciSeed
 }
 
 // storageFlag adds --insecure-storage to a command.
@@ -72,10 +76,19 @@ func openAuth(f *Factory, insecure bool) (*authEnv, error) {
 
 func (e *authEnv) loadConfig() (*config.Config, error) { return config.Load(e.cfgPath) }
 
-func (e *authEnv) loader() session.ConfigLoader { return session.FileLoader(e.cfgPath) }
+func (e *authEnv) loader() session.ConfigLoader {
+	if e.ci != nil {
+		cfg := &config.Config{DefaultProfile: e.ci.Name, Profiles: map[string]*config.Profile{e.ci.Name: e.ci}}
+		return func() (*config.Config, string, error) { return cfg, "the OBPM_* variables", nil }
+	}
+	return session.FileLoader(e.cfgPath)
+}
 
 // profile returns the named (or default) profile.
 func (e *authEnv) profile(name string) (*config.Profile, error) {
+	if e.ci != nil {
+		return e.ci, nil
+	}
 	cfg, err := e.loadConfig()
 	if err != nil {
 		return nil, err
@@ -87,9 +100,14 @@ func (e *authEnv) manager(log *slog.Logger) *session.Manager {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &session.Manager{Store: e.tokens, Log: log, Now: e.f.Now,
-		Resolve: session.NewResolver(e.loader(), e.tokens, &http.Client{Timeout: oauthflow.DefaultHTTPTimeout}, e.f.Now),
-		Lock:    session.FileLocks(filepath.Join(filepath.Dir(e.cfgPath), "locks"))}
+	m := &session.Manager{Store: e.tokens, Log: log, Now: e.f.Now,
+		Resolve: session.NewResolver(e.loader(), e.tokens, &http.Client{Timeout: oauthflow.DefaultHTTPTimeout}, e.f.Now)}
+	if e.ci == nil {
+		// Tokens in the keyring are shared by every process of the user;
+		// CI mode's live in this process's memory and need no lock file.
+		m.Lock = session.FileLocks(filepath.Join(filepath.Dir(e.cfgPath), "locks"))
+	}
+	return m
 }
 
 // flush is the end of a daemon-less command that may have renewed a token:
@@ -114,6 +132,9 @@ func (e *authEnv) flush(ctx context.Context, m *session.Manager) {
 // daemon returns a client for a running daemon at OBPM_HELPER_URL (or the
 // default), with the key, or nil when none answers.
 func (e *authEnv) daemon(ctx context.Context) (*client.Client, error) {
+	if e.ci != nil {
+		return nil, nil // CI: tokens come from the OBPM_* variables, not a daemon
+	}
 	return e.daemonAt(ctx, client.URL(e.f.Getenv))
 }
 

@@ -31,6 +31,7 @@ type GenerateOptions struct {
 	Check     bool
 	Watch     bool
 	WithKey   bool
+	Merge     MergeOptions
 }
 
 func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Command {
@@ -52,6 +53,9 @@ func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Comman
 			}
 			if opts.Check && opts.Watch {
 				return flagErrorf("--check and --watch do not go together")
+			}
+			if err := opts.Merge.validate(opts.Check); err != nil {
+				return err
 			}
 			if opts.Watch && opts.Spec == "" && opts.Templates == "" {
 				return flagErrorf("--watch needs --spec FILE or --templates DIR to watch")
@@ -75,6 +79,7 @@ func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Comman
 	fl.BoolVar(&opts.Check, "check", false, "write nothing; exit 1 when the files on disk differ")
 	fl.BoolVar(&opts.Watch, "watch", false, "regenerate whenever the spec or templates change")
 	fl.BoolVar(&opts.WithKey, "with-key", false, "write the helper key (from the keyring) into obpm_helper_key")
+	mergeFlags(cmd, &opts.Merge)
 	return cmd
 }
 
@@ -152,6 +157,9 @@ func generateRun(ctx context.Context, f *Factory, opts *GenerateOptions) error {
 			fmt.Fprintf(f.Out, "differs: %s\n", s)
 		}
 		return &ExitError{Code: exitError, Err: fmt.Errorf("%d file(s) in %s differ from %s; run `obpm generate` to update them", len(stale), opts.Out, src)}
+	}
+	if len(opts.Merge.Exports) > 0 {
+		return generateMerge(f, opts, res)
 	}
 	if err := writeFiles(opts.Out, res.Files); err != nil {
 		return err

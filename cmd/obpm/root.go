@@ -81,7 +81,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 	root.SetOut(f.Out)
 	root.SetErr(f.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{Err: err} })
-	root.AddCommand(newCmdGenerate(f, nil), newCmdDiff(f, nil), newCmdSandbox(f, nil))
+	root.AddCommand(newCmdGenerate(f, nil), newCmdDiff(f, nil), newCmdSandbox(f, nil), newCmdDrift(f, nil))
 	addAuthCommands(root, f)
 	return root
 }
