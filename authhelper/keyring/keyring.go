@@ -59,6 +59,10 @@ type UnavailableError struct {
 }
 
 func (e *UnavailableError) Error() string {
+	if errors.Is(e.Err, ErrNoSessionBus) {
+		// The hint is the whole story here; say it first.
+		return fmt.Sprintf("keyring %s %q: %s (DBUS_SESSION_BUS_ADDRESS is unset and there is no $XDG_RUNTIME_DIR/bus socket; obpm starts no bus behind your back)", e.Op, e.Key, unavailableHint())
+	}
 	return fmt.Sprintf("keyring %s %q: %v; %s", e.Op, e.Key, e.Err, unavailableHint())
 }
 
