@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -81,13 +82,13 @@ func doctorRun(ctx context.Context, f *Factory, opts *DoctorOptions) error {
 	} else {
 		d.add("ok", "config", fmt.Sprintf("%s: %d profile(s) valid", env.cfgPath, len(cfg.Profiles)), "")
 	}
-	running := d.checkDaemon(ctx, env)
+	daemonPort := d.checkDaemon(ctx, env)
 	if cfg != nil {
 		for _, n := range cfg.Names() {
 			if opts.Profile != "" && n != opts.Profile {
 				continue
 			}
-			d.checkProfile(ctx, env, cfg.Profiles[n], running, opts.Offline)
+			d.checkProfile(ctx, env, cfg.Profiles[n], daemonPort, opts.Offline)
 		}
 	}
 	d.checkProxy()
@@ -143,14 +144,32 @@ func (d *doctor) checkKeyring(ctx context.Context, env *authEnv) {
 	}
 }
 
-func (d *doctor) checkDaemon(ctx context.Context, env *authEnv) bool {
-	url := client.URL(d.f.Getenv)
-	c := client.New(url, "")
+// checkDaemon finds the daemon where the other commands look for it
+// (OBPM_HELPER_URL, the runtime file of `obpm serve`, the default port),
+// checks that it proves it holds this user's key, and that it refuses a
+// foreign Host and an Origin. It returns the daemon's port, 0 when no
+// daemon of ours runs.
+func (d *doctor) checkDaemon(ctx context.Context, env *authEnv) int {
+	url, src, warn := client.Locate(d.f.Getenv, filepath.Dir(env.cfgPath))
+	if warn != nil {
+		d.add("warn", "daemon runtime file", warn.Error(), "")
+	}
+	c := client.New(url)
 	if !c.Running(ctx) {
 		d.add("warn", "daemon", "not running at "+url, "obpm serve (or obpm service install)")
-		return false
+		return 0
 	}
-	d.add("ok", "daemon", "running at "+url, "")
+	key, err := daemonkey.Get(ctx, env.store)
+	if err != nil {
+		d.add("FAIL", "daemon", fmt.Sprintf("something answers at %s but the helper key is not readable here: %v", url, err), "obpm env-key")
+		return 0
+	}
+	if err := c.Verify(ctx, key); err != nil {
+		d.add("FAIL", "daemon", err.Error(), "stop the program on that port, then obpm serve")
+		return 0
+	}
+	how := "found through " + string(src)
+	d.add("ok", "daemon", fmt.Sprintf("running at %s (%s; it proved it holds your helper key)", url, how), "")
 	for _, probe := range []struct {
 		name   string
 		header string
@@ -174,10 +193,11 @@ func (d *doctor) checkDaemon(ctx context.Context, env *authEnv) bool {
 			d.add("FAIL", probe.name, fmt.Sprintf("answered %d instead of 403", resp.StatusCode), "something else than obpm serve holds "+url)
 		}
 	}
-	return true
+	port, _ := strconv.Atoi(c.Addr[strings.LastIndex(c.Addr, ":")+1:])
+	return port
 }
 
-func (d *doctor) checkProfile(ctx context.Context, env *authEnv, p *config.Profile, daemonRunning bool, offline bool) {
+func (d *doctor) checkProfile(ctx context.Context, env *authEnv, p *config.Profile, daemonPort int, offline bool) {
 	name := "profile " + p.Name
 	if _, err := env.tokens.Secret(ctx, p.Name); err != nil {
 		d.add("FAIL", name, "client secret: "+err.Error(), "obpm profile add "+p.Name+" --force … --client-secret-stdin")
@@ -196,7 +216,7 @@ func (d *doctor) checkProfile(ctx context.Context, env *authEnv, p *config.Profi
 		case err == nil:
 			ln.Close()
 			d.add("ok", name+" port", fmt.Sprintf("redirect port %d is free for `obpm login`", port), "")
-		case daemonRunning && client.URL(d.f.Getenv) == "http://127.0.0.1:"+strconv.Itoa(port):
+		case daemonPort == port:
 			d.add("ok", name+" port", fmt.Sprintf("redirect port %d is held by obpm serve (it takes the callback)", port), "")
 		default:
 			d.add("FAIL", name+" port", fmt.Sprintf("redirect port %d is in use by another program", port), "stop that program, or run `obpm serve --port "+strconv.Itoa(port)+"`")

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/obpm/obpm/authhelper/client"
 	"github.com/obpm/obpm/authhelper/daemonkey"
 	"github.com/obpm/obpm/authhelper/session"
 	"github.com/obpm/obpm/authhelper/tokenstore"
@@ -72,7 +71,13 @@ func execRun(ctx context.Context, f *Factory, opts *ExecOptions) error {
 	if err != nil {
 		return err
 	}
-	vars := map[string]string{"OBPM_HELPER_URL": client.URL(f.Getenv)}
+	// The URL of the daemon that proved itself, else where one is expected.
+	vars := map[string]string{}
+	if dc != nil {
+		vars["OBPM_HELPER_URL"] = dc.BaseURL
+	} else {
+		vars["OBPM_HELPER_URL"] = env.helperURL()
+	}
 	user, err := freshToken(ctx, env, dc, name, string(tokenstore.User))
 	if err != nil {
 		return asAuthError(err)

@@ -162,7 +162,7 @@ func loginViaDaemon(ctx context.Context, f *Factory, opts *LoginOptions, dc *cli
 			}
 			return s, nil
 		case oauthflow.StatusFailed:
-			return loginSummary{}, &AuthError{Err: errors.New("login failed: " + st.Message)}
+			return loginSummary{}, &AuthError{Err: errors.New("login failed: " + oauthflow.SafeText(st.Message))}
 		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/obpm/obpm/authhelper/client"
 	"github.com/obpm/obpm/authhelper/daemon"
 	"github.com/obpm/obpm/authhelper/session"
 	"github.com/obpm/obpm/authhelper/tokenstore"
@@ -43,14 +42,14 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 	if err != nil {
 		return err
 	}
-	url := client.URL(f.Getenv)
+	url := env.helperURL()
 	var infos []daemon.ProfileInfo
-	dc, derr := env.daemon(ctx)
+	dc, derr := env.daemonAt(ctx, url)
 	switch {
 	case derr != nil:
 		fmt.Fprintf(f.Out, "daemon: %v\n", derr)
 	case dc != nil:
-		fmt.Fprintf(f.Out, "daemon: running at %s\n", url)
+		fmt.Fprintf(f.Out, "daemon: running at %s (verified: it holds your helper key)\n", url)
 		if infos, err = dc.Profiles(ctx); err != nil {
 			return err
 		}
