@@ -544,7 +544,9 @@ func TestRefusalsAreRateLimitedInTheLog(t *testing.T) {
 		f.do(t, req{method: "GET", path: "/healthz", host: "evil.example"})
 		f.do(t, req{method: "GET", path: "/callback", header: nil})
 	}
-	count := func() int { return strings.Count(f.logs.String(), "refused") + strings.Count(f.logs.String(), "rejected") }
+	count := func() int {
+		return strings.Count(f.logs.String(), "refused") + strings.Count(f.logs.String(), "rejected")
+	}
 	if n := count(); n > 4 {
 		t.Fatalf("800 refused requests logged %d lines, want at most one per kind:\n%s", n, f.logs.String())
 	}
