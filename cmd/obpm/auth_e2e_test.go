@@ -109,7 +109,7 @@ func (w *authWorld) serve(t *testing.T) (stop func(), logs *testenv.Buffer) {
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := http.Get(w.env["OBPM_HELPER_URL"] + "/healthz")
+		resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(w.port) + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			break

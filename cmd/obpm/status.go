@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/obpm/obpm/authhelper/client"
 	"github.com/obpm/obpm/authhelper/daemon"
 	"github.com/obpm/obpm/authhelper/session"
 	"github.com/obpm/obpm/authhelper/tokenstore"
@@ -33,7 +34,7 @@ func newCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
 	return cmd
 }
 
-func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
+func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) (err error) {
 	env, err := openAuth(f, opts.Insecure)
 	if err != nil {
 		return err
@@ -81,6 +82,13 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	defer func() {
+		// A squatter on the daemon's port is a problem to fix, not a state:
+		// the table shows the keyring's view, the exit status says it.
+		if client.IsImpostor(derr) && err == nil {
+			err = &ExitError{Code: exitError}
+		}
+	}()
 	// The table has room for a state only; say why one is bad below it.
 	for _, in := range infos {
 		for _, st := range []session.Status{in.User, in.Institution} {
