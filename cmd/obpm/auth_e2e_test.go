@@ -85,7 +85,7 @@ func (w *authWorld) factory(in string) (*Factory, *testenv.Buffer, *testenv.Buff
 func (w *authWorld) run(ctx context.Context, f *Factory, args ...string) int {
 	root := newRootCmd(f)
 	root.SetArgs(args)
-	return exitCode(root.ExecuteContext(ctx), f.ErrOut)
+	return exitCode(executeC(ctx, root), f.ErrOut)
 }
 
 // must runs a command that must succeed and returns its stdout.
