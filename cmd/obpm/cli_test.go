@@ -104,7 +104,10 @@ func TestServiceDryRunAndStatus(t *testing.T) {
 	var ran []string
 	opts := func(action string, dry bool) *ServiceOptions {
 		return &ServiceOptions{Action: action, Port: 9791, GOOS: "linux", Home: home, Exe: "/usr/bin/obpm", DryRun: dry,
-			Run: func(name string, args ...string) error { ran = append(ran, name+" "+strings.Join(args, " ")); return nil },
+			Run: func(name string, args ...string) error {
+				ran = append(ran, name+" "+strings.Join(args, " "))
+				return nil
+			},
 			Output: func(name string, args ...string) (string, error) {
 				ran = append(ran, name+" "+strings.Join(args, " "))
 				return "inactive", nil
