@@ -150,6 +150,26 @@ func (c *Client) Verify(ctx context.Context, key string) error {
 	return nil
 }
 
+// Listening reports whether anything accepts connections at baseURL's
+// address (obpm daemon or not).
+func Listening(ctx context.Context, baseURL string) bool {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return false
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), "80")
+	}
+	d := net.Dialer{Timeout: time.Second}
+	c, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
 // IsImpostor reports whether err is an ImpostorError.
 func IsImpostor(err error) bool {
 	var ie *ImpostorError

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,6 +77,15 @@ func TestDaemonFoundOnAnyPort(t *testing.T) {
 	w.run(context.Background(), f, "status")
 	if !strings.Contains(out.String(), "not running at http://127.0.0.1:9") {
 		t.Errorf("status with OBPM_HELPER_URL:\n%s", out)
+	}
+	// Daemon-less exec hands scripts the key for OBPM_HELPER_URL: it refuses
+	// when some other program listens there.
+	other := httptest.NewServer(http.NotFoundHandler())
+	defer other.Close()
+	w.env["OBPM_HELPER_URL"] = other.URL
+	f, out, errOut = w.factory("")
+	if code := w.run(context.Background(), f, "exec", "--", "sh", "-c", `printf '%s' "$OBPM_HELPER_KEY"`); code == 0 || !strings.Contains(errOut.String(), "not your `obpm serve`") {
+		t.Errorf("exec with a foreign program on the helper URL: exit %d, %s%s", code, out, errOut)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/obpm/obpm/authhelper/client"
 	"github.com/obpm/obpm/authhelper/daemonkey"
 	"github.com/obpm/obpm/authhelper/session"
 	"github.com/obpm/obpm/authhelper/tokenstore"
@@ -76,7 +77,13 @@ func execRun(ctx context.Context, f *Factory, opts *ExecOptions) error {
 	if dc != nil {
 		vars["OBPM_HELPER_URL"] = dc.BaseURL
 	} else {
-		vars["OBPM_HELPER_URL"] = env.helperURL()
+		u := env.helperURL()
+		// Scripts send OBPM_HELPER_KEY to OBPM_HELPER_URL: with no daemon of
+		// ours there, another program must not be listening on it.
+		if client.Listening(ctx, u) {
+			return &client.ImpostorError{URL: u, Reason: "a program that is not the obpm helper listens there and scripts would send it OBPM_HELPER_KEY"}
+		}
+		vars["OBPM_HELPER_URL"] = u
 	}
 	user, err := freshToken(ctx, env, dc, name, string(tokenstore.User))
 	if err != nil {
