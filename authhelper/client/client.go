@@ -140,7 +140,7 @@ func (c *Client) Verify(ctx context.Context, key string) error {
 		return &ImpostorError{URL: c.BaseURL, Addr: remote, Reason: "it does not answer as the obpm helper"}
 	}
 	if !daemonkey.VerifyProof(key, nonce, remote, h.Proof) {
-		return &ImpostorError{URL: c.BaseURL, Addr: remote, Reason: "it could not prove it holds your helper key"}
+		return &ImpostorError{URL: c.BaseURL, Addr: remote, Reason: "it could not prove it holds your helper key (if you just made a new key, restart your `obpm serve`)"}
 	}
 	c.Key, c.Addr, c.verified = key, remote, true
 	d := &net.Dialer{Timeout: 5 * time.Second}

@@ -72,7 +72,7 @@ func loginRun(ctx context.Context, f *Factory, opts *LoginOptions) error {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 
-	daemonURL := client.URL(f.Getenv)
+	daemonURL := env.helperURL()
 	if port := p.RedirectPort(); port > 0 {
 		daemonURL = "http://127.0.0.1:" + strconv.Itoa(port)
 	}
