@@ -185,8 +185,8 @@ func opReceive(s *Server, r *request) (map[string]any, error) {
 	}
 	out := bankBlock(r, r.str("bank_tran_id"))
 	for k, v := range map[string]any{
-		"bank_code_std": a.BankCodeStd, "bank_code_sub": bankCodeSub(a.BankCodeStd), "bank_name": s.st.bankName(a.BankCodeStd),
-		"savings_bank_name": "", "account_num": a.AccountNum, "account_num_masked": maskAccount(a.AccountNum),
+		"bank_code_std": a.BankCodeStd, "bank_name": s.st.bankName(a.BankCodeStd),
+		"account_num": a.AccountNum, "account_num_masked": maskAccount(a.AccountNum),
 		"print_content": r.str("print_content"), "account_holder_name": s.st.Users[a.UserSeqNo].Name,
 		"wd_bank_code_std": c.BankCodeStd, "wd_bank_name": s.st.bankName(c.BankCodeStd), "wd_account_num": c.AccountNum,
 		"tran_amt": r.str("tran_amt"),

@@ -44,6 +44,10 @@ type authEnv struct {
 	store    keyring.Store
 	tokens   *tokenstore.Store
 	insecure bool
+	// ci is the profile OBPM_* variables describe when there is no config
+	// file (ci.go); ciSeed what they gave.
+	ci     *config.Profile
+	ciSeed *ciSeed
 }
 
 // storageFlag adds --insecure-storage to a command.
@@ -71,10 +75,19 @@ func openAuth(f *Factory, insecure bool) (*authEnv, error) {
 
 func (e *authEnv) loadConfig() (*config.Config, error) { return config.Load(e.cfgPath) }
 
-func (e *authEnv) loader() session.ConfigLoader { return session.FileLoader(e.cfgPath) }
+func (e *authEnv) loader() session.ConfigLoader {
+	if e.ci != nil {
+		cfg := &config.Config{DefaultProfile: e.ci.Name, Profiles: map[string]*config.Profile{e.ci.Name: e.ci}}
+		return func() (*config.Config, string, error) { return cfg, "the OBPM_* variables", nil }
+	}
+	return session.FileLoader(e.cfgPath)
+}
 
 // profile returns the named (or default) profile.
 func (e *authEnv) profile(name string) (*config.Profile, error) {
+	if e.ci != nil {
+		return e.ci, nil
+	}
 	cfg, err := e.loadConfig()
 	if err != nil {
 		return nil, err
@@ -104,6 +117,9 @@ func (e *authEnv) helperURL() string {
 // daemon returns a verified client of the running daemon (see helperURL),
 // or nil when none answers.
 func (e *authEnv) daemon(ctx context.Context) (*client.Client, error) {
+	if e.ci != nil {
+		return nil, nil // CI: tokens come from the OBPM_* variables, not a daemon
+	}
 	return e.daemonAt(ctx, e.helperURL())
 }
 

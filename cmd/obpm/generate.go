@@ -31,6 +31,7 @@ type GenerateOptions struct {
 	Check     bool
 	Watch     bool
 	WithKey   bool
+	Merge     MergeOptions
 }
 
 func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Command {
@@ -53,6 +54,9 @@ func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Comman
 			if opts.Check && opts.Watch {
 				return flagErrorf("--check and --watch do not go together")
 			}
+			if err := opts.Merge.validate(opts.Check); err != nil {
+				return err
+			}
 			if opts.Watch && opts.Spec == "" && opts.Templates == "" {
 				return flagErrorf("--watch needs --spec FILE or --templates DIR to watch")
 			}
@@ -74,7 +78,8 @@ func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Comman
 	fl.StringVar(&opts.Templates, "templates", "", "folder with script templates overriding the embedded ones")
 	fl.BoolVar(&opts.Check, "check", false, "write nothing; exit 1 when the files on disk differ")
 	fl.BoolVar(&opts.Watch, "watch", false, "regenerate whenever the spec or templates change")
-	fl.BoolVar(&opts.WithKey, "with-key", false, "also write NAME.local.postman_environment.json files (0600, git-ignored) with the helper key and the running helper's and sandbox's URLs; the shared files never hold the key")
+	fl.BoolVar(&opts.WithKey, "with-key", false, "also write copies of the environments into OUT/local/ (owner-only, git-ignored) with the helper key and the running helper's and sandbox's URLs; the shared files never hold the key")
+	mergeFlags(cmd, &opts.Merge)
 	return cmd
 }
 
@@ -157,6 +162,9 @@ func generateRun(ctx context.Context, f *Factory, opts *GenerateOptions) error {
 			fmt.Fprintf(f.Out, "differs: %s\n", s)
 		}
 		return &ExitError{Code: exitError, Err: fmt.Errorf("%d file(s) in %s differ from %s; run `obpm generate` to update them", len(stale), opts.Out, src)}
+	}
+	if len(opts.Merge.Exports) > 0 {
+		return generateMerge(f, opts, res)
 	}
 	if err := writeFiles(opts.Out, res.Files); err != nil {
 		return err

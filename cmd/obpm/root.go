@@ -88,7 +88,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 	root.SetOut(f.Out)
 	root.SetErr(f.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &FlagError{Err: err, Cmd: c.CommandPath()} })
-	root.AddCommand(newCmdGenerate(f, nil), newCmdDiff(f, nil), newCmdSandbox(f, nil))
+	root.AddCommand(newCmdGenerate(f, nil), newCmdDiff(f, nil), newCmdSandbox(f, nil), newCmdDrift(f, nil))
 	addAuthCommands(root, f)
 	addCompletions(root, f)
 	return root
