@@ -4,14 +4,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/obpm/obpm/authhelper/config"
+	"github.com/obpm/obpm/authhelper/daemonkey"
 	"github.com/obpm/obpm/authhelper/keyring"
 	"github.com/obpm/obpm/authhelper/oauthflow"
 	"github.com/obpm/obpm/authhelper/session"
@@ -103,8 +106,53 @@ func (s *Server) writeErr(w http.ResponseWriter, profile string, err error) {
 	}
 }
 
+// Health is the answer of GET /healthz. With ?nonce=N it carries Proof,
+// daemonkey.Proof(key, N, the address the caller connected to): clients
+// check it before they send the key (a squatter on the port cannot compute
+// it, and the key never crosses the wire).
+type Health struct {
+	Status  string `json:"status"`
+	Service string `json:"service"`
+	Port    int    `json:"port,omitempty"`
+	PID     int    `json:"pid,omitempty"`
+	Proof   string `json:"proof,omitempty"`
+}
+
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "service": ServiceName, "port": s.o.Port})
+	h := Health{Status: "ok", Service: ServiceName, Port: s.o.Port, PID: os.Getpid()}
+	if nonce := r.URL.Query().Get("nonce"); nonce != "" {
+		local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+		if len(nonce) > daemonkey.NonceLen || local == nil {
+			writeError(w, http.StatusBadRequest, "bad_request", "nonce too long", "")
+			return
+		}
+		h.Proof = daemonkey.Proof(s.o.Key, nonce, local.String())
+	}
+	writeJSON(w, http.StatusOK, h)
+}
+
+// maxProfileName bounds a profile name in a route before any lookup.
+const maxProfileName = 128
+
+// knownProfile answers 404 unless the route's profile is in the config, so
+// that a caller cycling through made-up names costs neither a keyring read
+// nor an entry in the manager's memory. When the config cannot be read the
+// manager decides (it serves the tokens it already holds).
+func (s *Server) knownProfile(w http.ResponseWriter, r *http.Request) (string, bool) {
+	name := mux.Vars(r)["profile"]
+	if len(name) > maxProfileName {
+		writeError(w, http.StatusNotFound, "unknown_profile", "no such profile", "obpm profile list")
+		return "", false
+	}
+	cfg, path, err := s.o.Config()
+	if err != nil {
+		return name, true
+	}
+	if _, err := cfg.Profile(name, path); err != nil {
+		s.writeErr(w, name, err)
+		return "", false
+	}
+	return name, true
 }
 
 // ProfileInfo is one entry of GET /v1/profiles.
@@ -140,7 +188,10 @@ func (s *Server) listProfiles(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
-	profile := mux.Vars(r)["profile"]
+	profile, ok := s.knownProfile(w, r)
+	if !ok {
+		return
+	}
 	kind, err := tokenstore.ParseKind(r.URL.Query().Get("kind"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", err.Error(), "")
@@ -284,7 +335,10 @@ func errText(err error) string {
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	name := mux.Vars(r)["profile"]
+	name, ok := s.knownProfile(w, r)
+	if !ok {
+		return
+	}
 	warnings, err := s.o.Manager.Logout(r.Context(), name)
 	if err != nil {
 		s.writeErr(w, name, err)

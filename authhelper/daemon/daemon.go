@@ -9,6 +9,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/obpm/obpm/authhelper/internal/ratelog"
 	"github.com/obpm/obpm/authhelper/oauthflow"
 	"github.com/obpm/obpm/authhelper/session"
 	"github.com/obpm/obpm/authhelper/tokenstore"
@@ -45,9 +47,10 @@ type Options struct {
 
 // Server is the daemon.
 type Server struct {
-	o      Options
-	logins *oauthflow.Logins
-	log    *slog.Logger
+	o       Options
+	logins  *oauthflow.Logins
+	log     *slog.Logger
+	refused *ratelog.Limiter
 }
 
 // New returns a Server.
@@ -61,7 +64,7 @@ func New(o Options) *Server {
 	if o.RefreshEvery <= 0 {
 		o.RefreshEvery = 5 * time.Second
 	}
-	s := &Server{o: o, log: o.Log}
+	s := &Server{o: o, log: o.Log, refused: ratelog.New(o.Log, o.Now, 0)}
 	s.logins = oauthflow.NewLogins(o.Manager.CompleteLogin, o.Log, o.Now)
 	return s
 }
@@ -90,7 +93,7 @@ func (s *Server) Handler() http.Handler {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed", "")
 	})
-	return s.logRequests(Guard(r, s.log))
+	return s.logRequests(guard(r, s.refused))
 }
 
 // Listen opens the loopback listeners: 127.0.0.1 always, [::1] when the
@@ -106,8 +109,15 @@ func Listen(port int) ([]net.Listener, error) {
 		port = l4.Addr().(*net.TCPAddr).Port
 	}
 	addr6 := net.JoinHostPort("::1", strconv.Itoa(port))
-	if l6, err := net.Listen("tcp6", addr6); err == nil {
+	l6, err := net.Listen("tcp6", addr6)
+	switch {
+	case err == nil:
 		ls = append(ls, l6)
+	case isAddrInUse(err):
+		// Someone else holds [::1] on our port: clients that reach it
+		// refuse it (it cannot prove it holds the key), but say it.
+		l4.Close()
+		return nil, fmt.Errorf("listen on %s: another program holds the daemon's port on IPv6 loopback; stop it (ss -ltnp 'sport = :%d') or pick another --port", addr6, port)
 	}
 	return ls, nil
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/obpm/obpm/authhelper/config"
+	"github.com/obpm/obpm/authhelper/daemonkey"
 	"github.com/obpm/obpm/authhelper/internal/fakekeyring"
 	"github.com/obpm/obpm/authhelper/internal/fakeprovider"
 	"github.com/obpm/obpm/authhelper/session"
@@ -564,5 +565,97 @@ func TestShutdownFlushesUnsavedToken(t *testing.T) {
 	f.clk.Add(time.Hour + time.Second)
 	if code, tok2 := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey}); code != 200 || tok2["access_token"] == tok["access_token"] {
 		t.Fatalf("after restart = %d %v", code, tok2)
+	}
+}
+
+// Made-up profile names cost nothing: 404 before any keyring read (the
+// keyring fails every call here, so a read would answer 503) and no entry
+// in the manager's memory.
+func TestUnknownProfilesTouchNoKeyring(t *testing.T) {
+	f := newFixture(t)
+	f.kr.Fail(errors.New("keyring must not be touched"))
+	for i := range 50 {
+		for _, r := range []req{
+			{method: "GET", path: "/v1/profiles/nope-" + strings.Repeat("x", i) + "/token?kind=user", key: testKey},
+			{method: "POST", path: "/v1/profiles/nope-" + strings.Repeat("y", i) + "/logout", key: testKey},
+		} {
+			code, body := f.do(t, r)
+			if code != http.StatusNotFound || body["error"] != "unknown_profile" {
+				t.Fatalf("%s %s = %d %v, want 404 unknown_profile", r.method, r.path, code, body)
+			}
+		}
+	}
+	code, body := f.do(t, req{method: "GET", path: "/v1/profiles/" + strings.Repeat("z", 5000) + "/token?kind=user", key: testKey})
+	if code != http.StatusNotFound || body["error"] != "unknown_profile" {
+		t.Fatalf("long name = %d %v", code, body)
+	}
+}
+
+// RFC 7235: the auth scheme is case-insensitive.
+func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
+	f := newFixture(t)
+	for _, scheme := range []string{"Bearer", "bearer", "BEARER", "bEaReR"} {
+		hr, _ := http.NewRequest("GET", f.srv.URL+"/v1/profiles", nil)
+		hr.Header.Set("Authorization", scheme+" "+testKey)
+		resp, err := http.DefaultClient.Do(hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("Authorization: %s KEY = %d, want 200", scheme, resp.StatusCode)
+		}
+	}
+	for _, bad := range []string{"Basic " + testKey, "Bearer", "Bearer ", testKey, "Bearerx " + testKey} {
+		hr, _ := http.NewRequest("GET", f.srv.URL+"/v1/profiles", nil)
+		hr.Header.Set("Authorization", bad)
+		resp, err := http.DefaultClient.Do(hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("Authorization: %q = %d, want 401", bad, resp.StatusCode)
+		}
+	}
+}
+
+// Any local process can hammer the daemon: refusals are logged once per
+// kind and minute, with a count of the ones held back, not once each.
+func TestRefusalsAreRateLimitedInTheLog(t *testing.T) {
+	f := newFixture(t)
+	for range 200 {
+		f.do(t, req{method: "GET", path: "/v1/profiles", key: "wrong"})
+		f.do(t, req{method: "GET", path: "/healthz", header: map[string]string{"Origin": "https://evil.example"}})
+		f.do(t, req{method: "GET", path: "/healthz", host: "evil.example"})
+		f.do(t, req{method: "GET", path: "/callback", header: nil})
+	}
+	count := func() int {
+		return strings.Count(f.logs.String(), "refused") + strings.Count(f.logs.String(), "rejected")
+	}
+	if n := count(); n > 4 {
+		t.Fatalf("800 refused requests logged %d lines, want at most one per kind:\n%s", n, f.logs.String())
+	}
+	f.clk.Add(2 * time.Minute)
+	f.do(t, req{method: "GET", path: "/v1/profiles", key: "wrong"})
+	if !strings.Contains(f.logs.String(), "similar_held_back=199") {
+		t.Fatalf("the next line does not count the held-back refusals:\n%s", f.logs.String())
+	}
+}
+
+// /healthz?nonce= proves the daemon holds the key, bound to the address
+// the caller reached; without the key nobody can compute it.
+func TestHealthzProof(t *testing.T) {
+	f := newFixture(t)
+	code, body := f.do(t, req{method: "GET", path: "/healthz?nonce=abc"})
+	addr := strings.TrimPrefix(f.srv.URL, "http://")
+	if code != 200 || body["proof"] != daemonkey.Proof(testKey, "abc", addr) {
+		t.Fatalf("healthz = %d %v, want the proof for %s", code, body, addr)
+	}
+	if body["proof"] == daemonkey.Proof(testKey, "abc", "127.0.0.1:1") || body["proof"] == daemonkey.Proof("other", "abc", addr) {
+		t.Fatal("the proof does not depend on the address and the key")
+	}
+	if code, _ := f.do(t, req{method: "GET", path: "/healthz?nonce=" + strings.Repeat("n", 100)}); code != 400 {
+		t.Fatalf("long nonce = %d", code)
 	}
 }

@@ -129,20 +129,35 @@ func (e *authEnv) flush(ctx context.Context, m *session.Manager) {
 	}
 }
 
-// daemon returns a client for a running daemon at OBPM_HELPER_URL (or the
-// default), with the key, or nil when none answers.
+// helperURL is where the daemon is expected: OBPM_HELPER_URL, else the
+// runtime file `obpm serve` writes into the config folder (any port), else
+// the default.
+func (e *authEnv) helperURL() string {
+	u, _, warn := client.Locate(e.f.Getenv, filepath.Dir(e.cfgPath))
+	if warn != nil {
+		fmt.Fprintln(e.f.ErrOut, "warning:", warn)
+	}
+	return u
+}
+
+// daemon returns a verified client of the running daemon (see helperURL),
+// or nil when none answers.
 func (e *authEnv) daemon(ctx context.Context) (*client.Client, error) {
 	if e.ci != nil {
 		return nil, nil // CI: tokens come from the OBPM_* variables, not a daemon
 	}
-	return e.daemonAt(ctx, client.URL(e.f.Getenv))
+	return e.daemonAt(ctx, e.helperURL())
 }
 
+// daemonAt returns a client of the daemon at url once it has proved that
+// it holds this user's helper key (client.Verify), nil when no obpm daemon
+// answers there, and a *client.ImpostorError when something answers that
+// cannot prove it: the key is never sent to it.
 func (e *authEnv) daemonAt(ctx context.Context, url string) (*client.Client, error) {
 	if err := client.CheckLocal(url); err != nil {
 		return nil, err
 	}
-	c := client.New(url, "")
+	c := client.New(url)
 	if !c.Running(ctx) {
 		return nil, nil
 	}
@@ -150,7 +165,9 @@ func (e *authEnv) daemonAt(ctx context.Context, url string) (*client.Client, err
 	if err != nil {
 		return nil, fmt.Errorf("the helper daemon runs at %s but its key is not readable here: %w", url, err)
 	}
-	c.Key = key
+	if err := c.Verify(ctx, key); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

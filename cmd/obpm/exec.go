@@ -75,7 +75,19 @@ func execRun(ctx context.Context, f *Factory, opts *ExecOptions) error {
 	if err != nil {
 		return err
 	}
-	vars := map[string]string{"OBPM_HELPER_URL": client.URL(f.Getenv)}
+	// The URL of the daemon that proved itself, else where one is expected.
+	vars := map[string]string{}
+	if dc != nil {
+		vars["OBPM_HELPER_URL"] = dc.BaseURL
+	} else {
+		u := env.helperURL()
+		// Scripts send OBPM_HELPER_KEY to OBPM_HELPER_URL: with no daemon of
+		// ours there, another program must not be listening on it.
+		if env.ci == nil && client.Listening(ctx, u) {
+			return &client.ImpostorError{URL: u, Reason: "a program that is not the obpm helper listens there and scripts would send it OBPM_HELPER_KEY"}
+		}
+		vars["OBPM_HELPER_URL"] = u
+	}
 	if env.ciNoUser() {
 		// CI with only the client secret: client_credentials alone.
 		fmt.Fprintf(f.ErrOut, "obpm exec: no %s; OBPM_ACCESS_TOKEN is empty\n", envRefreshToken)

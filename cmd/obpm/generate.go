@@ -78,7 +78,7 @@ func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Comman
 	fl.StringVar(&opts.Templates, "templates", "", "folder with script templates overriding the embedded ones")
 	fl.BoolVar(&opts.Check, "check", false, "write nothing; exit 1 when the files on disk differ")
 	fl.BoolVar(&opts.Watch, "watch", false, "regenerate whenever the spec or templates change")
-	fl.BoolVar(&opts.WithKey, "with-key", false, "write the helper key (from the keyring) into obpm_helper_key")
+	fl.BoolVar(&opts.WithKey, "with-key", false, "also write copies of the environments into OUT/local/ (owner-only, git-ignored) with the helper key and the running helper's and sandbox's URLs; the shared files never hold the key")
 	mergeFlags(cmd, &opts.Merge)
 	return cmd
 }
@@ -123,11 +123,6 @@ func build(ctx context.Context, f *Factory, opts *GenerateOptions) (*generator.R
 		}
 		gopts.Templates = os.DirFS(opts.Templates)
 	}
-	if opts.WithKey {
-		if gopts.HelperKey, err = loadHelperKey(ctx, f); err != nil {
-			return nil, "", err
-		}
-	}
 	res, err := generator.Generate(doc, gopts)
 	if err != nil {
 		return nil, "", err
@@ -140,6 +135,16 @@ func build(ctx context.Context, f *Factory, opts *GenerateOptions) (*generator.R
 }
 
 func generateRun(ctx context.Context, f *Factory, opts *GenerateOptions) error {
+	// The key is read first: a missing key fails before anything is written.
+	// --check compares only the shared files, which never hold the key, so
+	// it does not need it.
+	var key string
+	if opts.WithKey && !opts.Check {
+		var err error
+		if key, err = loadHelperKey(ctx, f); err != nil {
+			return err
+		}
+	}
 	res, src, err := build(ctx, f, opts)
 	if err != nil {
 		return err
@@ -174,6 +179,9 @@ func generateRun(ctx context.Context, f *Factory, opts *GenerateOptions) error {
 	}
 	if res.Counts.Webhooks > 0 {
 		fmt.Fprintf(f.Out, "%d webhooks listed in the collection description\n", res.Counts.Webhooks)
+	}
+	if opts.WithKey {
+		return writeLocalEnvs(f, opts.Out, res.Files, key)
 	}
 	return nil
 }

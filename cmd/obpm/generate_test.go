@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/obpm/obpm/authhelper/runfile"
 	"github.com/obpm/obpm/generator"
+	"github.com/obpm/obpm/internal/testenv"
 )
 
 func genFactory() (*Factory, *bytes.Buffer, *bytes.Buffer) {
@@ -252,5 +255,99 @@ func Test_writeFilesFailedRename(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(filepath.Join(dir, "a.json")); string(got) != "old a" {
 		t.Errorf("a.json = %q after a failed run", got)
+	}
+}
+
+// --with-key puts the key only into local environment files: 0600, in an
+// owner-only local/ folder, git-ignored, with the URLs where the
+// helper and the sandbox really run; the shared files keep no key, so the
+// next --check is not stale. Another Unix user reads nothing.
+func Test_generateWithKeyIsPrivate(t *testing.T) {
+	cfgDir := t.TempDir()
+	f, stdout, stderr := genFactory()
+	env := map[string]string{"OBPM_INSECURE_STORAGE": "1", "OBPM_CONFIG_DIR": cfgDir}
+	f.Getenv = func(k string) string { return env[k] }
+	if code := Main([]string{"env-key"}, f); code != 0 {
+		t.Fatalf("env-key: %s", stderr)
+	}
+	key := strings.TrimSpace(stdout.String())
+	// A daemon and a sandbox on other ports (this process stands in for both).
+	for name, u := range map[string]string{runfile.Daemon: "http://127.0.0.1:45999", runfile.Sandbox: "http://127.0.0.1:45998"} {
+		if err := runfile.Write(cfgDir, name, runfile.Record{URL: u}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(testenv.SharedDir(t), "postman")
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // twice: the second run changes nothing more
+		stdout.Reset()
+		if code := Main([]string{"generate", "--spec", fixture(t, "petstore"), "--out", out, "--with-key"}, f); code != 0 {
+			t.Fatalf("generate --with-key: %s", stderr)
+		}
+	}
+	shared, _ := os.ReadDir(out)
+	local := filepath.Join(out, "local")
+	entries, _ := os.ReadDir(local)
+	for _, e := range shared {
+		if e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(out, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), key) {
+			t.Errorf("shared file %s holds the helper key", e.Name())
+		}
+	}
+	var locals int
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(local, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, _ := e.Info()
+		if strings.HasSuffix(e.Name(), ".postman_environment.json") {
+			locals++
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s: mode %o, want 0600", e.Name(), fi.Mode().Perm())
+			}
+			for _, want := range []string{key, `"http://127.0.0.1:45999"`} {
+				if !strings.Contains(string(b), want) {
+					t.Errorf("%s lacks %s:\n%s", e.Name(), want, b)
+				}
+			}
+			if strings.Contains(e.Name(), "sandbox") && !strings.Contains(string(b), `"http://127.0.0.1:45998"`) {
+				t.Errorf("%s lacks the running sandbox's URL:\n%s", e.Name(), b)
+			}
+		}
+	}
+	if locals == 0 {
+		t.Fatalf("no local environment written; files: %v", entries)
+	}
+	ign, _ := os.ReadFile(filepath.Join(out, ".gitignore"))
+	if strings.Count(string(ign), "/local/") != 1 {
+		t.Errorf(".gitignore = %q", ign)
+	}
+	if fi, _ := os.Stat(local); fi.Mode().Perm() != 0o700 {
+		t.Errorf("local folder mode %o: other users can list it", fi.Mode().Perm())
+	}
+	stdout.Reset()
+	if code := Main([]string{"generate", "--spec", fixture(t, "petstore"), "--out", out, "--check"}, f); code != 0 {
+		t.Errorf("--check after --with-key is stale: %s %s", stdout, stderr)
+	}
+
+	// As another local user: neither list the folder nor read a key file.
+	as := testenv.AsOtherUser(t)
+	for _, e := range entries {
+		cmd := exec.Command(as[0], append(as[1:], "cat", filepath.Join(local, e.Name()))...)
+		if b, err := cmd.CombinedOutput(); err == nil || strings.Contains(string(b), key) {
+			t.Errorf("another user read %s: %s", e.Name(), b)
+		}
+	}
+	if b, err := exec.Command(as[0], append(as[1:], "ls", local)...).CombinedOutput(); err == nil {
+		t.Errorf("another user listed %s: %s", local, b)
 	}
 }
