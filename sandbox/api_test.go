@@ -165,7 +165,7 @@ func TestWithdrawShowsEverywhere(t *testing.T) {
 		"req_list": []any{map[string]any{"tran_no": "1", "org_bank_tran_id": tranID(1), "org_bank_tran_date": "20261126", "org_tran_amt": "10000"}}})
 	wantRsp(t, res, "A0000")
 	item := res["res_list"].([]any)[0].(map[string]any)
-	if item["org_bank_tran_id"] != tranID(1) || item["tran_amt"] != "10000" || item["wd_fintech_use_num"] != fin1 || item["bank_rsp_code"] != "000" {
+	if _, echoed := item["org_bank_tran_id"]; echoed || item["bank_tran_id"] != tranID(1) || item["bank_code_tran"] != "097" || item["tran_amt"] != "10000" || item["wd_fintech_use_num"] != fin1 || item["bank_rsp_code"] != "000" {
 		t.Errorf("transfer/result item = %v", item)
 	}
 	// The contracted account received it: remit_list names the remitter.
@@ -174,10 +174,10 @@ func TestWithdrawShowsEverywhere(t *testing.T) {
 		"sort_order": "D", "tran_dtime": "20261126111010"})
 	wantRsp(t, rl, "A0000")
 	remits := rl["res_list"].([]any)
-	if len(remits) != 1 {
-		t.Fatalf("remit_list = %v", remits)
+	if len(remits) != 1 || rl["total_record_cnt"] != "1" || rl["balance_amt"] == "" {
+		t.Fatalf("remit_list = %v", rl)
 	}
-	if r := remits[0].(map[string]any); r["remitter_name"] != "홍길동" || r["tran_amt"] != "10000" || r["remitter_account_num_masked"] != "1234567890***" {
+	if r := remits[0].(map[string]any); r["remitter_name"] != "홍길동" || r["tran_amt"] != "10000" || r["remitter_account_num"] != "1234567890***" || r["remitter_bank_code"] != "097" {
 		t.Errorf("remit = %v", r)
 	}
 	missing := e.call(http.MethodPost, "/v2.0/transfer/result", oob, map[string]any{"check_type": "1", "tran_dtime": "20261126111010", "req_cnt": "1",

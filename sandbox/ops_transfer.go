@@ -114,6 +114,9 @@ func opDeposit(s *Server, r *request) (map[string]any, error) {
 	var total int64
 	for _, it := range items {
 		m, _ := it.(map[string]any)
+		if err := eitherClient(m); err != nil {
+			return nil, err
+		}
 		sub := &request{Caller: r.Caller, Route: r.Route, In: m, Now: r.Now}
 		sub.Caller.Kind = "institution" // oob pays any user's account
 		a, err := s.accountFor(sub)
@@ -140,6 +143,12 @@ func opDeposit(s *Server, r *request) (map[string]any, error) {
 		content, _ := l.item["print_content"].(string)
 		tranID, _ := l.item["bank_tran_id"].(string)
 		tranNo, _ := l.item["tran_no"].(string)
+		// The item links to a withdraw (withdraw_bank_tran_id), echoed as the
+		// real testbed does (S12), and to a receive inquiry
+		// (recv_bank_tran_id); what the testbed checks about either is not
+		// known, so the sandbox checks neither.
+		withdrawID, _ := l.item["withdraw_bank_tran_id"].(string)
+		cms, _ := l.item["cms_num"].(string)
 		holder := s.st.Users[l.acct.UserSeqNo].Name
 		s.st.post(c, r, inoutOut, "오픈뱅킹", wdContent, l.amt, s.st.counter(l.acct, holder))
 		s.st.post(l.acct, r, inoutIn, "오픈뱅킹", content, l.amt, s.st.counter(c, c.ContractHolder))
@@ -151,7 +160,8 @@ func opDeposit(s *Server, r *request) (map[string]any, error) {
 			"bank_code_std": l.acct.BankCodeStd, "bank_code_sub": bankCodeSub(l.acct.BankCodeStd),
 			"bank_name": s.st.bankName(l.acct.BankCodeStd), "savings_bank_name": "",
 			"account_num_masked": maskAccount(l.acct.AccountNum), "print_content": content,
-			"account_holder_name": s.st.Users[l.acct.UserSeqNo].Name, "tran_amt": itoa(l.amt), "cms_num": "",
+			"account_holder_name": s.st.Users[l.acct.UserSeqNo].Name, "tran_amt": itoa(l.amt), "cms_num": cms,
+			"withdraw_bank_tran_id": withdrawID,
 		} {
 			item[k] = v
 		}
@@ -217,10 +227,9 @@ func opTransferResult(s *Server, r *request) (map[string]any, error) {
 		for k, v := range dps {
 			item["dps_"+k] = v
 		}
-		for k, v := range map[string]any{"tran_no": tranNo, "org_bank_tran_id": found.BankTranID,
-			"org_bank_tran_date": found.BankTranDate, "org_tran_amt": itoa(found.Amount), "tran_amt": itoa(found.Amount)} {
-			item[k] = v
-		}
+		// Rows carry no org_* echo: neither KFTC's sample (S2) nor the
+		// production client (S3) reads one.
+		item["tran_no"], item["tran_amt"] = tranNo, itoa(found.Amount)
 		list = append(list, item)
 	}
 	return map[string]any{"res_cnt": strconv.Itoa(len(list)), "res_list": list}, nil
