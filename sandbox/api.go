@@ -278,7 +278,12 @@ func (s *Server) validate(ctx context.Context, r *http.Request, route *routers.R
 		// (S12's deposit, S14's return/result) as if they were digit
 		// strings, so the sandbox reads them the same way and validates the
 		// result against the document, which writes every value as a string.
-		if digitsToStrings(m) {
+		// KFTC's own sample (S1, S2) sends every optional field it leaves
+		// blank as "", and the testbed answers it: an empty string reads as
+		// an absent field, so that the document's patterns apply only to
+		// values that were given.
+		dropped := dropEmpty(m)
+		if digitsToStrings(m) || dropped {
 			b, err := json.Marshal(m)
 			if err != nil {
 				return in, fmt.Errorf("re-encode the body: %w", err)
@@ -416,4 +421,26 @@ func numberValue(n json.Number) any {
 	}
 	f, _ := n.Float64()
 	return f
+}
+
+// dropEmpty deletes, in place and at any depth, every object member whose
+// value is the empty string; it reports whether it deleted any.
+func dropEmpty(v any) bool {
+	changed := false
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if s, ok := e.(string); ok && s == "" {
+				delete(t, k)
+				changed = true
+				continue
+			}
+			changed = dropEmpty(e) || changed
+		}
+	case []any:
+		for _, e := range t {
+			changed = dropEmpty(e) || changed
+		}
+	}
+	return changed
 }
