@@ -272,3 +272,52 @@ func sortedMapKeys(m map[string]any) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// TestSourceRulesRefuse: the rules the sources state are enforced, not just
+// the happy paths: one receiving-account form, one requester form, whole
+// numbers only, and an sa token only where the document lists it.
+func TestSourceRulesRefuse(t *testing.T) {
+	e := start(t, sandbox.Config{})
+	oob, sa := e.institutionToken("oob"), e.institutionToken("sa")
+	receive := func(id int, extra map[string]any) map[string]any {
+		m := map[string]any{"bank_tran_id": tranID(id), "cntr_account_type": "N", "cntr_account_num": "100000000001",
+			"print_content": "입금", "tran_amt": "10000", "req_client_name": "홍길동", "req_client_num": "HONG", "transfer_purpose": "TR"}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	deposit := func(id int, amt any) map[string]any {
+		return map[string]any{"cntr_account_type": "N", "cntr_account_num": "100000000001", "wd_pass_phrase": "NONE",
+			"wd_print_content": "환불", "name_check_option": "on", "tran_dtime": "20261126101010", "req_cnt": "1",
+			"req_list": []any{map[string]any{"tran_no": "1", "bank_tran_id": tranID(id), "fintech_use_num": "199000000100000000000001",
+				"print_content": "환불", "tran_amt": amt, "req_client_name": "홍길동", "req_client_num": "HONG", "transfer_purpose": "TR",
+				"req_client_fintech_use_num": "199000000100000000000001"}}}
+	}
+	for _, c := range []struct {
+		name, method, path, token string
+		in                        map[string]any
+		want                      string
+	}{
+		{"receive with neither account form", http.MethodPost, "/v2.0/inquiry/receive", oob, receive(1, nil), "A0004"},
+		{"receive with both account forms", http.MethodPost, "/v2.0/inquiry/receive", oob,
+			receive(2, map[string]any{"fintech_use_num": "199000000100000000000001", "bank_code_std": "097", "account_num": "1234567890123"}), "A0004"},
+		{"receive with both requester forms", http.MethodPost, "/v2.0/inquiry/receive", oob,
+			receive(3, map[string]any{"fintech_use_num": "199000000100000000000001", "req_client_fintech_use_num": "199000000100000000000001",
+				"req_client_bank_code": "097", "req_client_account_num": "1234567890123"}), "A0004"},
+		{"receive by fintech_use_num", http.MethodPost, "/v2.0/inquiry/receive", oob,
+			receive(4, map[string]any{"fintech_use_num": "199000000100000000000001"}), "A0000"},
+		{"deposit with a fractional JSON number", http.MethodPost, "/v2.0/transfer/deposit/fin_num", oob, deposit(5, 10000.5), "A0004"},
+		{"deposit with a whole JSON number", http.MethodPost, "/v2.0/transfer/deposit/fin_num", oob, deposit(6, 10000), "A0000"},
+		{"remit_list with an sa token (no source shows it)", http.MethodPost, "/v2.0/inquiry/remit_list", sa,
+			map[string]any{"bank_tran_id": tranID(7), "bank_code_std": "097", "account_num": "100000000001", "from_date": "20261101",
+				"to_date": "20261126", "sort_order": "D", "tran_dtime": "20261126101010"}, "O0011"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := e.call(c.method, c.path, c.token, c.in)
+			if got["rsp_code"] != c.want {
+				t.Errorf("rsp_code = %v (%v), want %s", got["rsp_code"], got["rsp_message"], c.want)
+			}
+		})
+	}
+}
