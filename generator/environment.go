@@ -52,13 +52,18 @@ type envTarget struct {
 	name    string
 	baseURL string
 	vars    []envValue // server variables
+	local   bool       // obpm sandbox: its documented defaults and the spec's examples
 }
 
 // envTargets: one per server (x-obpm-env, else a slug of the description, else
-// of the host), then the local sandbox.
+// of the host), then the local sandbox for Open Banking documents (b.obpm).
+// Other documents keep their own server names, "sandbox" included.
 func (b *builder) envTargets() []envTarget {
 	var out []envTarget
-	seen := map[string]bool{SandboxEnv: true}
+	seen := map[string]bool{}
+	if b.obpm {
+		seen[SandboxEnv] = true
+	}
 	for i, s := range b.doc.Servers {
 		if s == nil {
 			continue
@@ -101,10 +106,17 @@ func (b *builder) envTargets() []envTarget {
 		}
 		out = append(out, t)
 	}
+	if !b.obpm {
+		if len(out) == 0 {
+			b.warn("servers", "no servers; the default environment's base_url is empty: set it to the API's address (or add servers)")
+			out = append(out, envTarget{name: "default"})
+		}
+		return out
+	}
 	if len(out) == 0 {
 		b.warn("servers", "no servers; only the sandbox environment is written (add servers to get more)")
 	}
-	out = append(out, envTarget{name: SandboxEnv, baseURL: strings.TrimRight(b.opts.SandboxURL, "/")})
+	out = append(out, envTarget{name: SandboxEnv, baseURL: strings.TrimRight(b.opts.SandboxURL, "/"), local: true})
 	return out
 }
 
@@ -225,7 +237,7 @@ func (b *builder) envValue(k string, t envTarget) string {
 			}
 		}
 	}
-	if t.name != SandboxEnv {
+	if !t.local {
 		return ""
 	}
 	if v, ok := sandboxDefault(k); ok {
