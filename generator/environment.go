@@ -108,8 +108,8 @@ func (b *builder) envTargets() []envTarget {
 	}
 	if !b.obpm {
 		if len(out) == 0 {
-			b.warn("servers", "no servers; the default environment's base_url is empty: set it to the API's address (or add servers)")
-			out = append(out, envTarget{name: "default"})
+			b.warn("servers", "no servers; the default environment's base_url is "+noServerURL+": set it to the API's address (or add servers)")
+			out = append(out, envTarget{name: "default", baseURL: noServerURL})
 		}
 		return out
 	}
@@ -119,6 +119,10 @@ func (b *builder) envTargets() []envTarget {
 	out = append(out, envTarget{name: SandboxEnv, baseURL: strings.TrimRight(b.opts.SandboxURL, "/"), local: true})
 	return out
 }
+
+// noServerURL is base_url for a document without servers (OpenAPI: "/" of
+// wherever the document is served, which a collection cannot know).
+const noServerURL = "http://localhost"
 
 func isSecretName(k string) bool {
 	k = strings.ToLower(k)
