@@ -43,7 +43,8 @@ func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Comman
 		Use:   "generate",
 		Short: "Generate a Postman collection and environments",
 		Long: `Generate a Postman Collection v2.1 and one Postman environment per server (plus
-"sandbox" for obpm sandbox) from the embedded Open Banking document or any OpenAPI
+"sandbox" for obpm sandbox, for the Open Banking document and documents with
+x-obpm-* extensions) from the embedded Open Banking document or any OpenAPI
 3.0/3.1 or Swagger 2.0 file. Import the files into Postman, or run them with Newman.
 
 $refs may read files under the spec's folder only; --allow-external-refs lets
