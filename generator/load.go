@@ -196,7 +196,7 @@ func (r *resolver) locate(top *yaml.Node, ptr string) (string, int) {
 	f, n := r.root, top
 	line := 0
 	for _, seg := range strings.Split(ptr, "/")[1:] {
-		seg = strings.NewReplacer("~1", "/", "~0", "~").Replace(seg)
+		seg = pointerUnescaper.Replace(seg)
 		var next *yaml.Node
 		switch n.Kind {
 		case yaml.MappingNode:

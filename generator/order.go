@@ -144,7 +144,19 @@ func entry(n *yaml.Node, key string) *yaml.Node {
 // the entries a merge key ("<<") brings in come at its place, unless n
 // sets the key itself.
 func each(n *yaml.Node, fn func(k, v *yaml.Node)) {
-	eachDepth(n, fn, map[string]bool{}, 0)
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if isMerge(n.Content[i]) {
+			eachDepth(n, fn, map[string]bool{}, 0)
+			return
+		}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		fn(n.Content[i], n.Content[i+1])
+	}
 }
 
 func eachDepth(n *yaml.Node, fn func(k, v *yaml.Node), seen map[string]bool, depth int) {
@@ -193,7 +205,7 @@ func eachDepth(n *yaml.Node, fn func(k, v *yaml.Node), seen map[string]bool, dep
 
 // isMerge: k is a YAML merge key ("<<" unquoted).
 func isMerge(k *yaml.Node) bool {
-	return k.Kind == yaml.ScalarNode && k.Value == "<<" && k.ShortTag() == "!!merge"
+	return len(k.Value) == 2 && k.Value == "<<" && k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge"
 }
 
 // mergedMaps are the mappings a merge key's value brings in.

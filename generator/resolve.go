@@ -210,15 +210,46 @@ func where(f *srcFile, n *yaml.Node, ptr string) string {
 	return s
 }
 
-// ctxNode is a node with the file it was read from and its JSON pointer there.
+// ctxNode is a node's file and its place there, kept as a chain of keys
+// and turned into a JSON pointer only for a warning (a large document has
+// millions of nodes and few warnings).
 type ctxNode struct {
 	f   *srcFile
-	ptr string
+	up  *ctxNode
+	key string
+	abs string // a whole pointer, for a $ref's target
 }
 
 func (c ctxNode) child(key string) ctxNode {
-	return ctxNode{c.f, c.ptr + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(key)}
+	return ctxNode{f: c.f, up: &c, key: key}
 }
+
+// ptr is the JSON pointer of the node in its file.
+func (c ctxNode) ptr() string {
+	var keys []string
+	base := ""
+	for n := &c; n != nil; n = n.up {
+		if n.up == nil && n.key == "" {
+			base = n.abs
+			break
+		}
+		keys = append(keys, n.key)
+	}
+	var b strings.Builder
+	b.WriteString(base)
+	for i := len(keys) - 1; i >= 0; i-- {
+		b.WriteByte('/')
+		b.WriteString(pointerEscaper.Replace(keys[i]))
+	}
+	return b.String()
+}
+
+// pointerEscaper and pointerUnescaper are JSON pointer (RFC 6901) escaping;
+// read-only after init.
+var (
+	pointerEscaper   = strings.NewReplacer("~", "~0", "/", "~1")
+	pointerUnescaper = strings.NewReplacer("~1", "/", "~0", "~")
+)
 
 // resolve reads the node a $ref points at, relative to the file at.
 func (r *resolver) resolve(at *srcFile, ref string) (*yaml.Node, ctxNode, error) {
@@ -240,7 +271,7 @@ func (r *resolver) resolve(at *srcFile, ref string) (*yaml.Node, ctxNode, error)
 	}
 	n := f.top
 	for _, seg := range strings.Split(frag, "/")[1:] {
-		seg = strings.NewReplacer("~1", "/", "~0", "~").Replace(seg)
+		seg = pointerUnescaper.Replace(seg)
 		n = deref(n)
 		switch {
 		case n != nil && n.Kind == yaml.MappingNode:
@@ -262,7 +293,7 @@ func (r *resolver) resolve(at *srcFile, ref string) (*yaml.Node, ctxNode, error)
 	if n == nil {
 		return nil, ctxNode{}, fmt.Errorf("%s is empty", f.display)
 	}
-	return deref(n), ctxNode{f, frag}, nil
+	return deref(n), ctxNode{f: f, abs: frag}, nil
 }
 
 // file reads the file (or URL) loc names, relative to at, within the policy.
@@ -850,15 +881,15 @@ func (r *resolver) walkRef(n *yaml.Node, ref string, k kind, c ctxNode) bool {
 // k, bundling its target into components when needed; false (with a warning)
 // when the target cannot be used. refNode is where the reference is written.
 func (r *resolver) refTo(ref string, k kind, c ctxNode, refNode *yaml.Node) (string, bool) {
-	place := where(c.f, refNode, c.ptr)
+	place := where(c.f, refNode, c.ptr())
 	target, tc, err := r.resolve(c.f, ref)
 	if err != nil {
 		r.warn(place, fmt.Sprintf("$ref %q: %v; this %s is skipped", ref, err, k))
 		return "", false
 	}
-	tk, name := kindAt(tc.ptr)
+	tk, name := kindAt(tc.ptr())
 	if tc.f == r.root && tk == k && name != "" {
-		return "#" + tc.ptr, true // a component of the right kind: kin-openapi resolves it
+		return "#" + tc.ptr(), true // a component of the right kind: kin-openapi resolves it
 	}
 	if tk != k && tk != kValue {
 		conv := convert(target, tk, k)
@@ -867,13 +898,13 @@ func (r *resolver) refTo(ref string, k kind, c ctxNode, refNode *yaml.Node) (str
 			return "", false
 		}
 		r.warn(place, fmt.Sprintf("$ref %q points at a %s where a %s belongs; its content is used", ref, tk, k))
-		key := k.String() + "\x00" + tc.f.key + "#" + tc.ptr
+		key := k.String() + "\x00" + tc.f.key + "#" + tc.ptr()
 		if local, ok := r.bundled[key]; ok {
 			return local, true
 		}
 		return r.bundle(key, k, conv, tc, name), true
 	}
-	key := k.String() + "\x00" + tc.f.key + "#" + tc.ptr
+	key := k.String() + "\x00" + tc.f.key + "#" + tc.ptr()
 	if local, ok := r.bundled[key]; ok {
 		return local, true
 	}
@@ -895,7 +926,7 @@ func (r *resolver) bundle(key string, k kind, node *yaml.Node, tc ctxNode, name 
 		name = base + "_" + strconv.Itoa(i)
 	}
 	r.used[sec][name] = true
-	local := "#/components/" + sec + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(name)
+	local := "#/components/" + sec + "/" + pointerEscaper.Replace(name)
 	r.bundled[key] = local
 	if r.comps == nil {
 		r.comps = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
@@ -922,7 +953,7 @@ func (r *resolver) bundle(key string, k kind, node *yaml.Node, tc ctxNode, name 
 // no reference) by its target, then walks it there; false drops it.
 func (r *resolver) inline(n *yaml.Node, ref string, k kind, c ctxNode) bool {
 	refNode := entry(n, "$ref")
-	place := where(c.f, refNode, c.ptr)
+	place := where(c.f, refNode, c.ptr())
 	if refNode.Kind != yaml.ScalarNode {
 		r.warn(place, "$ref is not a string; this "+k.String()+" is skipped")
 		return false
@@ -932,16 +963,16 @@ func (r *resolver) inline(n *yaml.Node, ref string, k kind, c ctxNode) bool {
 		r.warn(place, fmt.Sprintf("$ref %q: %v; this %s is skipped", ref, err, k))
 		return false
 	}
-	key := tc.f.key + "#" + tc.ptr
+	key := tc.f.key + "#" + tc.ptr()
 	if r.visiting[key] {
 		r.warn(place, fmt.Sprintf("$ref %q refers back to itself (a cycle where OpenAPI has no references); this %s is skipped", ref, k))
 		return false
 	}
 	if k == kText && target.Kind != yaml.ScalarNode {
-		r.warn(place, fmt.Sprintf("$ref %q points at a %s, not text; this %s is skipped", ref, kindOfNode(target), c.ptr))
+		r.warn(place, fmt.Sprintf("$ref %q points at a %s, not text; this %s is skipped", ref, kindOfNode(target), c.ptr()))
 		return false
 	}
-	if tk, _ := kindAt(tc.ptr); tk != kValue && k != kValue && tk != k {
+	if tk, _ := kindAt(tc.ptr()); tk != kValue && k != kValue && tk != k {
 		conv := convert(target, tk, k)
 		if conv == nil {
 			r.warn(place, fmt.Sprintf("$ref %q points at a %s where a %s belongs; this %s is skipped", ref, tk, k, k))
@@ -984,7 +1015,7 @@ func kindAt(ptr string) (kind, string) {
 	segs := strings.Split(ptr, "/")
 	if len(segs) == 4 && segs[0] == "" && segs[1] == "components" {
 		if k, ok := sectionKinds[segs[2]]; ok {
-			return k, strings.NewReplacer("~1", "/", "~0", "~").Replace(segs[3])
+			return k, pointerUnescaper.Replace(segs[3])
 		}
 	}
 	return kValue, ""
@@ -1029,8 +1060,8 @@ func convert(target *yaml.Node, from, to kind) *yaml.Node {
 // nameFor names a bundled component after its target: the last pointer
 // segment, else the file's base name.
 func nameFor(tc ctxNode) string {
-	if i := strings.LastIndex(tc.ptr, "/"); i >= 0 && i+1 < len(tc.ptr) {
-		return cleanComponentName(strings.NewReplacer("~1", "/", "~0", "~").Replace(tc.ptr[i+1:]))
+	if i := strings.LastIndex(tc.ptr(), "/"); i >= 0 && i+1 < len(tc.ptr()) {
+		return cleanComponentName(pointerUnescaper.Replace(tc.ptr()[i+1:]))
 	}
 	base := path.Base(filepath.ToSlash(tc.f.key))
 	if i := strings.IndexByte(base, '?'); i >= 0 {

@@ -64,7 +64,7 @@ func (r *resolver) inlineExternal(n *yaml.Node, c ctxNode, depth int) {
 	if n.Kind == yaml.MappingNode {
 		if ref, ok := refOf(n); ok && (c.f != r.root || !strings.HasPrefix(ref, "#")) {
 			refNode := entry(n, "$ref")
-			place := where(c.f, refNode, c.ptr)
+			place := where(c.f, refNode, c.ptr())
 			target, tc, err := r.resolve(c.f, ref)
 			switch {
 			case err != nil:
@@ -72,9 +72,9 @@ func (r *resolver) inlineExternal(n *yaml.Node, c ctxNode, depth int) {
 				*n = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 				return
 			case tc.f == r.root:
-				refNode.Value = "#" + tc.ptr
+				refNode.Value = "#" + tc.ptr()
 				return
-			case r.visiting[tc.f.key+"#"+tc.ptr]:
+			case r.visiting[tc.f.key+"#"+tc.ptr()]:
 				r.warn(place, fmt.Sprintf("$ref %q refers back to itself; replaced by an empty object", ref))
 				*n = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 				return
@@ -88,7 +88,7 @@ func (r *resolver) inlineExternal(n *yaml.Node, c ctxNode, depth int) {
 				}
 			}
 			*n = *cp
-			key := tc.f.key + "#" + tc.ptr
+			key := tc.f.key + "#" + tc.ptr()
 			r.visiting[key] = true
 			defer delete(r.visiting, key)
 			r.inlineExternal(n, tc, depth+1)
