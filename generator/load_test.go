@@ -40,8 +40,6 @@ func TestLoadErrors(t *testing.T) {
 		{"version 2.5", "v.yaml", "openapi: 2.5.0\ninfo: {title: t, version: \"1\"}\npaths: {}\n", []string{"v.yaml:1", "unsupported OpenAPI version", "3.0.x and 3.1.x"}},
 		{"version 4", "v4.yaml", "openapi: 4.0.0\ninfo: {title: t, version: \"1\"}\npaths: {}\n", []string{"v4.yaml:1", "unsupported"}},
 		{"top-level list", "list.yaml", "- a\n- b\n", []string{"list.yaml:1", "the top level is a list", "expects a mapping"}},
-		{"wrong type deep", "type.yaml", "openapi: 3.0.3\ninfo: {title: t, version: \"1\"}\npaths:\n  /x:\n    get:\n      parameters: 5\n      responses: {'200': {description: ok}}\n",
-			[]string{"type.yaml:6", "not a valid OpenAPI document", "/paths/~1x/get/parameters is a number", "expects a list", "fix the value there"}},
 		{"unquoted version", "num.yaml", "openapi: 3\ninfo: {title: t, version: \"1\"}\npaths: {}\n", []string{"num.yaml:1", "/openapi is a number", "expects a string", "quote the value"}},
 		{"wrong type json", "type.json", "{\"openapi\": \"3.0.3\",\n \"info\": {\"title\": [1], \"version\": \"1\"}, \"paths\": {}}", []string{"type.json:2", "/info/title is a list", "expects a string"}},
 	}
@@ -139,6 +137,15 @@ func TestLoadLenient(t *testing.T) {
 					t.Error("the good operation is lost")
 				}
 			}},
+		{"wrong type deep", head + "  /x:\n    get:\n      parameters: 5\n      responses: {'200': {description: ok}}\n",
+			nil, []string{"spec.yaml:6 /paths/~1x/get/parameters", "is a number where OpenAPI expects a list", "left out"},
+			func(t *testing.T, doc *openapi3.T) {
+				if op := doc.Paths.Value("/x").Get; op == nil || op.Responses.Value("200") == nil {
+					t.Error("the operation is lost with its parameters")
+				}
+			}},
+		{"operation not a mapping", head + "  /x:\n    get: [1]\n    post:\n      responses: {'200': {description: ok}}\n",
+			nil, []string{"spec.yaml:5 /paths/~1x/get", "is a list where OpenAPI expects a mapping"}, nil},
 		{"description not text", "openapi: 3.0.3\ninfo:\n  title: t\n  version: \"1\"\n  description: {$ref: 'd.yaml#/obj'}\npaths: {}\n",
 			map[string]string{"d.yaml": "obj: {a: 1}\n"}, []string{"spec.yaml:5 /info/description", "not text"}, nil},
 		{"tag description in a missing file", "openapi: 3.0.3\ninfo: {title: t, version: \"1\"}\ntags:\n  - name: a\n    description: {$ref: 'nope.md'}\npaths: {}\n",

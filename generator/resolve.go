@@ -165,7 +165,7 @@ func newResolver(ctx context.Context, top *yaml.Node, name string, opts LoadOpti
 			return nil, fmt.Errorf("load spec %s: %w", name, err)
 		}
 		r.root.key = abs
-		r.root.display = filepath.Base(name)
+		r.root.display = name
 		r.rootDir = filepath.Dir(abs)
 		if opts.Root != "" {
 			if r.rootDir, err = filepath.Abs(opts.Root); err != nil {
@@ -524,6 +524,11 @@ func (r *resolver) walkFields(n *yaml.Node, fields func(string) (kind, shape, bo
 			}
 		} else if fk, sh, ok := fields(key.Value); ok {
 			cc := c.child(key.Value)
+			if bad := badShape(deref(v), fk, sh); bad != "" {
+				r.warn(where(c.f, key, cc.ptr()), "is "+bad+"; left out")
+				r.changed = true
+				continue
+			}
 			switch sh {
 			case one:
 				keep = r.walk(v, fk, cc)
@@ -606,6 +611,34 @@ func (r *resolver) walkMap(n *yaml.Node, k kind, c ctxNode, skipExt bool) {
 }
 
 type shape int
+
+// badShape says what is wrong with v at a field of kind k and shape sh
+// ("a number where OpenAPI expects a list"), or "" when it can be used.
+// Nulls are left to kin-openapi, which reads them as absent.
+func badShape(v *yaml.Node, k kind, sh shape) string {
+	if v == nil || v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
+		return ""
+	}
+	_, isRef := refOf(v)
+	want, ok := "", true
+	switch {
+	case sh == list:
+		want, ok = "a list", v.Kind == yaml.SequenceNode || isRef
+	case sh == mapOf:
+		want, ok = "a mapping", v.Kind == yaml.MappingNode
+	case k == kText:
+		want, ok = "text", v.Kind == yaml.ScalarNode || isRef
+	case k == kValue:
+	case k == kSchema:
+		want, ok = "a schema", v.Kind == yaml.MappingNode || v.ShortTag() == "!!bool"
+	default:
+		want, ok = "a mapping", v.Kind == yaml.MappingNode
+	}
+	if ok {
+		return ""
+	}
+	return kindOfYAMLTag(strings.TrimPrefix(v.ShortTag(), "!!")) + " where OpenAPI expects " + want
+}
 
 const (
 	one shape = iota
