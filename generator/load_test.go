@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -287,5 +288,53 @@ definitions:
 	}
 	if names := requestNames(t, res); len(names) != 2 || names[0] != "addPet" {
 		t.Errorf("operations not in document order: %v", names)
+	}
+}
+
+// TestLoadExampleRefs: an example value that is a $ref to a file (as
+// published specs write it, although OpenAPI reads it as a literal) is the
+// file's content.
+func TestLoadExampleRefs(t *testing.T) {
+	dir := t.TempDir()
+	writeSpec(t, dir, "examples/pet.json", `{"name": "Rex", "age": 3}`)
+	spec := writeSpec(t, dir, "spec.yaml", `openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /pets:
+    post:
+      operationId: addPet
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object}
+            example: {$ref: 'examples/pet.json'}
+      responses: {'200': {description: ok}}
+`)
+	doc, warnings, err := LoadFile(context.Background(), spec, LoadOptions{})
+	if err != nil || len(warnings) != 0 {
+		t.Fatalf("err %v, warnings %v", err, warnings)
+	}
+	ex, _ := doc.Paths.Value("/pets").Post.RequestBody.Value.Content["application/json"].Example.(map[string]any)
+	if ex["name"] != "Rex" {
+		t.Errorf("example = %v, want the file's content", ex)
+	}
+}
+
+// TestCondense: a warning repeated at many places is listed once, with how
+// many more places share it.
+func TestCondense(t *testing.T) {
+	var ws []Warning
+	for i := 0; i < 328; i++ {
+		ws = append(ws, Warning{Place: "paths./op" + strconv.Itoa(i) + ".get.security", Message: "requirement needs a and b together; only a is applied"})
+	}
+	ws = append(ws, Warning{Place: "servers", Message: "no servers"}, Warning{Place: "x", Message: "twice"}, Warning{Place: "y", Message: "twice"})
+	got := Condense(ws)
+	want := []string{
+		"paths./op0.get.security: requirement needs a and b together; only a is applied (and 327 more places)",
+		"servers: no servers",
+		"x: twice (and 1 more place)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Condense:\n%s", strings.Join(got, "\n"))
 	}
 }
