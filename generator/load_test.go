@@ -338,3 +338,46 @@ func TestCondense(t *testing.T) {
 		t.Errorf("Condense:\n%s", strings.Join(got, "\n"))
 	}
 }
+
+// TestLoadRefCycle: a cycle of $refs with no schema in it is warned and
+// left out where it is used; the rest of the document loads.
+func TestLoadRefCycle(t *testing.T) {
+	dir := t.TempDir()
+	spec := writeSpec(t, dir, "spec.yaml", `openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /a:
+    get:
+      responses:
+        '200':
+          description: ok
+          content: {application/json: {schema: {$ref: '#/components/schemas/A'}}}
+  /b:
+    get:
+      responses: {'200': {description: ok}}
+components:
+  schemas:
+    A: {$ref: '#/components/schemas/B'}
+    B: {$ref: '#/components/schemas/A'}
+`)
+	doc, warnings, err := LoadFile(context.Background(), spec, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, w := range warnings {
+		if strings.Contains(w.String(), "spec.yaml:9 /paths/~1a/get/responses/200/content/application~1json/schema") &&
+			strings.Contains(w.Message, "/components/schemas/A → /components/schemas/B → /components/schemas/A") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no warning naming the cycle where it is used: %v", warnings)
+	}
+	if doc.Paths.Value("/b").Get == nil || doc.Paths.Value("/a").Get.Responses.Value("200").Value.Content["application/json"].Schema != nil {
+		t.Error("want /b intact and /a without the cyclic schema")
+	}
+	if _, err := Generate(doc, Options{}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -778,6 +778,10 @@ func (r *resolver) refTo(ref string, k kind, c ctxNode, refNode *yaml.Node) (str
 		return "", false
 	}
 	tk, name := kindAt(tc.ptr())
+	if chain := r.refCycle(target, tc); chain != "" {
+		r.warn(place, fmt.Sprintf("$ref %q leads to a cycle of references with nothing else in it (%s); this %s is skipped", ref, chain, k))
+		return "", false
+	}
 	if tc.f == r.root && tk == k && name != "" {
 		return "#" + tc.ptr(), true // a component of the right kind: kin-openapi resolves it
 	}
@@ -799,6 +803,35 @@ func (r *resolver) refTo(ref string, k kind, c ctxNode, refNode *yaml.Node) (str
 		return local, true
 	}
 	return r.bundle(key, k, clone(target), tc, name), true
+}
+
+// refCycle follows target while it is nothing but a $ref; when that comes
+// back to a place it passed, it returns the chain ("A → B → A"), else "".
+func (r *resolver) refCycle(target *yaml.Node, tc ctxNode) string {
+	if _, ok := refOf(target); !ok || len(target.Content) != 2 {
+		return "" // the common case: a real object
+	}
+	seen := map[string]bool{tc.f.key + "#" + tc.ptr(): true}
+	chain := []string{tc.ptr()}
+	n, c := target, tc
+	for i := 0; i < 64; i++ {
+		ref, ok := refOf(n)
+		if !ok || n.Kind != yaml.MappingNode || len(n.Content) != 2 {
+			return ""
+		}
+		next, nc, err := r.resolve(c.f, ref)
+		if err != nil {
+			return ""
+		}
+		key := nc.f.key + "#" + nc.ptr()
+		chain = append(chain, nc.ptr())
+		if seen[key] {
+			return strings.Join(chain, " → ")
+		}
+		seen[key] = true
+		n, c = next, nc
+	}
+	return ""
 }
 
 // bundle adds node (a copy of the target tc, kind k) to the root's components
