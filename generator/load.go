@@ -83,7 +83,10 @@ func loadWith(ctx context.Context, data []byte, name string, opts LoadOptions, w
 			return nil, nil, err
 		}
 		warnings = append(warnings, ws...)
-		v2, top, data = top, conv, nodeJSON(conv)
+		if data, err = nodeJSON(conv); err != nil {
+			return nil, nil, fmt.Errorf("load spec %s: %w", display, err)
+		}
+		v2, top = top, conv
 	}
 	r, err := newResolver(ctx, top, name, opts)
 	if err != nil {
@@ -96,7 +99,9 @@ func loadWith(ctx context.Context, data []byte, name string, opts LoadOptions, w
 	warnings = append(warnings, r.warnings...)
 	src := data
 	if r.changed {
-		src = nodeJSON(top)
+		if src, err = nodeJSON(top); err != nil {
+			return nil, nil, fmt.Errorf("load spec %s: %w", display, err)
+		}
 	}
 	doc, err := runLoader(ctx, src, display, withOrigins)
 	if err != nil {

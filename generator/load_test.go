@@ -381,3 +381,20 @@ components:
 		t.Fatal(err)
 	}
 }
+
+// TestLoadAliasBomb: YAML aliases that expand to billions of nodes give an
+// error (or a warning), not a hang or an exhausted memory.
+func TestLoadAliasBomb(t *testing.T) {
+	spec := "openapi: 3.0.3\ninfo:\n  title: t\n  version: \"1\"\n  description: {$ref: '#/x-d'}\nx-d: text\n" +
+		"x-a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	prev := "a"
+	for _, name := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
+		spec += "x-" + name + ": &" + name + " [" + strings.TrimSuffix(strings.Repeat("*"+prev+", ", 10), ", ") + "]\n"
+		prev = name
+	}
+	spec += "paths:\n  /a:\n    get:\n      responses: {'200': {description: ok}}\n"
+	_, err := LoadData(context.Background(), []byte(spec), "")
+	if err == nil || !strings.Contains(err.Error(), "expands beyond") {
+		t.Fatalf("err = %v, want the expansion refused", err)
+	}
+}

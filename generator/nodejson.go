@@ -3,6 +3,7 @@ package generator
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strconv"
 	"unicode/utf8"
@@ -13,36 +14,47 @@ import (
 // nodeJSON writes a resolved tree as JSON for kin-openapi: one line per
 // mapping key so that its error lines still tell places apart. Aliases are
 // followed and merge keys ("<<") expanded; scalars keep their YAML type.
-func nodeJSON(n *yaml.Node) []byte {
-	var buf bytes.Buffer
-	buf.Grow(1 << 16)
-	writeNode(&buf, n, 0)
-	buf.WriteByte('\n')
-	return buf.Bytes()
+func nodeJSON(n *yaml.Node) ([]byte, error) {
+	w := &nodeWriter{budget: maxLoadNodes}
+	w.buf.Grow(1 << 16)
+	w.node(n, 0)
+	if w.budget <= 0 {
+		return nil, fmt.Errorf("the document expands beyond %d nodes (YAML aliases?)", maxLoadNodes)
+	}
+	w.buf.WriteByte('\n')
+	return w.buf.Bytes(), nil
+}
+
+// nodeWriter writes nodes within a budget (aliases can expand without end).
+type nodeWriter struct {
+	buf    bytes.Buffer
+	budget int
 }
 
 var jsonNumberRE = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
 
-func writeNode(buf *bytes.Buffer, n *yaml.Node, depth int) {
+func (w *nodeWriter) node(n *yaml.Node, depth int) {
+	buf := &w.buf
 	n = deref(n)
-	if n == nil || depth > maxJSONDepth {
+	if n == nil || depth > maxJSONDepth || w.budget <= 0 {
 		buf.WriteString("null")
 		return
 	}
+	w.budget--
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			buf.WriteString("null")
 			return
 		}
-		writeNode(buf, n.Content[0], depth)
+		w.node(n.Content[0], depth)
 	case yaml.SequenceNode:
 		buf.WriteByte('[')
 		for i, c := range n.Content {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			writeNode(buf, c, depth+1)
+			w.node(c, depth+1)
 		}
 		buf.WriteByte(']')
 	case yaml.MappingNode:
@@ -74,7 +86,7 @@ func writeNode(buf *bytes.Buffer, n *yaml.Node, depth int) {
 				buf.WriteByte('\n')
 				writeJSONString(buf, k.Value)
 				buf.WriteByte(':')
-				writeNode(buf, v, depth+1)
+				w.node(v, depth+1)
 			}
 			for _, mv := range merges {
 				mv = deref(mv)

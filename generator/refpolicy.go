@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v4"
 )
@@ -31,7 +32,7 @@ type LoadOptions struct {
 	// Root is the folder $refs may read without AllowExternalRefs; empty:
 	// the folder of the spec.
 	Root string
-	// HTTPClient fetches remote $refs; nil: http.DefaultClient.
+	// HTTPClient fetches remote $refs; nil: a client with a 30 s timeout.
 	HTTPClient *http.Client
 }
 
@@ -138,7 +139,7 @@ func (r *resolver) fetch(u string) ([]byte, error) {
 	}
 	c := r.opts.HTTPClient
 	if c == nil {
-		c = http.DefaultClient
+		c = &http.Client{Timeout: 30 * time.Second}
 	}
 	resp, err := c.Do(req)
 	if err != nil {

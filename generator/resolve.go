@@ -129,13 +129,14 @@ type resolver struct {
 	visiting map[string]bool            // targets being inlined (cycles)
 	done     map[*yaml.Node]bool        // schema/component nodes already walked
 	changed  bool                       // the tree differs from the root's bytes
+	budget   int                        // nodes left to copy (maxLoadNodes)
 	origin   map[*yaml.Node]*srcFile    // roots of subtrees from other files
 }
 
 func newResolver(ctx context.Context, top *yaml.Node, name string, opts LoadOptions) (*resolver, error) {
 	r := &resolver{ctx: ctx, opts: opts, files: map[string]*srcFile{}, warned: map[string]bool{},
 		bundled: map[string]string{}, used: map[string]map[string]bool{}, visiting: map[string]bool{},
-		done: map[*yaml.Node]bool{}, origin: map[*yaml.Node]*srcFile{}}
+		done: map[*yaml.Node]bool{}, origin: map[*yaml.Node]*srcFile{}, budget: maxLoadNodes}
 	r.root = &srcFile{display: name, top: top}
 	if name != "" {
 		abs, err := filepath.Abs(name)
@@ -294,22 +295,31 @@ func refOf(n *yaml.Node) (string, bool) {
 	return v.Value, true
 }
 
-// clone copies a node tree (aliases resolved, depth bounded).
-func clone(n *yaml.Node) *yaml.Node {
-	return cloneDepth(n, 0)
+// maxLoadNodes bounds what one load may copy or write out: YAML aliases let a
+// few lines stand for billions of nodes ("billion laughs"), and both
+// inlining and nodeJSON expand them.
+const maxLoadNodes = 10_000_000
+
+// clone copies a node tree (aliases resolved); nil when the copy would
+// exceed the budget (counted across the load).
+func clone(n *yaml.Node, budget *int) *yaml.Node {
+	return cloneDepth(n, 0, budget)
 }
 
-func cloneDepth(n *yaml.Node, depth int) *yaml.Node {
+func cloneDepth(n *yaml.Node, depth int, budget *int) *yaml.Node {
 	n = deref(n)
-	if n == nil {
+	if n == nil || *budget <= 0 {
 		return nil
 	}
+	*budget--
 	c := *n
 	c.Alias, c.Anchor = nil, ""
 	if len(n.Content) > 0 && depth < maxJSONDepth {
 		c.Content = make([]*yaml.Node, len(n.Content))
 		for i, x := range n.Content {
-			c.Content[i] = cloneDepth(x, depth+1)
+			if c.Content[i] = cloneDepth(x, depth+1, budget); c.Content[i] == nil {
+				return nil
+			}
 		}
 	}
 	return &c
@@ -786,7 +796,7 @@ func (r *resolver) refTo(ref string, k kind, c ctxNode, refNode *yaml.Node) (str
 		return "#" + tc.ptr(), true // a component of the right kind: kin-openapi resolves it
 	}
 	if tk != k && tk != kValue {
-		conv := convert(target, tk, k)
+		conv := convert(target, tk, k, &r.budget)
 		if conv == nil {
 			r.warn(place, fmt.Sprintf("$ref %q points at a %s where a %s belongs; this %s is skipped", ref, tk, k, k))
 			return "", false
@@ -802,7 +812,12 @@ func (r *resolver) refTo(ref string, k kind, c ctxNode, refNode *yaml.Node) (str
 	if local, ok := r.bundled[key]; ok {
 		return local, true
 	}
-	return r.bundle(key, k, clone(target), tc, name), true
+	cp := clone(target, &r.budget)
+	if cp == nil {
+		r.warn(place, fmt.Sprintf("$ref %q: the document expands beyond %d nodes (YAML aliases?); this %s is skipped", ref, maxLoadNodes, k))
+		return "", false
+	}
+	return r.bundle(key, k, cp, tc, name), true
 }
 
 // refCycle follows target while it is nothing but a $ref; when that comes
@@ -896,14 +911,18 @@ func (r *resolver) inline(n *yaml.Node, ref string, k kind, c ctxNode) bool {
 		return false
 	}
 	if tk, _ := kindAt(tc.ptr()); tk != kValue && k != kValue && tk != k {
-		conv := convert(target, tk, k)
+		conv := convert(target, tk, k, &r.budget)
 		if conv == nil {
 			r.warn(place, fmt.Sprintf("$ref %q points at a %s where a %s belongs; this %s is skipped", ref, tk, k, k))
 			return false
 		}
 		target = conv
 	}
-	cp := clone(target)
+	cp := clone(target, &r.budget)
+	if cp == nil {
+		r.warn(place, fmt.Sprintf("$ref %q: the document expands beyond %d nodes (YAML aliases?); this %s is skipped", ref, maxLoadNodes, k))
+		return false
+	}
 	// Fields beside the $ref win over the target's (OpenAPI 3.1, Redocly).
 	if cp.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -946,7 +965,7 @@ func kindAt(ptr string) (kind, string) {
 
 // convert turns target (a from) into a usable to, or nil: a response's or
 // request body's content serves the other, a parameter serves as a header.
-func convert(target *yaml.Node, from, to kind) *yaml.Node {
+func convert(target *yaml.Node, from, to kind, budget *int) *yaml.Node {
 	if target.Kind != yaml.MappingNode {
 		return nil
 	}
@@ -957,7 +976,7 @@ func convert(target *yaml.Node, from, to kind) *yaml.Node {
 		out := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 		for _, k := range keys {
 			if v := entry(target, k); v != nil {
-				out.Content = append(out.Content, scalar(k), clone(v))
+				out.Content = append(out.Content, scalar(k), cloneDepth(v, 0, budget))
 			}
 		}
 		return out

@@ -29,7 +29,11 @@ func convertSwagger(ctx context.Context, top *yaml.Node, name, display string, o
 	}
 	r.inlineExternal(top, ctxNode{f: r.root}, 0)
 	var doc2 openapi2.T
-	if err := json.Unmarshal(nodeJSON(top), &doc2); err != nil {
+	js, err := nodeJSON(top)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load spec %s: %w", display, err)
+	}
+	if err := json.Unmarshal(js, &doc2); err != nil {
 		return nil, nil, fmt.Errorf("load spec %s: not a valid Swagger 2.0 document: %v", display, err)
 	}
 	loader := openapi3.NewLoader()
@@ -79,7 +83,11 @@ func (r *resolver) inlineExternal(n *yaml.Node, c ctxNode, depth int) {
 				*n = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 				return
 			}
-			cp := clone(target)
+			cp := clone(target, &r.budget)
+			if cp == nil {
+				r.warn(place, fmt.Sprintf("$ref %q: the document expands beyond %d nodes (YAML aliases?); replaced by an empty object", ref, maxLoadNodes))
+				cp = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+			}
 			if cp.Kind == yaml.MappingNode {
 				for i := 0; i+1 < len(n.Content); i += 2 {
 					if k := n.Content[i].Value; k != "$ref" {
