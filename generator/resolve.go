@@ -2,6 +2,7 @@ package generator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"path"
@@ -233,6 +234,9 @@ var (
 // resolve reads the node a $ref points at, relative to the file at.
 func (r *resolver) resolve(at *srcFile, ref string) (*yaml.Node, ctxNode, error) {
 	loc, frag, _ := strings.Cut(ref, "#")
+	if loc == "" && (frag == "" || frag == "/") {
+		return nil, ctxNode{}, errors.New("it names the whole document, which is no part of it")
+	}
 	f := at
 	if loc != "" {
 		var err error
