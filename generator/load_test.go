@@ -398,3 +398,37 @@ func TestLoadAliasBomb(t *testing.T) {
 		t.Fatalf("err = %v, want the expansion refused", err)
 	}
 }
+
+// TestLoadListAndMapRefs: a $ref where a list or a map belongs (a whole
+// parameters list, a properties map in another file) is replaced by its
+// target, whose own relative $refs resolve from the target's file.
+func TestLoadListAndMapRefs(t *testing.T) {
+	dir := t.TempDir()
+	writeSpec(t, dir, "lists/params.yaml", "- {name: a, in: query, schema: {$ref: '../schemas/a.yaml'}}\n")
+	writeSpec(t, dir, "lists/props.yaml", "b: {$ref: '../schemas/a.yaml'}\n")
+	writeSpec(t, dir, "schemas/a.yaml", "{type: string, example: hi}\n")
+	spec := writeSpec(t, dir, "spec.yaml", `openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /x:
+    post:
+      parameters: {$ref: 'lists/params.yaml'}
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {$ref: 'lists/props.yaml'}}
+      responses: {'200': {description: ok}}
+`)
+	doc, warnings, err := LoadFile(context.Background(), spec, LoadOptions{})
+	if err != nil || len(warnings) != 0 {
+		t.Fatalf("err %v, warnings %v", err, warnings)
+	}
+	op := doc.Paths.Value("/x").Post
+	if len(op.Parameters) != 1 || op.Parameters[0].Value.Schema == nil || op.Parameters[0].Value.Schema.Value.Example != "hi" {
+		t.Errorf("parameter list from lists/params.yaml: %+v", op.Parameters)
+	}
+	b := op.RequestBody.Value.Content["application/json"].Schema.Value.Properties["b"]
+	if b == nil || b.Value == nil || b.Value.Example != "hi" {
+		t.Errorf("properties from lists/props.yaml: %+v", b)
+	}
+}

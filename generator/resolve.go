@@ -428,12 +428,17 @@ func (r *resolver) walkList(n *yaml.Node, k kind, c ctxNode) {
 		if n.Kind == yaml.MappingNode {
 			if ref, ok := refOf(n); ok {
 				// A $ref where a list belongs: the list is elsewhere.
-				if !r.inline(n, ref, kValue, c) {
+				tc, key, ok := r.replace(n, ref, kValue, c)
+				if !ok || n.Kind != yaml.SequenceNode {
+					if ok {
+						r.warn(where(c.f, n, c.ptr()), fmt.Sprintf("$ref %q points at a %s where a list belongs; left out", ref, kindOfNode(n)))
+					}
 					n.Kind, n.Content, n.Tag = yaml.SequenceNode, nil, "!!seq"
+					return
 				}
-				if n.Kind == yaml.SequenceNode {
-					r.walkList(n, k, c)
-				}
+				r.visiting[key] = true
+				defer delete(r.visiting, key)
+				r.walkList(n, k, tc)
 			}
 		}
 		return
@@ -457,10 +462,18 @@ func (r *resolver) walkMap(n *yaml.Node, k kind, c ctxNode, skipExt bool) {
 		return
 	}
 	if ref, ok := refOf(n); ok {
-		if !r.inline(n, ref, kValue, c) {
-			n.Content = nil
+		// A $ref where a map belongs (properties, responses, headers…).
+		tc, key, ok := r.replace(n, ref, kValue, c)
+		if !ok || n.Kind != yaml.MappingNode {
+			if ok {
+				r.warn(where(c.f, n, c.ptr()), fmt.Sprintf("$ref %q points at a %s where a mapping belongs; left out", ref, kindOfNode(n)))
+			}
+			n.Kind, n.Content, n.Tag = yaml.MappingNode, nil, "!!map"
 			return
 		}
+		r.visiting[key] = true
+		defer delete(r.visiting, key)
+		c = tc
 	}
 	out := n.Content[:0]
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -894,38 +907,51 @@ func (r *resolver) bundle(key string, k kind, node *yaml.Node, tc ctxNode, name 
 // inline replaces mapping n (a $ref at a place of kind k, where OpenAPI has
 // no reference) by its target, then walks it there; false drops it.
 func (r *resolver) inline(n *yaml.Node, ref string, k kind, c ctxNode) bool {
+	tc, key, ok := r.replace(n, ref, k, c)
+	if !ok {
+		return false
+	}
+	r.visiting[key] = true
+	defer delete(r.visiting, key)
+	return r.walk(n, k, tc)
+}
+
+// replace puts a copy of the target of ref (read in c) in place of mapping
+// n, with n's other fields over it; it returns where the target was read
+// and its key for cycle checks, or false (warned) when it cannot.
+func (r *resolver) replace(n *yaml.Node, ref string, k kind, c ctxNode) (ctxNode, string, bool) {
 	refNode := entry(n, "$ref")
 	place := where(c.f, refNode, c.ptr())
 	if refNode.Kind != yaml.ScalarNode {
 		r.warn(place, "$ref is not a string; this "+k.String()+" is skipped")
-		return false
+		return ctxNode{}, "", false
 	}
 	target, tc, err := r.resolve(c.f, ref)
 	if err != nil {
 		r.warn(place, fmt.Sprintf("$ref %q: %v; this %s is skipped", ref, err, k))
-		return false
+		return ctxNode{}, "", false
 	}
 	key := tc.f.key + "#" + tc.ptr()
 	if r.visiting[key] {
 		r.warn(place, fmt.Sprintf("$ref %q refers back to itself (a cycle where OpenAPI has no references); this %s is skipped", ref, k))
-		return false
+		return ctxNode{}, "", false
 	}
 	if k == kText && target.Kind != yaml.ScalarNode {
 		r.warn(place, fmt.Sprintf("$ref %q points at a %s, not text; this %s is skipped", ref, kindOfNode(target), c.ptr()))
-		return false
+		return ctxNode{}, "", false
 	}
 	if tk, _ := kindAt(tc.ptr()); tk != kValue && k != kValue && tk != k {
 		conv := convert(target, tk, k, &r.budget)
 		if conv == nil {
 			r.warn(place, fmt.Sprintf("$ref %q points at a %s where a %s belongs; this %s is skipped", ref, tk, k, k))
-			return false
+			return ctxNode{}, "", false
 		}
 		target = conv
 	}
 	cp := clone(target, &r.budget)
 	if cp == nil {
 		r.warn(place, fmt.Sprintf("$ref %q: the document expands beyond %d nodes (YAML aliases?); this %s is skipped", ref, maxLoadNodes, k))
-		return false
+		return ctxNode{}, "", false
 	}
 	// Fields beside the $ref win over the target's (OpenAPI 3.1, Redocly).
 	if cp.Kind == yaml.MappingNode {
@@ -940,9 +966,7 @@ func (r *resolver) inline(n *yaml.Node, ref string, k kind, c ctxNode) bool {
 	if tc.f != r.root {
 		r.origin[n] = tc.f
 	}
-	r.visiting[key] = true
-	defer delete(r.visiting, key)
-	return r.walk(n, k, tc)
+	return tc, key, true
 }
 
 func kindOfNode(n *yaml.Node) string {
