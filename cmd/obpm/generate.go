@@ -32,6 +32,10 @@ type GenerateOptions struct {
 	Watch     bool
 	WithKey   bool
 	Merge     MergeOptions
+	// AllowExternalRefs and AllowRemoteRefs widen what the spec's $refs may
+	// read: files outside its folder, http(s) URLs (issue 12).
+	AllowExternalRefs bool
+	AllowRemoteRefs   bool
 }
 
 func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Command {
@@ -40,8 +44,13 @@ func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Comman
 		Use:   "generate",
 		Short: "Generate a Postman collection and environments",
 		Long: `Generate a Postman Collection v2.1 and one Postman environment per server (plus
-"sandbox" for obpm sandbox) from the embedded Open Banking document or any OpenAPI
-3.0/3.1 file. Import the files into Postman, or run them with Newman.`,
+"sandbox" for obpm sandbox, for the Open Banking document and documents with
+x-obpm-* extensions) from the embedded Open Banking document or any OpenAPI
+3.0/3.1 or Swagger 2.0 file. Import the files into Postman, or run them with Newman.
+
+$refs may read files under the spec's folder only; --allow-external-refs lets
+them read other files and --allow-remote-refs fetch http(s) URLs. A part of the
+document that cannot be used is left out with a warning naming its place.`,
 		Example: `  obpm generate                          # Open Banking → ./postman/
   obpm generate --spec api.yaml --out postman --folders paths
   obpm generate --check                  # exit 1 when ./postman is out of date
@@ -70,7 +79,7 @@ func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Comman
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Spec, "spec", "", "OpenAPI 3.0/3.1 file (YAML or JSON); default: the embedded Open Banking document")
+	fl.StringVar(&opts.Spec, "spec", "", "OpenAPI 3.0/3.1 or Swagger 2.0 file (YAML or JSON); default: the embedded Open Banking document")
 	fl.StringVarP(&opts.Out, "out", "o", "postman", "output folder")
 	fl.StringVar(&opts.Name, "name", "", "collection name (default: the document's title)")
 	fl.StringVar(&opts.Folders, "folders", "tags", "group requests by tags or paths")
@@ -80,6 +89,8 @@ func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Comman
 	fl.BoolVar(&opts.Watch, "watch", false, "regenerate whenever the spec or templates change")
 	fl.BoolVar(&opts.WithKey, "with-key", false, "also write copies of the environments into OUT/local/ (owner-only, git-ignored) with the helper key and the running helper's and sandbox's URLs; the shared files never hold the key")
 	mergeFlags(cmd, &opts.Merge)
+	fl.BoolVar(&opts.AllowExternalRefs, "allow-external-refs", false, "let the spec's $refs read files outside its folder")
+	fl.BoolVar(&opts.AllowRemoteRefs, "allow-remote-refs", false, "let the spec's $refs fetch http(s) URLs")
 	return cmd
 }
 
@@ -99,15 +110,17 @@ func loadHelperKey(ctx context.Context, f *Factory) (string, error) {
 // build loads the document and generates the files in memory.
 func build(ctx context.Context, f *Factory, opts *GenerateOptions) (*generator.Result, string, error) {
 	var (
-		doc  *openapi3.T
-		err  error
-		stem string
+		doc      *openapi3.T
+		err      error
+		stem     string
+		warnings []generator.Warning
 	)
 	if opts.Spec == "" {
 		doc, err = specs.LoadOpenBanking(ctx)
 		stem = "openbanking"
 	} else {
-		doc, err = generator.Load(ctx, opts.Spec)
+		doc, warnings, err = generator.LoadFile(ctx, opts.Spec, generator.LoadOptions{
+			AllowExternalRefs: opts.AllowExternalRefs, AllowRemoteRefs: opts.AllowRemoteRefs})
 	}
 	if err != nil {
 		return nil, "", err
@@ -123,10 +136,14 @@ func build(ctx context.Context, f *Factory, opts *GenerateOptions) (*generator.R
 		}
 		gopts.Templates = os.DirFS(opts.Templates)
 	}
+	if opts.Spec == "" {
+		gopts.OpenBanking = true // the document the sandbox serves
+	}
 	res, err := generator.Generate(doc, gopts)
 	if err != nil {
 		return nil, "", err
 	}
+	res.Warnings = append(warnings, res.Warnings...)
 	src := opts.Spec
 	if src == "" {
 		src = "embedded " + specs.OpenBankingFile
@@ -149,7 +166,7 @@ func generateRun(ctx context.Context, f *Factory, opts *GenerateOptions) error {
 	if err != nil {
 		return err
 	}
-	for _, w := range res.Warnings {
+	for _, w := range generator.Condense(res.Warnings) {
 		fmt.Fprintf(f.ErrOut, "! %s\n", w)
 	}
 	if opts.Check {
@@ -378,13 +395,16 @@ responses) between two OpenAPI documents. Exit status as diff: 0 same, 1 differe
 }
 
 func diffRun(ctx context.Context, f *Factory, opts *DiffOptions) error {
-	oldDoc, err := generator.Load(ctx, opts.Old)
+	oldDoc, oldWarn, err := generator.LoadFile(ctx, opts.Old, generator.LoadOptions{})
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
-	newDoc, err := generator.Load(ctx, opts.New)
+	newDoc, newWarn, err := generator.LoadFile(ctx, opts.New, generator.LoadOptions{})
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
+	}
+	for _, w := range generator.Condense(append(oldWarn, newWarn...)) {
+		fmt.Fprintf(f.ErrOut, "! %s\n", w)
 	}
 	changes := generator.Diff(oldDoc, newDoc)
 	for _, c := range changes {

@@ -32,6 +32,8 @@ func Test_NewCmdGenerate(t *testing.T) {
 		{"defaults", nil, GenerateOptions{Out: "postman", Folders: "tags"}, ""},
 		{"all flags", []string{"--spec", "a.yaml", "-o", "x", "--name", "N", "--folders", "paths", "--env", "sandbox,testbed", "--templates", "t", "--check", "--with-key"},
 			GenerateOptions{Spec: "a.yaml", Out: "x", Name: "N", Folders: "paths", Envs: []string{"sandbox", "testbed"}, Templates: "t", Check: true, WithKey: true}, ""},
+		{"ref flags", []string{"--spec", "a.yaml", "--allow-external-refs", "--allow-remote-refs"},
+			GenerateOptions{Spec: "a.yaml", Out: "postman", Folders: "tags", AllowExternalRefs: true, AllowRemoteRefs: true}, ""},
 		{"bad folders", []string{"--folders", "files"}, GenerateOptions{}, "--folders must be tags or paths"},
 		{"check and watch", []string{"--spec", "a", "--check", "--watch"}, GenerateOptions{}, "do not go together"},
 		{"watch embedded", []string{"--watch"}, GenerateOptions{}, "--watch needs --spec"},
@@ -200,6 +202,40 @@ func Test_diff(t *testing.T) {
 	f, _, _ = genFactory()
 	if code := Main([]string{"diff", old}, f); code != 2 {
 		t.Errorf("diff with one file: exit %d, want usage error 2", code)
+	}
+}
+
+// Test_generateRefPolicy: a $ref out of the spec's folder is refused with a
+// warning naming the flag, and --allow-external-refs lets it through.
+func Test_generateRefPolicy(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "secret.md"), []byte("TOP-SECRET"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "api"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join(root, "api", "openapi.yaml")
+	doc := "openapi: 3.0.3\ninfo:\n  title: T\n  version: '1'\n  description: {$ref: '../secret.md'}\nservers: [{url: 'https://api.example.com'}]\npaths:\n  /a:\n    get:\n      responses: {'200': {description: ok}}\n"
+	if err := os.WriteFile(spec, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, allow := range []bool{false, true} {
+		f, _, errOut := genFactory()
+		out := filepath.Join(root, "out")
+		if err := generateRun(t.Context(), f, &GenerateOptions{Spec: spec, Out: out, Folders: "tags", AllowExternalRefs: allow}); err != nil {
+			t.Fatal(err)
+		}
+		col, err := os.ReadFile(filepath.Join(out, "t.postman_collection.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bytes.Contains(col, []byte("TOP-SECRET")); got != allow {
+			t.Errorf("allow=%v: secret in the collection = %v", allow, got)
+		}
+		if warned := strings.Contains(errOut.String(), "--allow-external-refs"); warned == allow {
+			t.Errorf("allow=%v: stderr %q", allow, errOut)
+		}
 	}
 }
 
