@@ -54,6 +54,17 @@ func newWorld(t *testing.T, bin string) *world {
 	}
 }
 
+// unset removes a variable from the world's environment.
+func (w *world) unset(name string) {
+	env := w.env[:0:0]
+	for _, kv := range w.env {
+		if !strings.HasPrefix(kv, name+"=") {
+			env = append(env, kv)
+		}
+	}
+	w.env = env
+}
+
 // buildObpm compiles the binary once per test run.
 func buildObpm(t *testing.T) string {
 	t.Helper()

@@ -45,6 +45,11 @@ func setUp(t *testing.T, sandboxArgs ...string) *loggedIn {
 	newman := testenv.NodeBin(t, "newman")
 	w := newWorld(t, buildObpm(t))
 	w.env = append(w.env, "OBPM_KEYRING_SERVICE="+authtest.KeyringService(t, "obpm-e2e"))
+	// The daemon and the sandbox run on random, non-default ports and no
+	// OBPM_HELPER_URL is set: every command finds the daemon through the
+	// runtime file `obpm serve` writes, and generate --with-key writes both
+	// real URLs into the local environment (issue 12).
+	w.unset("OBPM_HELPER_URL")
 	redirect := w.helper + "/callback"
 
 	args := append([]string{"sandbox", "--addr", strings.TrimPrefix(w.sandbox, "http://"),
@@ -59,9 +64,12 @@ func setUp(t *testing.T, sandboxArgs ...string) *loggedIn {
 	l.login(t)
 
 	out := filepath.Join(w.dir, "postman")
-	w.run("", "generate", "--out", out)
+	w.run("", "generate", "--out", out, "--with-key")
 	l.collection = onlyFile(t, out, "*.postman_collection.json")
-	l.environment = onlyFile(t, out, "*.sandbox.postman_environment.json")
+	l.environment = onlyFile(t, filepath.Join(out, "local"), "*.sandbox.postman_environment.json")
+	if _, errOut, err := w.runErr("", "generate", "--out", out, "--check"); err != nil {
+		t.Fatalf("generate --check right after generate --with-key: %v\n%s", err, errOut)
+	}
 	return l
 }
 
@@ -109,10 +117,11 @@ func (l *loggedIn) login(t *testing.T) {
 func (l *loggedIn) newmanRun(t *testing.T, iterations int) *report {
 	t.Helper()
 	export := filepath.Join(l.dir, fmt.Sprintf("newman-%d.json", time.Now().UnixNano()))
+	// The local environment from generate --with-key holds the helper's
+	// and the sandbox's real URLs and the key: nothing else is passed.
 	script := fmt.Sprintf(`exec %q run %q -e %q -n %d --reporters cli,json --reporter-json-export %q `+
-		`--env-var base_url=%s --env-var obpm_profile=e2e `+
-		`--env-var obpm_helper_url="$OBPM_HELPER_URL" --env-var obpm_helper_key="$OBPM_HELPER_KEY"`,
-		l.newman, l.collection, l.environment, iterations, export, l.sandbox)
+		`--env-var obpm_profile=e2e`,
+		l.newman, l.collection, l.environment, iterations, export)
 	out, errOut, err := l.runErr("", "exec", "--profile", "e2e", "--", "sh", "-c", script)
 	if err != nil {
 		t.Fatalf("obpm exec -- newman run: %v\n%s\n%s", err, tail(out, 60), errOut)

@@ -52,13 +52,18 @@ type envTarget struct {
 	name    string
 	baseURL string
 	vars    []envValue // server variables
+	local   bool       // obpm sandbox: its documented defaults and the spec's examples
 }
 
 // envTargets: one per server (x-obpm-env, else a slug of the description, else
-// of the host), then the local sandbox.
+// of the host), then the local sandbox for Open Banking documents (b.obpm).
+// Other documents keep their own server names, "sandbox" included.
 func (b *builder) envTargets() []envTarget {
 	var out []envTarget
-	seen := map[string]bool{SandboxEnv: true}
+	seen := map[string]bool{}
+	if b.obpm {
+		seen[SandboxEnv] = true
+	}
 	for i, s := range b.doc.Servers {
 		if s == nil {
 			continue
@@ -101,12 +106,23 @@ func (b *builder) envTargets() []envTarget {
 		}
 		out = append(out, t)
 	}
+	if !b.obpm {
+		if len(out) == 0 {
+			b.warn("servers", "no servers; the default environment's base_url is "+noServerURL+": set it to the API's address (or add servers)")
+			out = append(out, envTarget{name: "default", baseURL: noServerURL})
+		}
+		return out
+	}
 	if len(out) == 0 {
 		b.warn("servers", "no servers; only the sandbox environment is written (add servers to get more)")
 	}
-	out = append(out, envTarget{name: SandboxEnv, baseURL: strings.TrimRight(b.opts.SandboxURL, "/")})
+	out = append(out, envTarget{name: SandboxEnv, baseURL: strings.TrimRight(b.opts.SandboxURL, "/"), local: true})
 	return out
 }
+
+// noServerURL is base_url for a document without servers (OpenAPI: "/" of
+// wherever the document is served, which a collection cannot know).
+const noServerURL = "http://localhost"
 
 func isSecretName(k string) bool {
 	k = strings.ToLower(k)
@@ -225,7 +241,7 @@ func (b *builder) envValue(k string, t envTarget) string {
 			}
 		}
 	}
-	if t.name != SandboxEnv {
+	if !t.local {
 		return ""
 	}
 	if v, ok := sandboxDefault(k); ok {

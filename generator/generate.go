@@ -41,7 +41,8 @@ type builder struct {
 	props          map[*openapi3.Schema][]namedSchema // see builder.properties
 	schemaJSON     map[*openapi3.Schema]string        // see builder.responseSchema
 	events         int
-	nodes          int // sample size so far (see maxNodes)
+	nodes          int  // sample size so far (see maxNodes)
+	obpm           bool // Open Banking parts apply (applies.go)
 }
 
 func (b *builder) warn(place, msg string) {
@@ -158,6 +159,7 @@ func Generate(doc *openapi3.T, opts Options) (*Result, error) {
 		oauthURLs: map[string]string{}, oauthURLValues: map[string]string{},
 		manual: map[string]string{}, props: map[*openapi3.Schema][]namedSchema{}, schemaJSON: map[*openapi3.Schema]string{},
 	}
+	b.obpm = opts.OpenBanking || usesObpm(doc)
 	b.mapSchemes()
 	name, stem := collectionNames(doc, opts)
 
@@ -173,13 +175,13 @@ func Generate(doc *openapi3.T, opts Options) (*Result, error) {
 	res.Counts.Webhooks = len(res.Webhooks)
 	col.Info.Description = postman.Description{Content: b.collectionDescription(res.Webhooks), Type: "text/markdown"}
 
-	pre, err := render(b.tmpl.collectionPre, collectionScriptData{Manual: b.manual, TokenKinds: b.tokenKinds()})
+	pre, err := render(b.tmpl.collectionPre, collectionScriptData{Manual: b.manual, TokenKinds: b.tokenKinds(), Stamp: b.obpm})
 	if err != nil {
 		return nil, err
 	}
 	col.Events = []*postman.Event{postman.CreateEvent(postman.PreRequest, pre)}
 	b.events++
-	col.Variables = collectionVariables()
+	col.Variables = collectionVariables(b.obpm)
 
 	colJSON, err := marshalCollection(col, stableID("collection:"+name))
 	if err != nil {
@@ -296,13 +298,7 @@ func (b *builder) collectionItems() (items []*postman.Items, folderCount, reques
 // items builds the request(s) of one operation: one per named request-body
 // example when x-obpm-split-examples is true, else one.
 func (b *builder) items(o *operation) ([]*postman.Items, error) {
-	name := strings.TrimSpace(o.op.Summary)
-	if name == "" {
-		name = o.op.OperationID
-	}
-	if name == "" {
-		name = strings.ToUpper(o.method) + " " + o.path
-	}
+	name := requestName(o)
 	var variants []*namedExample
 	if split, _ := o.op.Extensions["x-obpm-split-examples"].(bool); split {
 		if o.op.RequestBody != nil && o.op.RequestBody.Value != nil {
@@ -592,8 +588,15 @@ func (b *builder) tokenKinds() map[string]string {
 	return out
 }
 
-// Variables the collection scripts set themselves (collection scope).
-func collectionVariables() []*postman.Variable {
+// Variables the collection scripts set themselves (collection scope); the
+// bank_tran_id/tran_dtime ones only for Open Banking documents.
+func collectionVariables(openBanking bool) []*postman.Variable {
+	if !openBanking {
+		return []*postman.Variable{
+			{Key: "obpm_token_user", Type: "string", Description: "internal: cached user token from the helper"},
+			{Key: "obpm_token_institution", Type: "string", Description: "internal: cached institution token from the helper"},
+		}
+	}
 	return []*postman.Variable{
 		{Key: "bank_tran_id", Type: "string", Description: "set before every request by the collection script"},
 		{Key: "tran_dtime", Type: "string", Description: "set before every request by the collection script (Korea time)"},

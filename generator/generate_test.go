@@ -379,13 +379,90 @@ components:
 	if sb["obpm_helper_key"]["value"] != "k-123" || sb["bearer_access_token"]["value"] != "" {
 		t.Error("HelperKey fills obpm_helper_key; tokens stay empty")
 	}
-	one := gen(t, specHead+"paths: {}\n", Options{Envs: []string{"sandbox"}})
+	one := gen(t, specHead+"paths: {}\n", Options{Envs: []string{"sandbox"}, OpenBanking: true})
 	if len(one.Files) != 2 || !strings.HasSuffix(one.Files[1].Name, ".sandbox.postman_environment.json") {
 		t.Errorf("Envs filter: %d files", len(one.Files))
 	}
 	doc, _ := LoadData(t.Context(), []byte(specHead+"paths: {}\n"), "")
-	if _, err := Generate(doc, Options{Envs: []string{"staging"}}); err == nil || !strings.Contains(err.Error(), "live, sandbox") {
+	if _, err := Generate(doc, Options{Envs: []string{"staging"}, OpenBanking: true}); err == nil || !strings.Contains(err.Error(), "live, sandbox") {
 		t.Errorf("unknown env error = %v", err)
+	}
+}
+
+// TestOnlyWhatApplies: a document without x-obpm-* extensions gets neither
+// the sandbox environment nor the bank_tran_id/tran_dtime script and
+// variables, and keeps its own server called "sandbox"; Options.OpenBanking
+// (the embedded document) or one x-obpm-* extension brings them back.
+func TestOnlyWhatApplies(t *testing.T) {
+	plain := `openapi: 3.0.3
+info: {title: Plain, version: "1"}
+servers:
+  - {url: 'https://api.example.com', description: production}
+  - {url: 'https://sandbox.example.com', description: sandbox}
+paths:
+  /x:
+    get:
+      responses: {'200': {description: ok}}
+`
+	tagged := strings.Replace(plain, "description: production}", "description: production, x-obpm-env: live}", 1)
+	for _, tt := range []struct {
+		name string
+		spec string
+		opts Options
+		ob   bool
+		envs string
+	}{
+		{"plain", plain, Options{}, false, "plain.production.postman_environment.json plain.sandbox.postman_environment.json"},
+		{"embedded", plain, Options{OpenBanking: true}, true, "plain.production.postman_environment.json plain.sandbox-2.postman_environment.json plain.sandbox.postman_environment.json"},
+		{"x-obpm", tagged, Options{}, true, "plain.live.postman_environment.json plain.sandbox-2.postman_environment.json plain.sandbox.postman_environment.json"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := gen(t, tt.spec, tt.opts)
+			var names []string
+			for _, f := range res.Files[1:] {
+				names = append(names, f.Name)
+			}
+			if strings.Join(names, " ") != tt.envs {
+				t.Errorf("environments = %v, want %s", names, tt.envs)
+			}
+			col := string(res.Files[0].Data)
+			if got := strings.Contains(col, "bank_tran_id"); got != tt.ob {
+				t.Errorf("bank_tran_id in the collection: %v, want %v", got, tt.ob)
+			}
+			if got := strings.Contains(col, "tran_dtime"); got != tt.ob {
+				t.Errorf("tran_dtime in the collection: %v, want %v", got, tt.ob)
+			}
+			if !tt.ob {
+				sb := envValues(t, res.Files[2].Data)
+				if sb["base_url"]["value"] != "https://sandbox.example.com" || sb["client_id"] != nil {
+					t.Errorf("the API's own sandbox server became obpm's: %v", sb)
+				}
+			}
+		})
+	}
+}
+
+// TestRequestNames: summary, else operationId, else METHOD path; a summary
+// that is a paragraph gives its first sentence, at most 80 characters.
+func TestRequestNames(t *testing.T) {
+	long := "Creates a model response for the given chat conversation. Learn more in the text generation, vision, and audio guides."
+	longer := strings.Repeat("word ", 30)
+	res := gen(t, specHead+`paths:
+  /a:
+    get: {summary: '`+long+`', responses: {'200': {description: ok}}}
+    post: {summary: '`+longer+`', responses: {'200': {description: ok}}}
+    put: {operationId: putA, responses: {'200': {description: ok}}}
+    delete: {responses: {'200': {description: ok}}}
+`, Options{})
+	got := requestNames(t, res)
+	want := []string{"Creates a model response for the given chat conversation", strings.TrimSpace(strings.Repeat("word ", 15)) + "…", "putA", "DELETE /a"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("names:\n got %q\nwant %q", got, want)
+	}
+	for _, n := range got {
+		if len([]rune(n)) > 80 {
+			t.Errorf("name longer than 80: %q", n)
+		}
 	}
 }
 

@@ -8,11 +8,12 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"go.yaml.in/yaml/v4"
 )
 
 // Why kin-openapi and not libopenapi: on a synthetic 12 MB, 5,000-operation YAML
@@ -23,14 +24,23 @@ import (
 // serves the whole module. BenchmarkLoadLarge measures our own use of it
 // (order.go: the document order without its costly IncludeOrigin).
 
-// Load reads an OpenAPI 3.0 or 3.1 document (YAML or JSON) from path and
-// resolves its $refs, local ones and ones to files beside it.
+// Load reads an OpenAPI 3.0 or 3.1 document, or a Swagger 2.0 one (converted
+// on load), from path with the default reference policy (files under the
+// spec's folder only, no URLs). Warnings are dropped: LoadFile returns them.
 func Load(ctx context.Context, path string) (*openapi3.T, error) {
+	doc, _, err := LoadFile(ctx, path, LoadOptions{})
+	return doc, err
+}
+
+// LoadFile reads a document from path: YAML or JSON, OpenAPI 3.0/3.1 or
+// Swagger 2.0. $refs are resolved as resolve.go describes, within opts; the
+// parts that cannot be used are left out, each with a warning.
+func LoadFile(ctx context.Context, path string, opts LoadOptions) (*openapi3.T, []Warning, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read spec %s: %w (check the path given to --spec)", path, err)
+		return nil, nil, fmt.Errorf("read spec %s: %w (check the path given to --spec)", path, err)
 	}
-	return LoadData(ctx, data, path)
+	return loadWith(ctx, data, path, opts, false)
 }
 
 // LoadData parses data as an OpenAPI document. name is the document's file name:
@@ -42,39 +52,108 @@ func LoadData(ctx context.Context, data []byte, name string) (*openapi3.T, error
 	return loadData(ctx, data, name, false)
 }
 
-// loadData is LoadData; withOrigins forces the loader's IncludeOrigin (tests
-// compare both ways).
+// loadData is LoadData; withOrigins makes kin-openapi record origins itself
+// (IncludeOrigin) instead of stampOrder (tests compare both ways).
 func loadData(ctx context.Context, data []byte, name string, withOrigins bool) (*openapi3.T, error) {
+	doc, _, err := loadWith(ctx, data, name, LoadOptions{}, withOrigins)
+	return doc, err
+}
+
+func loadWith(ctx context.Context, data []byte, name string, opts LoadOptions, withOrigins bool) (*openapi3.T, []Warning, error) {
 	display := name
 	if display == "" {
 		display = "<spec>"
 	}
 	if err := precheck(data, display); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	// First without origins (order.go) unless the document plainly refers to
-	// other files; a document that turns out not to be self-contained is
-	// loaded again with them.
-	if !withOrigins && !fileRefRE.Match(data) {
-		doc, err := runLoader(ctx, data, name, display, false)
+	top := parseFull(data)
+	if top == nil || top.Kind != yaml.MappingNode {
+		// Not a mapping: kin-openapi's message names the line.
+		if _, err := runLoader(ctx, data, display, false); err != nil {
+			return nil, nil, explainLoadError(err, data, display)
+		}
+		return nil, nil, fmt.Errorf("load spec %s: not an OpenAPI document", display)
+	}
+	var warnings []Warning
+	var v2 *yaml.Node
+	if sw := entry(top, "swagger"); sw != nil && entry(top, "openapi") == nil {
+		conv, ws, err := convertSwagger(ctx, top, name, display, opts)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if top := orderTree(data); top != nil {
-			stampOrder(doc, top)
-			return doc, nil
+		warnings = append(warnings, ws...)
+		if data, err = nodeJSON(conv); err != nil {
+			return nil, nil, fmt.Errorf("load spec %s: %w", display, err)
+		}
+		v2, top = top, conv
+	}
+	r, err := newResolver(ctx, top, name, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.walk(top, kDoc, ctxNode{f: r.root})
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("load spec %s: %w", display, err)
+	}
+	warnings = append(warnings, r.warnings...)
+	src := data
+	if r.changed {
+		if src, err = nodeJSON(top); err != nil {
+			return nil, nil, fmt.Errorf("load spec %s: %w", display, err)
 		}
 	}
-	return runLoader(ctx, data, name, display, true)
+	doc, err := runLoader(ctx, src, display, withOrigins)
+	if err != nil {
+		if r.changed || v2 != nil {
+			return nil, nil, r.explain(err, data, display, top)
+		}
+		return nil, nil, explainLoadError(err, data, display)
+	}
+	if err := checkVersion(doc.OpenAPI, data, display); err != nil {
+		return nil, nil, err
+	}
+	if !withOrigins {
+		switch {
+		case v2 != nil:
+			stampOrderV2(doc, v2)
+		case r.changed:
+			// Parts of other files sit in the tree with their own lines:
+			// number every node in document order instead.
+			renumber(top)
+			stampOrder(doc, top)
+		default:
+			stampOrder(doc, top)
+		}
+	}
+	return doc, warnings, nil
 }
 
-// fileRefRE finds a $ref whose value does not start with "#": a reference to
-// another file, whose positions only IncludeOrigin can give.
-var fileRefRE = regexp.MustCompile(`\$ref["']?\s*:\s*["']?[^#"'\s]`)
+// parseFull parses YAML or JSON into a node tree (nil when it is neither).
+func parseFull(data []byte) *yaml.Node { return parseTree(data) }
 
-// runLoader runs kin-openapi's loader; relative file $refs resolve against
-// name's folder (none when name is "").
-func runLoader(ctx context.Context, data []byte, name, display string, origins bool) (doc *openapi3.T, err error) {
+// renumber gives every node of the tree its pre-order index as Line, so
+// that positions compare in document order across inlined files.
+func renumber(top *yaml.Node) {
+	line := 0
+	var walk func(n *yaml.Node, depth int)
+	walk = func(n *yaml.Node, depth int) {
+		if n == nil || depth > maxJSONDepth {
+			return
+		}
+		line++
+		n.Line, n.Column = line, 1
+		for _, c := range n.Content {
+			walk(c, depth+1)
+		}
+	}
+	walk(top, 0)
+}
+
+// runLoader runs kin-openapi's loader on a self-contained document: the
+// resolver has bundled every other file already, so the loader may read
+// nothing (a $ref it still met would be a bug of ours, not a file read).
+func runLoader(ctx context.Context, data []byte, display string, origins bool) (doc *openapi3.T, err error) {
 	// The parser must not take obpm down on a hostile document (FuzzLoad).
 	// Only the parser: a panic in our own code must show in fuzzing.
 	defer func() {
@@ -85,26 +164,72 @@ func runLoader(ctx context.Context, data []byte, name, display string, origins b
 	loader := openapi3.NewLoader()
 	loader.Context = ctx
 	loader.IncludeOrigin = origins
-	if name == "" {
-		doc, err = loader.LoadFromData(data)
-	} else {
-		loader.IsExternalRefsAllowed = true
-		abs, aerr := filepath.Abs(name)
-		if aerr != nil {
-			return nil, fmt.Errorf("load spec %s: %w", display, aerr)
-		}
-		doc, err = loader.LoadFromDataWithPath(data, &url.URL{Path: filepath.ToSlash(abs)})
+	loader.IsExternalRefsAllowed = false
+	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+		return nil, fmt.Errorf("reading %s is not allowed here", u)
 	}
+	doc, err = loader.LoadFromData(data)
 	if err != nil {
-		return nil, explainLoadError(err, data, display)
-	}
-	if err := checkVersion(doc.OpenAPI, data, display); err != nil {
 		return nil, err
 	}
 	if doc.Paths == nil {
 		doc.Paths = openapi3.NewPaths()
 	}
 	return doc, nil
+}
+
+// explain is explainLoadError for a document the resolver rewrote: the
+// loader's lines are those of the rewritten JSON, so the place comes from
+// the JSON pointer in its message, looked up in the tree (and its files).
+func (r *resolver) explain(err error, data []byte, display string, top *yaml.Node) error {
+	msg := err.Error()
+	if m := typeErrorRE.FindStringSubmatch(msg); m != nil {
+		ptr := strings.TrimSuffix(m[5], ";")
+		if m[4] != "" {
+			ptr += "/" + m[4]
+		}
+		file, line := r.locate(top, ptr)
+		e := explainTypeError(msg, file)
+		return errors.New(strings.Replace(e.Error(), file+":"+m[1]+":", file+":"+strconv.Itoa(line)+":", 1))
+	}
+	return fmt.Errorf("load spec %s: %v", display, err)
+}
+
+// locate finds the file and line of the node at JSON pointer ptr of the
+// resolved tree.
+func (r *resolver) locate(top *yaml.Node, ptr string) (string, int) {
+	f, n := r.root, top
+	line := 0
+	for _, seg := range strings.Split(ptr, "/")[1:] {
+		seg = pointerUnescaper.Replace(seg)
+		var next *yaml.Node
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == seg {
+					next = n.Content[i+1]
+					if n.Content[i].Line > 0 {
+						line = n.Content[i].Line
+					}
+				}
+			}
+		case yaml.SequenceNode:
+			if i, err := strconv.Atoi(seg); err == nil && i >= 0 && i < len(n.Content) {
+				next = n.Content[i]
+			}
+		}
+		if next == nil {
+			break
+		}
+		n = next
+		if of, ok := r.origin[n]; ok {
+			f = of
+		}
+		if n.Line > 0 {
+			line = n.Line
+		}
+	}
+	return f.display, line
 }
 
 // precheck turns syntax errors into messages with a line and column, and
@@ -142,7 +267,10 @@ func checkTopKeys(m map[string]json.RawMessage, name string) error {
 	if raw, ok := m["swagger"]; ok {
 		var v any
 		_ = json.Unmarshal(raw, &v)
-		return fmt.Errorf("load spec %s: this is Swagger %v, not OpenAPI 3; convert it first (for example with swagger2openapi) and pass the result to --spec", name, v)
+		if v == "2.0" {
+			return nil // converted on load
+		}
+		return fmt.Errorf("load spec %s: this is Swagger %v; obpm reads Swagger 2.0 and OpenAPI 3.0/3.1", name, v)
 	}
 	return fmt.Errorf("load spec %s: no top-level \"openapi\" field, so this is not an OpenAPI 3 document", name)
 }

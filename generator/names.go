@@ -79,3 +79,49 @@ func schemeBase(scheme string) string {
 
 // tokenVariable is the Postman variable that holds the bearer token of a scheme.
 func tokenVariable(scheme string) string { return schemeBase(scheme) + "_access_token" }
+
+// maxNameLen bounds a request's name: Postman's sidebar shows about this much.
+const maxNameLen = 80
+
+// requestName is the operation's summary, else its operationId, else
+// "METHOD path"; a summary that is a paragraph is cut to its first sentence
+// and at most maxNameLen characters (some specs put whole descriptions there).
+func requestName(o *operation) string {
+	if name := shortName(o.op.Summary); name != "" {
+		return name
+	}
+	if o.op.OperationID != "" {
+		return o.op.OperationID
+	}
+	return strings.ToUpper(o.method) + " " + o.path
+}
+
+// shortName is s on one line: its first sentence when s is longer than
+// maxNameLen, then cut at a word boundary with "…".
+func shortName(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len([]rune(s)) <= maxNameLen {
+		return s
+	}
+	for i, r := range s {
+		if (r == '.' || r == '!' || r == '?' || r == '。') && i > 0 {
+			rest := s[i+len(string(r)):]
+			if rest == "" || rest[0] == ' ' {
+				s = s[:i+len(string(r))]
+				if r == '.' {
+					s = strings.TrimSuffix(s, ".")
+				}
+				break
+			}
+		}
+	}
+	rs := []rune(s)
+	if len(rs) <= maxNameLen {
+		return s
+	}
+	cut := string(rs[:maxNameLen-1])
+	if i := strings.LastIndexByte(cut, ' '); i > maxNameLen/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,;:-") + "…"
+}

@@ -44,6 +44,11 @@ type Options struct {
 	HelperKey string
 	// SandboxURL and HelperURL override the local defaults.
 	SandboxURL, HelperURL string
+	// OpenBanking marks the document obpm sandbox serves (the embedded Open
+	// Banking API): it gets the sandbox environment and the bank_tran_id /
+	// tran_dtime script even without x-obpm-* extensions. Other documents
+	// get them only when they carry x-obpm-* extensions.
+	OpenBanking bool
 }
 
 // File is one generated output file.
@@ -82,4 +87,30 @@ type Result struct {
 func (c Counts) String() string {
 	return strconv.Itoa(c.Requests) + " requests in " + strconv.Itoa(c.Folders) + " folders, " +
 		strconv.Itoa(c.Environments) + " environments"
+}
+
+// Condense lists warnings for people: a message that several places share
+// is printed once, at its first place, with how many more there are (one
+// document gave the same security warning for 328 operations).
+func Condense(ws []Warning) []string {
+	count := map[string]int{}
+	for _, w := range ws {
+		count[w.Message]++
+	}
+	var out []string
+	done := map[string]bool{}
+	for _, w := range ws {
+		if done[w.Message] {
+			continue
+		}
+		done[w.Message] = true
+		s := w.String()
+		if n := count[w.Message] - 1; n == 1 {
+			s += " (and 1 more place)"
+		} else if n > 1 {
+			s += " (and " + strconv.Itoa(n) + " more places)"
+		}
+		out = append(out, s)
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -14,31 +15,15 @@ import (
 // document writes them, by the origins kin-openapi records. Its IncludeOrigin
 // records a file, line, column, end and field list for every element and
 // costs more than the rest of the load together (5,000-operation synthetic
-// spec: about 5 s against 2 s; BenchmarkLoadLarge). So LoadData loads without
-// it, parses the document once more into a yaml.Node (after the load, so the
-// loader's own node tree is already garbage) and stamps only the positions
-// the generator reads: the key of each operation, of each entry of an
-// examples map and of each schema property. A document with $refs to other
-// files, aliases or merge keys is loaded again with IncludeOrigin: its
-// positions live in other files or other nodes. TestOrderStampsMatchOrigins
-// proves both ways give the same collections.
-
-// orderTree parses data for stampOrder, or returns nil when the document is
-// not self-contained (or not a YAML/JSON mapping: the loader then reports it).
-func orderTree(data []byte) *yaml.Node {
-	top := parseTree(data)
-	if top == nil || top.Kind != yaml.MappingNode || !selfContained(top) {
-		return nil
-	}
-	if paths := entry(top, "paths"); paths != nil {
-		for i := 1; i < len(paths.Content); i += 2 {
-			if entry(paths.Content[i], "$ref") != nil {
-				return nil // a path item elsewhere: its operations' lines are there
-			}
-		}
-	}
-	return top
-}
+// spec: about 5 s against 2 s; BenchmarkLoadLarge). So the loader runs
+// without it and stampOrder sets only the positions the generator reads: the
+// key of each operation, of each entry of an examples map and of each schema
+// property, from the node tree the resolver (resolve.go) already parsed.
+// When the resolver inlined parts of other files, every node of the tree is
+// first renumbered in document order (renumber), so an operation that lives
+// in paths/x.yaml sorts where the root names its path. Aliases and merge keys
+// are ordered where they are written. TestOrderStampsMatchOrigins proves
+// both ways give the same collections.
 
 // parseTree parses a document into nodes: JSON from encoding/json's tokens
 // (a YAML parse of a 20 MB JSON document took 2.4 s and 1.9 GB), the rest as
@@ -46,6 +31,7 @@ func orderTree(data []byte) *yaml.Node {
 func parseTree(data []byte) *yaml.Node {
 	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
 		jt := &jsonTree{dec: json.NewDecoder(bytes.NewReader(data)), data: data}
+		jt.dec.UseNumber()
 		if n, err := jt.value(0); err == nil {
 			return n
 		}
@@ -57,10 +43,10 @@ func parseTree(data []byte) *yaml.Node {
 	return root.Content[0]
 }
 
-// jsonTree builds yaml.Nodes from JSON tokens: mappings, sequences, and
-// scalars whose Value is kept for strings only (a $ref is all stampOrder
-// reads). A key's Line and Column are those of its end: positions only order
-// keys, so any that grow through the document do.
+// jsonTree builds yaml.Nodes from JSON tokens: mappings, sequences and
+// tagged scalars (the resolver may write the tree out again). A key's Line
+// and Column are those of its end: positions only order keys, so any that
+// grow through the document do; a value's Line is its key's.
 type jsonTree struct {
 	dec                      *json.Decoder
 	data                     []byte
@@ -81,9 +67,9 @@ func (t *jsonTree) value(depth int) (*yaml.Node, error) {
 	}
 	switch v := tok.(type) {
 	case json.Delim:
-		n := &yaml.Node{Kind: yaml.SequenceNode}
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: t.line + 1}
 		if v == '{' {
-			n.Kind = yaml.MappingNode
+			n.Kind, n.Tag = yaml.MappingNode, "!!map"
 		}
 		for t.dec.More() {
 			if n.Kind == yaml.MappingNode {
@@ -93,7 +79,7 @@ func (t *jsonTree) value(depth int) (*yaml.Node, error) {
 				}
 				k, _ := kt.(string)
 				line, col := t.pos(int(t.dec.InputOffset()))
-				n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k, Line: line, Column: col})
+				n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k, Line: line, Column: col})
 			}
 			c, err := t.value(depth + 1)
 			if err != nil {
@@ -106,9 +92,17 @@ func (t *jsonTree) value(depth int) (*yaml.Node, error) {
 		}
 		return n, nil
 	case string:
-		return &yaml.Node{Kind: yaml.ScalarNode, Value: v}, nil
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v, Line: t.line + 1}, nil
+	case json.Number:
+		tag := "!!int"
+		if strings.ContainsAny(string(v), ".eE") {
+			tag = "!!float"
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: string(v), Line: t.line + 1}, nil
+	case bool:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(v), Line: t.line + 1}, nil
 	}
-	return &yaml.Node{Kind: yaml.ScalarNode}, nil
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null", Line: t.line + 1}, nil
 }
 
 // pos turns a byte offset (never smaller than the last one) into a 1-based
@@ -123,48 +117,116 @@ func (t *jsonTree) pos(off int) (int, int) {
 	return t.line + 1, off - t.lineStart + 1
 }
 
-// selfContained: no alias, no merge key, and every $ref local ("#/…").
-func selfContained(n *yaml.Node) bool {
-	switch n.Kind {
-	case yaml.AliasNode:
-		return false
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if k.Value == "<<" || (k.Value == "$ref" && (v.Kind != yaml.ScalarNode || !strings.HasPrefix(v.Value, "#"))) {
-				return false
-			}
-		}
-	}
-	for _, c := range n.Content {
-		if !selfContained(c) {
-			return false
-		}
-	}
-	return true
-}
-
-// entry is the value of key in mapping n, or nil.
+// entry is the value of key in mapping n (merge keys followed), or nil.
 func entry(n *yaml.Node, key string) *yaml.Node {
+	n = deref(n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
+	var merged []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
+		if n.Content[i].Value == key && !isMerge(n.Content[i]) {
+			return deref(n.Content[i+1])
+		}
+		if isMerge(n.Content[i]) {
+			merged = append(merged, mergedMaps(n.Content[i+1])...)
+		}
+	}
+	for _, m := range merged {
+		if v := entry(m, key); v != nil {
+			return v
 		}
 	}
 	return nil
 }
 
-// each calls fn with every key and value of mapping n.
+// each calls fn with every key and value of mapping n, in document order;
+// the entries a merge key ("<<") brings in come at its place, unless n
+// sets the key itself.
 func each(n *yaml.Node, fn func(k, v *yaml.Node)) {
+	n = deref(n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
+		if isMerge(n.Content[i]) {
+			eachDepth(n, fn, map[string]bool{}, 0)
+			return
+		}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
 		fn(n.Content[i], n.Content[i+1])
 	}
+}
+
+func eachDepth(n *yaml.Node, fn func(k, v *yaml.Node), seen map[string]bool, depth int) {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode || depth > 16 {
+		return
+	}
+	own := map[string]bool{}
+	hasMerge := false
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if isMerge(n.Content[i]) {
+			hasMerge = true
+		} else {
+			own[n.Content[i].Value] = true
+		}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if isMerge(k) {
+			for _, m := range mergedMaps(n.Content[i+1]) {
+				sub := map[string]bool{}
+				for key := range seen {
+					sub[key] = true
+				}
+				for key := range own {
+					sub[key] = true
+				}
+				eachDepth(m, func(mk, mv *yaml.Node) {
+					if !seen[mk.Value] && !own[mk.Value] {
+						seen[mk.Value] = true
+						fn(mk, mv)
+					}
+				}, sub, depth+1)
+			}
+			continue
+		}
+		if hasMerge || depth > 0 {
+			if seen[k.Value] {
+				continue
+			}
+			seen[k.Value] = true
+		}
+		fn(k, n.Content[i+1])
+	}
+}
+
+// isMerge: k is a YAML merge key ("<<" unquoted).
+func isMerge(k *yaml.Node) bool {
+	return len(k.Value) == 2 && k.Value == "<<" && k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge"
+}
+
+// mergedMaps are the mappings a merge key's value brings in.
+func mergedMaps(v *yaml.Node) []*yaml.Node {
+	v = deref(v)
+	if v == nil {
+		return nil
+	}
+	if v.Kind == yaml.SequenceNode {
+		var out []*yaml.Node
+		for _, x := range v.Content {
+			if x = deref(x); x != nil && x.Kind == yaml.MappingNode {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	if v.Kind == yaml.MappingNode {
+		return []*yaml.Node{v}
+	}
+	return nil
 }
 
 // at is the position of key k as IncludeOrigin records it.
@@ -173,7 +235,7 @@ func at(k *yaml.Node) *openapi3.Origin {
 }
 
 // stampOrder sets the origins the generator orders by on doc, loaded from
-// the document whose mapping is top (see orderTree).
+// the document whose mapping is top (see LoadData).
 func stampOrder(doc *openapi3.T, top *yaml.Node) {
 	each(entry(top, "paths"), func(k, v *yaml.Node) {
 		item := doc.Paths.Value(k.Value)

@@ -87,6 +87,7 @@ func render(t *template.Template, data any) ([]string, error) {
 type collectionScriptData struct {
 	Manual     map[string]string // request id → request name
 	TokenKinds map[string]string // token variable → helper kind
+	Stamp      bool              // set bank_tran_id and tran_dtime (Open Banking documents)
 }
 
 type testScriptData struct {

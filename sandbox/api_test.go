@@ -165,7 +165,7 @@ func TestWithdrawShowsEverywhere(t *testing.T) {
 		"req_list": []any{map[string]any{"tran_no": "1", "org_bank_tran_id": tranID(1), "org_bank_tran_date": "20261126", "org_tran_amt": "10000"}}})
 	wantRsp(t, res, "A0000")
 	item := res["res_list"].([]any)[0].(map[string]any)
-	if item["org_bank_tran_id"] != tranID(1) || item["tran_amt"] != "10000" || item["wd_fintech_use_num"] != fin1 || item["bank_rsp_code"] != "000" {
+	if _, echoed := item["org_bank_tran_id"]; echoed || item["bank_tran_id"] != tranID(1) || item["bank_code_tran"] != "097" || item["tran_amt"] != "10000" || item["wd_fintech_use_num"] != fin1 || item["bank_rsp_code"] != "000" {
 		t.Errorf("transfer/result item = %v", item)
 	}
 	// The contracted account received it: remit_list names the remitter.
@@ -174,10 +174,10 @@ func TestWithdrawShowsEverywhere(t *testing.T) {
 		"sort_order": "D", "tran_dtime": "20261126111010"})
 	wantRsp(t, rl, "A0000")
 	remits := rl["res_list"].([]any)
-	if len(remits) != 1 {
-		t.Fatalf("remit_list = %v", remits)
+	if len(remits) != 1 || rl["total_record_cnt"] != "1" || rl["balance_amt"] == "" {
+		t.Fatalf("remit_list = %v", rl)
 	}
-	if r := remits[0].(map[string]any); r["remitter_name"] != "홍길동" || r["tran_amt"] != "10000" || r["remitter_account_num_masked"] != "1234567890***" {
+	if r := remits[0].(map[string]any); r["remitter_name"] != "홍길동" || r["tran_amt"] != "10000" || r["remitter_account_num"] != "1234567890***" || r["remitter_bank_code"] != "097" {
 		t.Errorf("remit = %v", r)
 	}
 	missing := e.call(http.MethodPost, "/v2.0/transfer/result", oob, map[string]any{"check_type": "1", "tran_dtime": "20261126111010", "req_cnt": "1",
@@ -190,24 +190,30 @@ func TestWithdrawShowsEverywhere(t *testing.T) {
 		t.Errorf("balance after deposit = %v, want 1000000", b["balance_amt"])
 	}
 
-	// A return claim names the deposit; return/result names the claim.
+	// A return claim names the deposit; return/result names the claim by
+	// the claim's own bank_tran_id and date (claim_bank_tran_*).
 	claimIn := func(id, org string) map[string]any {
 		return map[string]any{"bank_tran_id": id, "org_bank_tran_date": "20261126", "org_bank_tran_id": org, "org_dps_fintech_use_num": fin1,
 			"org_tran_amt": "10000", "org_wd_bank_code_std": "097", "claim_code": "03", "claim_message": "금액 착오 입금",
-			"total_return_yn": "Y", "return_account_num": "100000000001"}
+			"total_return_yn": "Y", "return_account_num": "100000000001", "use_org_contact": "010-1234-5678", "use_org_email": "ops@example.com"}
 	}
 	wantRsp(t, e.call(http.MethodPost, "/v2.0/return/claim", oob, claimIn(tranID(7), tranID(1))), "A0310") // a withdraw, not a deposit
+	both := claimIn(tranID(11), tranID(4))
+	both["org_dps_bank_code_std"], both["org_dps_account_num"] = "097", "1234567890123"
+	wantRsp(t, e.call(http.MethodPost, "/v2.0/return/claim", oob, both), "A0004") // fintech number and account at once
 	c := e.call(http.MethodPost, "/v2.0/return/claim", oob, claimIn(tranID(8), tranID(4)))
 	wantRsp(t, c, "A0000")
-	if c["org_bank_tran_id"] != tranID(4) || c["bank_tran_id"] != tranID(8) {
+	if c["org_bank_tran_id"] != tranID(4) || c["bank_tran_id"] != tranID(8) || c["return_account_num"] != "100000000001" || c["wd_bank_code_std"] != "097" {
 		t.Errorf("claim = %v", c)
 	}
-	rr := e.call(http.MethodPost, "/v2.0/return/result", oob, map[string]any{"bank_tran_id": tranID(9), "org_bank_tran_date": "20261126", "org_bank_tran_id": tranID(8)})
+	rr := e.call(http.MethodPost, "/v2.0/return/result", oob, map[string]any{"claim_bank_tran_date": c["bank_tran_date"], "claim_bank_tran_id": tranID(8)})
 	wantRsp(t, rr, "A0000")
-	if rr["claim_state"] != "1" || rr["org_bank_tran_id"] != tranID(8) {
+	if rr["claim_bank_tran_id"] != tranID(8) || rr["claim_normal_yn"] != "Y" || rr["return_yn"] != "N" || rr["total_return_yn"] != "Y" {
 		t.Errorf("return/result = %v", rr)
 	}
-	wantRsp(t, e.call(http.MethodPost, "/v2.0/return/result", oob, map[string]any{"bank_tran_id": tranID(10), "org_bank_tran_date": "20261126", "org_bank_tran_id": tranID(77)}), "A0310")
+	wantRsp(t, e.call(http.MethodPost, "/v2.0/return/result", oob, map[string]any{"claim_bank_tran_date": c["bank_tran_date"], "claim_bank_tran_id": tranID(77)}), "A0310")
+	// The old request shape (bank_tran_id + org_*) is not the API's: A0004.
+	wantRsp(t, e.call(http.MethodPost, "/v2.0/return/result", oob, map[string]any{"bank_tran_id": tranID(9), "org_bank_tran_date": "20261126", "org_bank_tran_id": tranID(8)}), "A0004")
 }
 
 // TestTransactionListPaging: 30 rows page as 25 + 5 through

@@ -38,7 +38,11 @@ const (
 	bankNoAccount    = "412"
 	bankInsufficient = "453"
 	bankNameMismatch = "463"
-	bankCodeTran     = "098" // the testbed simulator answers as 098
+	// bankCodeTran is the bank_code_tran of an answer: real testbed answers
+	// carry 097 (오픈은행) on successes (S12's deposit, S14's return claim);
+	// 098 shows up only with the simulator's own failures (818), which the
+	// sandbox does not produce.
+	bankCodeTran = "097"
 )
 
 // O0001 detail codes (fact sheet §5.2).

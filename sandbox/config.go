@@ -115,6 +115,8 @@ type Claim struct {
 	Date       string `yaml:"date" json:"date"`
 	Amount     int64  `yaml:"amount" json:"amount"`
 	OrgTranID  string `yaml:"org_bank_tran_id" json:"org_bank_tran_id"` // the deposit claimed
+	// TotalReturn is the claim's total_return_yn, echoed by return/result.
+	TotalReturn string `yaml:"total_return_yn,omitempty" json:"total_return_yn,omitempty"`
 }
 
 // Bank is a participant bank.

@@ -173,31 +173,64 @@ func (s *Server) contractFor(r *request) (*accountState, error) {
 	return c, nil
 }
 
+// opReceive names the receiving account by fintech_use_num (KFTC's own
+// sample) or by bank_code_std + account_num: exactly one of the two.
 func opReceive(s *Server, r *request) (map[string]any, error) {
 	c, err := s.contractFor(r)
 	if err != nil {
 		return nil, err
 	}
-	bank, num := r.str("bank_code_std"), r.str("account_num")
-	a := s.st.accountByNum(bank, num)
-	if a == nil {
-		return nil, bankError(bankNoAccount, "account "+bank+" "+num)
+	if err := eitherClient(r.In); err != nil {
+		return nil, err
+	}
+	fin, bank, num := r.str("fintech_use_num"), r.str("bank_code_std"), r.str("account_num")
+	var a *accountState
+	switch {
+	case fin != "" && (bank != "" || num != ""):
+		return nil, newAPIError(rspFormat, "필드 fintech_use_num: give it or bank_code_std+account_num, not both")
+	case fin != "":
+		if a = s.st.Accounts[fin]; a == nil {
+			return nil, bankError(bankNoAccount, "fintech_use_num "+fin)
+		}
+	case bank != "" && num != "":
+		if a = s.st.accountByNum(bank, num); a == nil {
+			return nil, bankError(bankNoAccount, "account "+bank+" "+num)
+		}
+	default:
+		return nil, newAPIError(rspFormat, "필드 fintech_use_num: required, or bank_code_std+account_num")
 	}
 	out := bankBlock(r, r.str("bank_tran_id"))
 	for k, v := range map[string]any{
 		"bank_code_std": a.BankCodeStd, "bank_code_sub": bankCodeSub(a.BankCodeStd), "bank_name": s.st.bankName(a.BankCodeStd),
-		"savings_bank_name": "", "account_num": a.AccountNum, "account_num_masked": maskAccount(a.AccountNum),
+		"savings_bank_name": "", "account_num": a.AccountNum, "account_seq": r.str("account_seq"), "account_num_masked": maskAccount(a.AccountNum),
 		"print_content": r.str("print_content"), "account_holder_name": s.st.Users[a.UserSeqNo].Name,
 		"wd_bank_code_std": c.BankCodeStd, "wd_bank_name": s.st.bankName(c.BankCodeStd), "wd_account_num": c.AccountNum,
-		"tran_amt": r.str("tran_amt"),
+		"tran_amt": r.str("tran_amt"), "cms_num": r.str("cms_num"),
 	} {
 		out[k] = v
 	}
 	return out, nil
 }
 
+// eitherClient: the requesting customer is named by
+// req_client_fintech_use_num or by req_client_bank_code +
+// req_client_account_num, never both (S4's rule, 주 4).
+func eitherClient(m map[string]any) error {
+	fin, _ := m["req_client_fintech_use_num"].(string)
+	bank, _ := m["req_client_bank_code"].(string)
+	num, _ := m["req_client_account_num"].(string)
+	if fin != "" && (bank != "" || num != "") {
+		return newAPIError(rspFormat, "필드 req_client_fintech_use_num: give it or req_client_bank_code+req_client_account_num, not both")
+	}
+	if fin == "" && (bank == "") != (num == "") {
+		return newAPIError(rspFormat, "필드 req_client_account_num: req_client_bank_code and req_client_account_num go together")
+	}
+	return nil
+}
+
 // opRemitList lists the deposits into the named account (송금인정보조회):
-// the caller's contracted account or a user account.
+// the caller's contracted account or a user account, paged like the
+// transaction list by befor_inquiry_trace_info.
 func opRemitList(s *Server, r *request) (map[string]any, error) {
 	bank, num := r.str("bank_code_std"), r.str("account_num")
 	var a *accountState
@@ -206,37 +239,68 @@ func opRemitList(s *Server, r *request) (map[string]any, error) {
 	} else if a = s.st.accountByNum(bank, num); a == nil {
 		return nil, bankError(bankNoAccount, "account "+bank+" "+num)
 	}
-	lo, hi := r.str("from_date")+"000000", r.str("to_date")+"235959"
+	from, to := r.str("from_date"), r.str("to_date")
+	if from > to {
+		return nil, newAPIError(rspFormat, "필드 from_date: "+from+" is after to_date "+to)
+	}
+	lo, hi := from+"000000", to+"235959"
 	if t := r.str("from_time"); t != "" {
-		lo = r.str("from_date") + t
+		lo = from + t
 	}
 	if t := r.str("to_time"); t != "" {
-		hi = r.str("to_date") + t
+		hi = to + t
 	}
+	desc := r.str("sort_order") != "A"
 	var rows []Txn
 	for _, t := range a.History {
 		if at := t.Date + t.Time; t.InOut == inoutIn && at >= lo && at <= hi {
 			rows = append(rows, t)
 		}
 	}
-	if r.str("sort_order") == "D" {
-		slices.Reverse(rows)
+	slices.SortFunc(rows, func(x, y Txn) int {
+		c := strings.Compare(traceKey(x), traceKey(y))
+		if desc {
+			c = -c
+		}
+		return c
+	})
+	total := len(rows)
+	cur := r.str("befor_inquiry_trace_info")
+	if cur != "" {
+		i := slices.IndexFunc(rows, func(t Txn) bool {
+			if desc {
+				return traceKey(t) < cur
+			}
+			return traceKey(t) > cur
+		})
+		if i < 0 {
+			i = len(rows)
+		}
+		rows = rows[i:]
 	}
 	next := len(rows) > pageSize
 	if next {
 		rows = rows[:pageSize]
 	}
 	list := make([]any, 0, len(rows))
+	trace := ""
 	for _, t := range rows {
-		item := map[string]any{"tran_date": t.Date, "tran_time": t.Time, "print_content": t.Content, "tran_amt": itoa(t.Amount),
-			"remitter_name": t.Content, "remitter_bank_code_std": a.BankCodeStd, "remitter_account_num_masked": ""}
+		item := map[string]any{"tran_date": t.Date, "tran_time": t.Time, "inout_type": t.InOut, "tran_type": t.Type,
+			"print_content": t.Content, "tran_amt": itoa(t.Amount), "after_balance_amt": itoa(t.AfterBalance), "branch_name": t.Branch,
+			"remitter_name": t.Content, "remitter_bank_code": a.BankCodeStd, "remitter_account_num": ""}
 		if t.Counter != nil {
-			item["remitter_name"], item["remitter_bank_code_std"], item["remitter_account_num_masked"] = t.Counter.Name, t.Counter.BankCodeStd, t.Counter.AccountMasked
+			item["remitter_name"], item["remitter_bank_code"], item["remitter_account_num"] = t.Counter.Name, t.Counter.BankCodeStd, t.Counter.AccountMasked
 		}
 		list = append(list, item)
+		trace = traceKey(t)
 	}
 	out := bankBlock(r, r.str("bank_tran_id"))
-	out["bank_code_std"], out["account_num"] = a.BankCodeStd, a.AccountNum
-	out["page_record_cnt"], out["next_page_yn"], out["res_list"] = strconv.Itoa(len(list)), yn(next), list
+	for k, v := range map[string]any{
+		"bank_code_std": a.BankCodeStd, "account_num": a.AccountNum, "bank_name": s.st.bankName(a.BankCodeStd),
+		"balance_amt": itoa(a.Balance), "total_record_cnt": strconv.Itoa(total), "page_record_cnt": strconv.Itoa(len(list)),
+		"next_page_yn": yn(next), "befor_inquiry_trace_info": trace, "res_list": list,
+	} {
+		out[k] = v
+	}
 	return out, nil
 }

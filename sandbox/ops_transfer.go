@@ -110,6 +110,9 @@ func opDeposit(s *Server, r *request) (map[string]any, error) {
 	var total int64
 	for _, it := range items {
 		m, _ := it.(map[string]any)
+		if err := eitherClient(m); err != nil {
+			return nil, err
+		}
 		sub := &request{Caller: r.Caller, Route: r.Route, In: m, Now: r.Now}
 		sub.Caller.Kind = "institution" // oob pays any user's account
 		a, err := s.accountFor(sub)
@@ -136,6 +139,12 @@ func opDeposit(s *Server, r *request) (map[string]any, error) {
 		content, _ := l.item["print_content"].(string)
 		tranID, _ := l.item["bank_tran_id"].(string)
 		tranNo, _ := l.item["tran_no"].(string)
+		// The item links to a withdraw (withdraw_bank_tran_id), echoed as the
+		// real testbed does (S12), and to a receive inquiry
+		// (recv_bank_tran_id); what the testbed checks about either is not
+		// known, so the sandbox checks neither.
+		withdrawID, _ := l.item["withdraw_bank_tran_id"].(string)
+		cms, _ := l.item["cms_num"].(string)
 		holder := s.st.Users[l.acct.UserSeqNo].Name
 		s.st.post(c, r, inoutOut, "오픈뱅킹", wdContent, l.amt, s.st.counter(l.acct, holder))
 		s.st.post(l.acct, r, inoutIn, "오픈뱅킹", content, l.amt, s.st.counter(c, c.ContractHolder))
@@ -147,7 +156,8 @@ func opDeposit(s *Server, r *request) (map[string]any, error) {
 			"bank_code_std": l.acct.BankCodeStd, "bank_code_sub": bankCodeSub(l.acct.BankCodeStd),
 			"bank_name": s.st.bankName(l.acct.BankCodeStd), "savings_bank_name": "",
 			"account_num_masked": maskAccount(l.acct.AccountNum), "print_content": content,
-			"account_holder_name": s.st.Users[l.acct.UserSeqNo].Name, "tran_amt": itoa(l.amt), "cms_num": "",
+			"account_holder_name": s.st.Users[l.acct.UserSeqNo].Name, "tran_amt": itoa(l.amt), "cms_num": cms,
+			"withdraw_bank_tran_id": withdrawID,
 		} {
 			item[k] = v
 		}
@@ -213,10 +223,9 @@ func opTransferResult(s *Server, r *request) (map[string]any, error) {
 		for k, v := range dps {
 			item["dps_"+k] = v
 		}
-		for k, v := range map[string]any{"tran_no": tranNo, "org_bank_tran_id": found.BankTranID,
-			"org_bank_tran_date": found.BankTranDate, "org_tran_amt": itoa(found.Amount), "tran_amt": itoa(found.Amount)} {
-			item[k] = v
-		}
+		// Rows carry no org_* echo: neither KFTC's sample (S2) nor the
+		// production client (S3) reads one.
+		item["tran_no"], item["tran_amt"] = tranNo, itoa(found.Amount)
 		list = append(list, item)
 	}
 	return map[string]any{"res_cnt": strconv.Itoa(len(list)), "res_list": list}, nil
@@ -224,9 +233,19 @@ func opTransferResult(s *Server, r *request) (map[string]any, error) {
 
 // opReturnClaim records a claim on an earlier deposit of the caller
 // (자금반환청구). The sandbox never pays the money back, so that repeated
-// collection runs keep the balances steady: the claim stays "1" (received).
+// collection runs keep the balances steady: return/result keeps answering
+// "not returned yet". The deposit's account is named either by
+// org_dps_fintech_use_num or by org_dps_bank_code_std + org_dps_account_num;
+// both at once is a format error, as S3 (a production client) documents.
 func opReturnClaim(s *Server, r *request) (map[string]any, error) {
 	id, date := r.str("org_bank_tran_id"), r.str("org_bank_tran_date")
+	fin, bank, num := r.str("org_dps_fintech_use_num"), r.str("org_dps_bank_code_std"), r.str("org_dps_account_num")
+	switch {
+	case fin != "" && (bank != "" || num != ""):
+		return nil, newAPIError(rspFormat, "필드 org_dps_fintech_use_num: give it or org_dps_bank_code_std+org_dps_account_num, not both")
+	case fin == "" && (bank == "" || num == ""):
+		return nil, newAPIError(rspFormat, "필드 org_dps_fintech_use_num: required, or org_dps_bank_code_std+org_dps_account_num")
+	}
 	var found *Transfer
 	for i := range s.st.Transfers {
 		t := &s.st.Transfers[i]
@@ -237,31 +256,54 @@ func opReturnClaim(s *Server, r *request) (map[string]any, error) {
 	if found == nil {
 		return nil, newAPIError(rspNoTransfer, "org_bank_tran_id "+id+" is not one of your deposits")
 	}
-	if fin := r.str("org_dps_fintech_use_num"); fin != "" && fin != found.FintechUseNum {
+	a := s.st.Accounts[found.FintechUseNum]
+	if fin != "" && fin != found.FintechUseNum {
 		return nil, newAPIError(rspFintechOther, "org_dps_fintech_use_num "+fin)
+	}
+	if fin == "" && (a == nil || a.BankCodeStd != bank || a.AccountNum != num) {
+		return nil, newAPIError(rspFintechOther, "org_dps_account_num "+bank+" "+num+" is not the deposit's account")
 	}
 	amt, err := amount(r.In, "org_tran_amt")
 	if err != nil {
 		return nil, err
 	}
-	if amt > found.Amount {
-		return nil, newAPIError(rspFormat, "필드 org_tran_amt: more than the deposit's "+itoa(found.Amount))
+	if amt > found.Amount || (r.str("total_return_yn") == "Y" && amt != found.Amount) {
+		return nil, newAPIError(rspFormat, "필드 org_tran_amt: "+itoa(amt)+" does not fit the deposit's "+itoa(found.Amount)+" (total_return_yn "+r.str("total_return_yn")+")")
 	}
-	s.st.Claims[r.str("bank_tran_id")] = &Claim{BankTranID: r.str("bank_tran_id"), Date: kstDay(r.Now), Amount: amt, OrgTranID: id}
-	out := bankBlock(r, r.str("bank_tran_id"))
-	out["org_bank_tran_id"], out["org_bank_tran_date"], out["org_tran_amt"] = found.BankTranID, found.BankTranDate, itoa(amt)
-	out["claim_code"] = r.str("claim_code")
+	claimID := r.str("bank_tran_id")
+	s.st.Claims[claimID] = &Claim{BankTranID: claimID, Date: kstDay(r.Now), Amount: amt, OrgTranID: id, TotalReturn: r.str("total_return_yn")}
+	c := s.st.Contracts[r.Caller.Client.ClientUseCode]
+	out := bankBlock(r, claimID)
+	for k, v := range map[string]any{
+		"org_bank_tran_id": found.BankTranID, "org_bank_tran_date": found.BankTranDate, "org_tran_amt": itoa(amt),
+		"org_dps_fintech_use_num": fin, "org_dps_account_num": num, "return_account_num": r.str("return_account_num"),
+	} {
+		out[k] = v
+	}
+	if a != nil {
+		out["dps_bank_code_std"], out["org_dps_bank_code_std"] = a.BankCodeStd, a.BankCodeStd
+	}
+	if c != nil {
+		out["wd_bank_code_std"], out["wd_bank_code_sub"], out["wd_bank_name"] = c.BankCodeStd, bankCodeSub(c.BankCodeStd), s.st.bankName(c.BankCodeStd)
+	}
 	return out, nil
 }
 
-// opReturnResult finds a claim by its own bank_tran_id and date.
+// opReturnResult finds a claim by the claim's own bank_tran_id and date
+// (claim_bank_tran_id, claim_bank_tran_date), as S2, S3 and S14 send them.
 func opReturnResult(s *Server, r *request) (map[string]any, error) {
-	id, date := r.str("org_bank_tran_id"), r.str("org_bank_tran_date")
+	id, date := r.str("claim_bank_tran_id"), r.str("claim_bank_tran_date")
 	c := s.st.Claims[id]
-	if c == nil || (date != "" && date != c.Date) {
-		return nil, newAPIError(rspNoTransfer, "no return claim "+id)
+	if c == nil || date != c.Date {
+		return nil, newAPIError(rspNoTransfer, "no return claim "+id+" on "+date)
 	}
-	out := bankBlock(r, r.str("bank_tran_id"))
-	out["org_bank_tran_id"], out["claim_state"], out["return_amt"], out["return_date"] = c.BankTranID, "1", "0", ""
-	return out, nil
+	total := c.TotalReturn
+	if total == "" {
+		total = "Y"
+	}
+	return map[string]any{
+		"claim_bank_tran_date": c.Date, "claim_bank_tran_id": c.BankTranID, "claim_normal_yn": "Y",
+		"claim_bank_rsp_code": bankOK, "claim_bank_rsp_message": "", "return_yn": "N", "return_fail_code": "",
+		"return_fail_message": "", "total_return_yn": total, "return_amt": "0", "return_date": "",
+	}, nil
 }

@@ -249,9 +249,9 @@ func (s *Server) Handler() http.Handler {
 	r := mux.NewRouter()
 	r.HandleFunc("/oauth/2.0/authorize", s.handleAuthorize).Methods(http.MethodGet)
 	r.HandleFunc("/oauth/2.0/authorize_account", s.handleAuthorize).Methods(http.MethodGet)
-	r.HandleFunc(consentPath, s.handleConsent).Methods(http.MethodPost)
-	r.HandleFunc("/oauth/2.0/token", s.handleToken)
-	r.HandleFunc("/oauth/2.0/revoke", s.handleRevoke)
+	r.Handle(consentPath, limitForm(s.handleConsent)).Methods(http.MethodPost)
+	r.Handle("/oauth/2.0/token", limitForm(s.handleToken))
+	r.Handle("/oauth/2.0/revoke", limitForm(s.handleRevoke))
 	r.PathPrefix("/v2.0/").HandlerFunc(s.handleAPI)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSONStatus(w, http.StatusNotFound, map[string]any{"rsp_code": "O0005", "rsp_message": "API 미존재 (no such sandbox path)"})
@@ -267,6 +267,33 @@ func (s *Server) Handler() http.Handler {
 		}
 		r.ServeHTTP(w, req)
 	}))
+}
+
+// MaxFormBytes caps the form body of the token, revoke and consent routes:
+// their forms are a few hundred bytes, and without a cap net/http reads up
+// to 10 MB per request.
+const MaxFormBytes = 16 << 10
+
+// limitForm answers 413 to a form body over MaxFormBytes and never reads
+// more than that of it.
+func limitForm(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > MaxFormBytes {
+			writeJSONStatus(w, http.StatusRequestEntityTooLarge, map[string]any{"rsp_code": "O0001",
+				"rsp_message": fmt.Sprintf("요청 본문이 너무 큽니다 (form body over %d bytes)", MaxFormBytes)})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
+		if r.Method == http.MethodPost {
+			var tooBig *http.MaxBytesError
+			if err := r.ParseForm(); errors.As(err, &tooBig) {
+				writeJSONStatus(w, http.StatusRequestEntityTooLarge, map[string]any{"rsp_code": "O0001",
+					"rsp_message": fmt.Sprintf("요청 본문이 너무 큽니다 (form body over %d bytes)", MaxFormBytes)})
+				return
+			}
+		}
+		next(w, r)
+	})
 }
 
 // persistLocked records a change in the state file and waits until it is

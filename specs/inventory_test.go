@@ -22,6 +22,7 @@ func TestInventory(t *testing.T) {
 	want := []struct{ method, path string }{
 		// OAuth
 		{"GET", "/oauth/2.0/authorize"},
+		{"GET", "/oauth/2.0/authorize_account"},
 		{"POST", "/oauth/2.0/token"},
 		{"POST", "/oauth/2.0/revoke"},
 		// users and accounts
@@ -29,6 +30,7 @@ func TestInventory(t *testing.T) {
 		{"POST", "/v2.0/user/unlink"},
 		{"POST", "/v2.0/user/close"},
 		{"POST", "/v2.0/user/register"},
+		{"POST", "/v2.0/user/register_card"},
 		{"GET", "/v2.0/account/list"},
 		{"POST", "/v2.0/account/cancel"},
 		{"POST", "/v2.0/account/update_info"},
@@ -62,6 +64,8 @@ func TestInventory(t *testing.T) {
 		{"GET", "/v2.0/cards/issue_info"},
 		{"GET", "/v2.0/cards/bills"},
 		{"GET", "/v2.0/cards/bills/detail"},
+		{"POST", "/v2.0/cards/update"},
+		{"POST", "/v2.0/cards/cancel"},
 		{"GET", "/v2.0/pays"},
 		{"GET", "/v2.0/pays/reload"},
 		{"GET", "/v2.0/pays/balances"},
@@ -69,7 +73,7 @@ func TestInventory(t *testing.T) {
 		{"GET", "/v2.0/insurances"},
 		{"POST", "/v2.0/insurances/payment"},
 		{"GET", "/v2.0/loans"},
-		{"GET", "/v2.0/loans/basic"},
+		{"POST", "/v2.0/loans/basic"},
 	}
 	have := map[string]bool{}
 	for _, o := range operations(doc) {

@@ -5,15 +5,20 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/daemon"
+	"github.com/obpm/obpm/authhelper/daemonkey"
+	"github.com/obpm/obpm/authhelper/runfile"
 )
 
 // DefaultURL is where the daemon listens unless OBPM_HELPER_URL says otherwise.
@@ -22,12 +27,42 @@ const DefaultURL = "http://127.0.0.1:8791"
 // URLEnv overrides DefaultURL.
 const URLEnv = "OBPM_HELPER_URL"
 
-// URL returns the daemon URL from the environment.
+// URL returns the daemon URL from the environment, or the default.
 func URL(getenv func(string) string) string {
 	if u := getenv(URLEnv); u != "" {
 		return strings.TrimRight(u, "/")
 	}
 	return DefaultURL
+}
+
+// Source says where Locate found the daemon's URL.
+type Source string
+
+// Sources of a daemon URL.
+const (
+	FromEnv     Source = "OBPM_HELPER_URL"
+	FromRunfile Source = "runtime file"
+	FromDefault Source = "default"
+)
+
+// Locate returns where the daemon listens: OBPM_HELPER_URL when set, else
+// the runtime file `obpm serve` writes into the config folder cfgDir (any
+// port), else DefaultURL. A runtime file that cannot be trusted (another
+// owner, writable by others) is reported in warn and skipped.
+func Locate(getenv func(string) string, cfgDir string) (u string, src Source, warn error) {
+	if v := getenv(URLEnv); v != "" {
+		return strings.TrimRight(v, "/"), FromEnv, nil
+	}
+	if cfgDir != "" {
+		r, err := runfile.Read(cfgDir, runfile.Daemon)
+		switch {
+		case err == nil && r.URL != "":
+			return strings.TrimRight(r.URL, "/"), FromRunfile, nil
+		case err != nil && !errors.Is(err, runfile.ErrNone):
+			warn = err
+		}
+	}
+	return DefaultURL, FromDefault, warn
 }
 
 // CheckLocal refuses a daemon URL that is not plain http on a loopback
@@ -44,19 +79,101 @@ func CheckLocal(baseURL string) error {
 	return nil
 }
 
-// Client is a daemon client.
+// Client is a daemon client. It sends the key only after Verify: the
+// daemon proved it holds the key, on the very address the client reached.
 type Client struct {
 	BaseURL string
 	Key     string
 	HTTP    *http.Client
+	// Addr is the verified daemon's address (ip:port); later requests are
+	// dialled to it and nowhere else.
+	Addr     string
+	verified bool
 }
 
-// New returns a client; the key may be set later.
-func New(baseURL, key string) *Client {
+// New returns a client; Verify gives it the key.
+func New(baseURL string) *Client {
 	// Proxy: nil, because a proxy from the environment must not see the key
 	// (Go skips proxies for loopback anyway; this makes it explicit).
-	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), Key: key,
+	return &Client{BaseURL: strings.TrimRight(baseURL, "/"),
 		HTTP: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{Proxy: nil}}}
+}
+
+// ImpostorError: something answers at the daemon's URL like the helper
+// daemon but cannot prove it holds this user's helper key (another user's
+// daemon, or a program squatting on the port to collect keys and hand out
+// forged tokens). Nothing was sent to it.
+type ImpostorError struct {
+	URL, Addr string
+	Reason    string
+}
+
+func (e *ImpostorError) Error() string {
+	u, _ := url.Parse(e.URL)
+	port := ""
+	if u != nil {
+		port = u.Port()
+	}
+	return fmt.Sprintf("refusing the helper daemon at %s: %s, so it is not your `obpm serve` (another user's daemon or a program squatting on the port); "+
+		"the helper key and tokens were not sent to it. Find who listens with `ss -ltnp 'sport = :%s'` (Linux) or `lsof -i :%s` (macOS), stop it, "+
+		"or run your daemon on another port with `obpm serve --port N`", e.URL, e.Reason, port, port)
+}
+
+// Verify challenges the daemon to prove it holds key (an HMAC of a fresh
+// nonce and the address connected to, see daemonkey.Proof) before the key
+// is ever sent; on success the client keeps the key and pins later
+// connections to the verified address.
+func (c *Client) Verify(ctx context.Context, key string) error {
+	if err := CheckLocal(c.BaseURL); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	nonce := daemonkey.NewNonce()
+	var remote string
+	trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { remote = i.Conn.RemoteAddr().String() }}
+	var h daemon.Health
+	if err := c.do(httptrace.WithClientTrace(ctx, trace), http.MethodGet, "/healthz?nonce="+url.QueryEscape(nonce), false, &h); err != nil {
+		return err
+	}
+	if h.Service != daemon.ServiceName {
+		return &ImpostorError{URL: c.BaseURL, Addr: remote, Reason: "it does not answer as the obpm helper"}
+	}
+	if !daemonkey.VerifyProof(key, nonce, remote, h.Proof) {
+		return &ImpostorError{URL: c.BaseURL, Addr: remote, Reason: "it could not prove it holds your helper key (if you just made a new key, restart your `obpm serve`)"}
+	}
+	c.Key, c.Addr, c.verified = key, remote, true
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	c.HTTP.Transport = &http.Transport{Proxy: nil, DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return d.DialContext(ctx, network, remote)
+	}}
+	return nil
+}
+
+// Listening reports whether anything accepts connections at baseURL's
+// address (obpm daemon or not).
+func Listening(ctx context.Context, baseURL string) bool {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return false
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), "80")
+	}
+	d := net.Dialer{Timeout: time.Second}
+	c, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+// IsImpostor reports whether err is an ImpostorError.
+func IsImpostor(err error) bool {
+	var ie *ImpostorError
+	return errors.As(err, &ie)
 }
 
 // APIError is an error answer of the daemon.
@@ -81,9 +198,7 @@ func (e *APIError) Error() string {
 func (c *Client) Running(ctx context.Context) bool {
 	ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
 	defer cancel()
-	var h struct {
-		Service string `json:"service"`
-	}
+	var h daemon.Health
 	if err := c.do(ctx, http.MethodGet, "/healthz", false, &h); err != nil {
 		return false
 	}
@@ -98,6 +213,9 @@ func (c *Client) do(ctx context.Context, method, path string, auth bool, out any
 	if auth {
 		if err := CheckLocal(c.BaseURL); err != nil {
 			return err
+		}
+		if !c.verified {
+			return fmt.Errorf("helper daemon at %s: not verified yet; the key is sent only to a daemon that proved it holds it", c.BaseURL)
 		}
 		req.Header.Set("Authorization", "Bearer "+c.Key)
 	}

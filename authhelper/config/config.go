@@ -6,6 +6,7 @@ package config
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/obpm/obpm/internal/atomicfile"
+	"github.com/obpm/obpm/internal/filelock"
 )
 
 // DirEnv overrides the config folder.
@@ -230,4 +232,30 @@ func (c *Config) Save(path string) error {
 		return fmt.Errorf("write config: %w", err)
 	}
 	return nil
+}
+
+// LockPath is the lock file beside the config at path: every obpm process
+// takes it around a read-modify-write of the config.
+func LockPath(path string) string { return path + ".lock" }
+
+// Update reads the config at path, lets fn change it and writes it back,
+// holding the config's lock across processes the whole time, so that
+// parallel `obpm profile add` runs each add their profile instead of the
+// last writer's copy replacing everyone else's. fn runs under the lock (it
+// may store a secret so that the secret and its profile land together); an
+// error from fn leaves the file as it was.
+func Update(ctx context.Context, path string, fn func(*Config) error) error {
+	unlock, err := filelock.Lock(ctx, LockPath(path))
+	if err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	defer unlock()
+	c, err := Load(path)
+	if err != nil {
+		return err
+	}
+	if err := fn(c); err != nil {
+		return err
+	}
+	return c.Save(path)
 }

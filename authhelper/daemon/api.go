@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/obpm/obpm/authhelper/config"
+	"github.com/obpm/obpm/authhelper/daemonkey"
 	"github.com/obpm/obpm/authhelper/keyring"
 	"github.com/obpm/obpm/authhelper/oauthflow"
 	"github.com/obpm/obpm/authhelper/session"
@@ -30,6 +33,10 @@ type TokenResponse struct {
 	UserSeqNo     string         `json:"user_seq_no,omitempty"`
 	ClientUseCode string         `json:"client_use_code,omitempty"`
 	Extra         map[string]any `json:"extra,omitempty"`
+	// ConfigError is set when the token was served although the config file
+	// does not parse right now (from the last good config and the tokens
+	// the daemon holds): fix the file, the token itself is good.
+	ConfigError string `json:"config_error,omitempty"`
 }
 
 // NewTokenResponse renders a token.
@@ -80,8 +87,11 @@ func (s *Server) writeErr(w http.ResponseWriter, profile string, err error) {
 		prov    *oauthflow.ProviderError
 		unavail *keyring.UnavailableError
 		tmo     *keyring.TimeoutError
+		cfgErr  *session.ConfigError
 	)
 	switch {
+	case errors.As(err, &cfgErr):
+		writeError(w, http.StatusServiceUnavailable, "config_error", err.Error(), "fix the config file at the line named (obpm doctor)")
 	case errors.As(err, &unknown):
 		writeError(w, http.StatusNotFound, "unknown_profile", err.Error(), "obpm profile list")
 	case errors.As(err, &login):
@@ -97,8 +107,63 @@ func (s *Server) writeErr(w http.ResponseWriter, profile string, err error) {
 	}
 }
 
+// Health is the answer of GET /healthz. With ?nonce=N it carries Proof,
+// daemonkey.Proof(key, N, the address the caller connected to): clients
+// check it before they send the key (a squatter on the port cannot compute
+// it, and the key never crosses the wire).
+type Health struct {
+	Status  string `json:"status"`
+	Service string `json:"service"`
+	Port    int    `json:"port,omitempty"`
+	PID     int    `json:"pid,omitempty"`
+	Proof   string `json:"proof,omitempty"`
+}
+
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "service": ServiceName, "port": s.o.Port})
+	h := Health{Status: "ok", Service: ServiceName, Port: s.o.Port, PID: os.Getpid()}
+	if nonce := r.URL.Query().Get("nonce"); nonce != "" {
+		local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+		if len(nonce) > daemonkey.NonceLen || local == nil {
+			writeError(w, http.StatusBadRequest, "bad_request", "nonce too long", "")
+			return
+		}
+		h.Proof = daemonkey.Proof(s.o.Key, nonce, local.String())
+	}
+	writeJSON(w, http.StatusOK, h)
+}
+
+// maxProfileName bounds a profile name in a route before any lookup.
+const maxProfileName = 128
+
+// knownProfile answers 404 unless the route's profile is in the config, so
+// that a caller cycling through made-up names costs neither a keyring read
+// nor an entry in the manager's memory. When the config cannot be read the
+// manager decides (it serves the tokens it already holds).
+func (s *Server) knownProfile(w http.ResponseWriter, r *http.Request) (string, bool) {
+	name := mux.Vars(r)["profile"]
+	if _, ok := s.checkProfile(w, name); !ok {
+		return "", false
+	}
+	return name, true
+}
+
+// checkProfile is knownProfile for a name: it answers 404 unless name is a
+// configured profile. A config that does not parse lets the name through
+// and is returned, so that a token read reads the config once.
+func (s *Server) checkProfile(w http.ResponseWriter, name string) (cfgErr error, ok bool) {
+	if len(name) > maxProfileName {
+		writeError(w, http.StatusNotFound, "unknown_profile", "no such profile", "obpm profile list")
+		return nil, false
+	}
+	cfg, path, err := s.o.Config()
+	if err != nil {
+		return err, true
+	}
+	if _, err := cfg.Profile(name, path); err != nil {
+		s.writeErr(w, name, err)
+		return nil, false
+	}
+	return nil, true
 }
 
 // ProfileInfo is one entry of GET /v1/profiles.
@@ -114,8 +179,8 @@ type ProfileInfo struct {
 
 func (s *Server) listProfiles(w http.ResponseWriter, r *http.Request) {
 	cfg, _, err := s.o.Config()
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "config_error", err.Error(), "obpm doctor")
+	if cfg == nil {
+		s.writeErr(w, "", err)
 		return
 	}
 	out := []ProfileInfo{}
@@ -126,14 +191,24 @@ func (s *Server) listProfiles(w http.ResponseWriter, r *http.Request) {
 			User:        s.o.Manager.Status(r.Context(), name, tokenstore.User),
 			Institution: s.o.Manager.Status(r.Context(), name, tokenstore.Institution)})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"profiles": out})
+	body := map[string]any{"profiles": out}
+	if err != nil {
+		body["config_error"] = err.Error()
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	s.serveToken(w, r, mux.Vars(r)["profile"])
 }
 
-func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, profile string) {
+// serveToken answers a token read; tokenRoute calls it without the router.
+func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, name string) {
+	cfgErr, ok := s.checkProfile(w, name)
+	if !ok {
+		return
+	}
+	profile := name
 	kind, err := tokenstore.ParseKind(r.URL.Query().Get("kind"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", err.Error(), "")
@@ -142,6 +217,12 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, profile stri
 	t, err := s.o.Manager.Token(r.Context(), profile, kind)
 	if err != nil {
 		s.writeErr(w, profile, err)
+		return
+	}
+	if cfgErr != nil {
+		resp := NewTokenResponse(t)
+		resp.ConfigError = cfgErr.Error()
+		writeJSON(w, http.StatusOK, resp)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -191,9 +272,10 @@ type LoginStart struct {
 
 func (s *Server) startLogin(w http.ResponseWriter, r *http.Request) {
 	name := mux.Vars(r)["profile"]
+	// A login writes nothing to the config, so a stale one is good enough.
 	cfg, path, err := s.o.Config()
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "config_error", err.Error(), "obpm doctor")
+	if cfg == nil {
+		s.writeErr(w, name, err)
 		return
 	}
 	p, err := cfg.Profile(name, path)
@@ -306,7 +388,10 @@ func errText(err error) string {
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	name := mux.Vars(r)["profile"]
+	name, ok := s.knownProfile(w, r)
+	if !ok {
+		return
+	}
 	warnings, err := s.o.Manager.Logout(r.Context(), name)
 	if err != nil {
 		s.writeErr(w, name, err)

@@ -9,6 +9,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/obpm/obpm/authhelper/internal/ratelog"
 	"github.com/obpm/obpm/authhelper/oauthflow"
 	"github.com/obpm/obpm/authhelper/session"
 	"github.com/obpm/obpm/authhelper/tokenstore"
@@ -50,6 +52,7 @@ type Server struct {
 	o       Options
 	logins  *oauthflow.Logins
 	log     *slog.Logger
+	refused *ratelog.Limiter
 	encoded tokenJSON
 }
 
@@ -64,7 +67,7 @@ func New(o Options) *Server {
 	if o.RefreshEvery <= 0 {
 		o.RefreshEvery = 5 * time.Second
 	}
-	s := &Server{o: o, log: o.Log}
+	s := &Server{o: o, log: o.Log, refused: ratelog.New(o.Log, o.Now, 0)}
 	s.logins = oauthflow.NewLogins(o.Manager.CompleteLogin, o.Log, o.Now)
 	return s
 }
@@ -93,7 +96,7 @@ func (s *Server) Handler() http.Handler {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed", "")
 	})
-	return s.logRequests(Guard(s.tokenRoute(r), s.log))
+	return s.logRequests(guard(s.tokenRoute(r), s.refused))
 }
 
 // tokenRoute serves GET /v1/profiles/{p}/token, the route Postman calls
@@ -129,8 +132,15 @@ func Listen(port int) ([]net.Listener, error) {
 		port = l4.Addr().(*net.TCPAddr).Port
 	}
 	addr6 := net.JoinHostPort("::1", strconv.Itoa(port))
-	if l6, err := net.Listen("tcp6", addr6); err == nil {
+	l6, err := net.Listen("tcp6", addr6)
+	switch {
+	case err == nil:
 		ls = append(ls, l6)
+	case isAddrInUse(err):
+		// Someone else holds [::1] on our port: clients that reach it
+		// refuse it (it cannot prove it holds the key), but say it.
+		l4.Close()
+		return nil, fmt.Errorf("listen on %s: another program holds the daemon's port on IPv6 loopback; stop it (ss -ltnp 'sport = :%d') or pick another --port", addr6, port)
 	}
 	return ls, nil
 }
@@ -180,7 +190,15 @@ func (s *Server) Run(ctx context.Context, ls []net.Listener) error {
 			s.log.Info("shutting down")
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			defer cancel()
-			return srv.Shutdown(sctx)
+			err := srv.Shutdown(sctx)
+			// A token the keyring refused so far is the only copy of a
+			// rotated refresh token: one last write before it is gone.
+			fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer fcancel()
+			if ferr := s.o.Manager.Flush(fctx); ferr != nil {
+				s.log.Error("shutting down with tokens not persisted", "reason", ferr.Error())
+			}
+			return err
 		}
 	}
 }
@@ -189,6 +207,8 @@ func (s *Server) preload(ctx context.Context) {
 	cfg, _, err := s.o.Config()
 	if err != nil {
 		s.log.Warn("config not readable at start", "reason", err.Error())
+	}
+	if cfg == nil {
 		return
 	}
 	for _, name := range cfg.Names() {

@@ -10,12 +10,15 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/obpm/obpm/authhelper/config"
+	"github.com/obpm/obpm/authhelper/daemonkey"
 	"github.com/obpm/obpm/authhelper/internal/fakekeyring"
 	"github.com/obpm/obpm/authhelper/internal/fakeprovider"
 	"github.com/obpm/obpm/authhelper/session"
@@ -43,6 +46,8 @@ type fixture struct {
 	cfg  *config.Config
 	srv  *httptest.Server
 	d    *Server
+	// cfgPath, when set, is a real config file read the daemon's way.
+	cfgPath string
 	// httpTimeout bounds calls to the provider (a node server on a busy
 	// machine needs more than the Go fake).
 	httpTimeout time.Duration
@@ -67,6 +72,9 @@ func newFixture(t testing.TB) *fixture {
 // start builds a daemon (again: a restart) on the same listener address.
 func (f *fixture) start() {
 	load := func() (*config.Config, string, error) { return f.cfg, "config.yaml", nil }
+	if f.cfgPath != "" {
+		load = session.FileLoader(f.cfgPath)
+	}
 	m := &session.Manager{Store: f.st, Now: f.clk.Now, Log: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Resolve: session.NewResolver(load, f.st, &http.Client{Timeout: f.httpTimeout}, f.clk.Now)}
 	f.d = New(Options{Manager: m, Config: load, Key: testKey, Log: m.Log, Now: f.clk.Now})
@@ -478,5 +486,176 @@ func TestCancelLogin(t *testing.T) {
 	}
 	if f.p.Count("authorization_code") != 1 || !maps.Equal(before, f.kr.Snapshot()) {
 		t.Fatal("a cancelled login exchanged its code or changed the stored token")
+	}
+}
+
+// TestConfigMidEdit: while the config file does not parse (a user's edit in
+// progress) the daemon still serves the tokens of the profiles it knew and
+// says config_error, instead of answering 500.
+func TestConfigMidEdit(t *testing.T) {
+	f := newFixture(t)
+	f.cfgPath = filepath.Join(t.TempDir(), "config.yaml")
+	if err := f.cfg.Save(f.cfgPath); err != nil {
+		t.Fatal(err)
+	}
+	f.start()
+	f.login(t)
+	code, tok := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey})
+	if code != 200 || tok["config_error"] != nil {
+		t.Fatalf("token with a good config = %d %v", code, tok)
+	}
+	good, err := os.ReadFile(f.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f.cfgPath, append(good[:len(good)/2:len(good)/2], "\n  broken: ["...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"user", "institution"} {
+		f.clk.Add(time.Hour + time.Second) // due: the renewal needs the profile too
+		code, tok2 := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token?kind=" + kind, key: testKey})
+		msg, _ := tok2["config_error"].(string)
+		if code != 200 || tok2["access_token"] == nil || !strings.Contains(msg, f.cfgPath) {
+			t.Fatalf("%s token while the config is mid-edit = %d %v; want the token and config_error naming the file", kind, code, tok2)
+		}
+	}
+	code, list := f.do(t, req{method: "GET", path: "/v1/profiles", key: testKey})
+	if code != 200 || list["config_error"] == nil || !strings.Contains(mustJSON(list), `"name":"sb"`) {
+		t.Fatalf("profiles while the config is mid-edit = %d %v", code, list)
+	}
+	if err := os.WriteFile(f.cfgPath, good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, tok := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey}); code != 200 || tok["config_error"] != nil {
+		t.Fatalf("token after the fix = %d %v", code, tok)
+	}
+}
+
+// TestShutdownFlushesUnsavedToken: a refresh whose keyring write failed is
+// written when the daemon stops (the keyring is back by then), so the
+// rotated refresh token survives the restart.
+func TestShutdownFlushesUnsavedToken(t *testing.T) {
+	f := newFixture(t)
+	f.login(t)
+	f.kr.Fail(fakekeyring.ErrUnavailable)
+	f.clk.Add(time.Hour + time.Second)
+	code, tok := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey})
+	if code != 200 {
+		t.Fatalf("token with a failing keyring = %d %v", code, tok)
+	}
+	_, list := f.do(t, req{method: "GET", path: "/v1/profiles", key: testKey})
+	if !strings.Contains(mustJSON(list), `"not_persisted":true`) {
+		t.Fatalf("profiles do not say not persisted: %v", list)
+	}
+	f.kr.Fail(nil)
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // stop at once: Run must still flush
+	if err := f.d.Run(ctx, []net.Listener{l}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.st.Load(context.Background(), "sb", tokenstore.User)
+	if err != nil || st.AccessToken != tok["access_token"] {
+		t.Fatalf("after shutdown the keyring holds %v (%v), want the refreshed set", st, err)
+	}
+	f.start() // restart: the stored (rotated) refresh token works
+	f.clk.Add(time.Hour + time.Second)
+	if code, tok2 := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey}); code != 200 || tok2["access_token"] == tok["access_token"] {
+		t.Fatalf("after restart = %d %v", code, tok2)
+	}
+}
+
+// Made-up profile names cost nothing: 404 before any keyring read (the
+// keyring fails every call here, so a read would answer 503) and no entry
+// in the manager's memory.
+func TestUnknownProfilesTouchNoKeyring(t *testing.T) {
+	f := newFixture(t)
+	f.kr.Fail(errors.New("keyring must not be touched"))
+	for i := range 50 {
+		for _, r := range []req{
+			{method: "GET", path: "/v1/profiles/nope-" + strings.Repeat("x", i) + "/token?kind=user", key: testKey},
+			{method: "POST", path: "/v1/profiles/nope-" + strings.Repeat("y", i) + "/logout", key: testKey},
+		} {
+			code, body := f.do(t, r)
+			if code != http.StatusNotFound || body["error"] != "unknown_profile" {
+				t.Fatalf("%s %s = %d %v, want 404 unknown_profile", r.method, r.path, code, body)
+			}
+		}
+	}
+	code, body := f.do(t, req{method: "GET", path: "/v1/profiles/" + strings.Repeat("z", 5000) + "/token?kind=user", key: testKey})
+	if code != http.StatusNotFound || body["error"] != "unknown_profile" {
+		t.Fatalf("long name = %d %v", code, body)
+	}
+}
+
+// RFC 7235: the auth scheme is case-insensitive.
+func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
+	f := newFixture(t)
+	for _, scheme := range []string{"Bearer", "bearer", "BEARER", "bEaReR"} {
+		hr, _ := http.NewRequest("GET", f.srv.URL+"/v1/profiles", nil)
+		hr.Header.Set("Authorization", scheme+" "+testKey)
+		resp, err := http.DefaultClient.Do(hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("Authorization: %s KEY = %d, want 200", scheme, resp.StatusCode)
+		}
+	}
+	for _, bad := range []string{"Basic " + testKey, "Bearer", "Bearer ", testKey, "Bearerx " + testKey} {
+		hr, _ := http.NewRequest("GET", f.srv.URL+"/v1/profiles", nil)
+		hr.Header.Set("Authorization", bad)
+		resp, err := http.DefaultClient.Do(hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("Authorization: %q = %d, want 401", bad, resp.StatusCode)
+		}
+	}
+}
+
+// Any local process can hammer the daemon: refusals are logged once per
+// kind and minute, with a count of the ones held back, not once each.
+func TestRefusalsAreRateLimitedInTheLog(t *testing.T) {
+	f := newFixture(t)
+	for range 200 {
+		f.do(t, req{method: "GET", path: "/v1/profiles", key: "wrong"})
+		f.do(t, req{method: "GET", path: "/healthz", header: map[string]string{"Origin": "https://evil.example"}})
+		f.do(t, req{method: "GET", path: "/healthz", host: "evil.example"})
+		f.do(t, req{method: "GET", path: "/callback", header: nil})
+	}
+	count := func() int {
+		return strings.Count(f.logs.String(), "refused") + strings.Count(f.logs.String(), "rejected")
+	}
+	if n := count(); n > 4 {
+		t.Fatalf("800 refused requests logged %d lines, want at most one per kind:\n%s", n, f.logs.String())
+	}
+	f.clk.Add(2 * time.Minute)
+	f.do(t, req{method: "GET", path: "/v1/profiles", key: "wrong"})
+	if !strings.Contains(f.logs.String(), "similar_held_back=199") {
+		t.Fatalf("the next line does not count the held-back refusals:\n%s", f.logs.String())
+	}
+}
+
+// /healthz?nonce= proves the daemon holds the key, bound to the address
+// the caller reached; without the key nobody can compute it.
+func TestHealthzProof(t *testing.T) {
+	f := newFixture(t)
+	code, body := f.do(t, req{method: "GET", path: "/healthz?nonce=abc"})
+	addr := strings.TrimPrefix(f.srv.URL, "http://")
+	if code != 200 || body["proof"] != daemonkey.Proof(testKey, "abc", addr) {
+		t.Fatalf("healthz = %d %v, want the proof for %s", code, body, addr)
+	}
+	if body["proof"] == daemonkey.Proof(testKey, "abc", "127.0.0.1:1") || body["proof"] == daemonkey.Proof("other", "abc", addr) {
+		t.Fatal("the proof does not depend on the address and the key")
+	}
+	if code, _ := f.do(t, req{method: "GET", path: "/healthz?nonce=" + strings.Repeat("n", 100)}); code != 400 {
+		t.Fatalf("long nonce = %d", code)
 	}
 }

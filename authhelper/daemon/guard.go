@@ -11,6 +11,7 @@ import (
 
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/daemonkey"
+	"github.com/obpm/obpm/authhelper/internal/ratelog"
 )
 
 // Guard refuses requests a browser page could make against a loopback
@@ -18,17 +19,23 @@ import (
 // and any Origin header (a page's fetch or form). It also marks every
 // answer no-store. The login command's own callback server uses it too.
 func Guard(next http.Handler, log *slog.Logger) http.Handler {
+	return guard(next, ratelog.New(log, time.Now, 0))
+}
+
+// guard is Guard with the refusal log to use: one line per kind of refusal
+// and minute, whatever the number of requests.
+func guard(next http.Handler, refused *ratelog.Limiter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Content-Type-Options", "nosniff")
 		if !LoopbackHost(r.Host) {
-			log.Warn("request refused: foreign Host", "path", r.URL.Path)
+			refused.Warn("request refused: foreign Host", r.URL.Path)
 			writeError(w, http.StatusForbidden, "forbidden_host", "the helper answers only requests addressed to 127.0.0.1, [::1] or localhost", "use http://127.0.0.1:8791")
 			return
 		}
 		if _, ok := r.Header["Origin"]; ok {
-			log.Warn("request refused: Origin header", "path", r.URL.Path)
+			refused.Warn("request refused: Origin header", r.URL.Path)
 			writeError(w, http.StatusForbidden, "forbidden_origin", "the helper refuses requests from web pages (Origin header present)", "call it from Postman, Newman, curl or a script")
 			return
 		}
@@ -58,14 +65,25 @@ func (s *Server) requireKey(next http.Handler) http.Handler {
 
 // keyOK checks the per-install key, answering 401 when it is missing or wrong.
 func (s *Server) keyOK(w http.ResponseWriter, r *http.Request) bool {
-	auth := r.Header.Get("Authorization")
-	presented, ok := strings.CutPrefix(auth, "Bearer ")
-	if !ok || !daemonkey.Equal(strings.TrimSpace(presented), s.o.Key) {
-		s.log.Warn("request refused: missing or wrong key", "path", r.URL.Path)
+	presented, ok := bearer(r.Header.Get("Authorization"))
+	if !ok || !daemonkey.Equal(presented, s.o.Key) {
+		s.refused.Warn("request refused: missing or wrong key", r.URL.Path)
 		writeError(w, http.StatusUnauthorized, "unauthorized", "missing or wrong helper key in Authorization: Bearer", "obpm env-key (put it in the environment's obpm_helper_key)")
 		return false
 	}
 	return true
+}
+
+// bearer returns the credentials of an `Authorization: Bearer X` header;
+// the scheme is case-insensitive (RFC 7235 section 2.1), so Postman's or a
+// script's "bearer" works too.
+func bearer(h string) (string, bool) {
+	scheme, cred, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	cred = strings.TrimSpace(cred)
+	return cred, cred != ""
 }
 
 type statusWriter struct {

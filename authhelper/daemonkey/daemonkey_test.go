@@ -10,8 +10,7 @@ import (
 )
 
 func TestEnsureGetEqual(t *testing.T) {
-	keyring.MockInit()
-	kr := keyring.New("obpm-test-key")
+	kr := keyring.NewMock("obpm-test-key")
 	ctx := context.Background()
 	if _, err := Get(ctx, kr); !errors.Is(err, ErrNoKey) {
 		t.Fatalf("Get before Ensure: %v", err)
@@ -28,6 +27,9 @@ func TestEnsureGetEqual(t *testing.T) {
 	if created || k2 != k {
 		t.Fatal("second Ensure made a new key")
 	}
+	// Load opens the OS keyring, which checks for a session bus first; the
+	// mock never dials it, any address will do.
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/obpm-test-bus")
 	env := map[string]string{keyring.ServiceEnv: "obpm-test-key"}
 	if got, warning, err := Load(ctx, func(s string) string { return env[s] }); err != nil || got != k || warning != "" {
 		t.Fatalf("Load = %q, %q, %v", got, warning, err)

@@ -11,10 +11,14 @@ import (
 	"sync"
 
 	"github.com/obpm/obpm/internal/atomicfile"
+	"github.com/obpm/obpm/internal/filelock"
 )
 
 // FileStore is the opt-in insecure store (--insecure-storage): one JSON
 // object in a 0600 file, rewritten atomically. Callers warn on every use.
+// Every change is a read-modify-write of the whole file under a lock file
+// beside it (Path + ".lock"), so that parallel obpm processes do not drop
+// each other's writes.
 type FileStore struct {
 	Path string
 	mu   sync.Mutex
@@ -68,10 +72,24 @@ func (f *FileStore) Get(_ context.Context, key string) (string, error) {
 	return v, nil
 }
 
-// Set implements Store.
-func (f *FileStore) Set(_ context.Context, key, value string) error {
+// lock takes the in-process and the cross-process lock.
+func (f *FileStore) lock(ctx context.Context) (unlock func(), err error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
+	u, err := filelock.Lock(ctx, f.Path+".lock")
+	if err != nil {
+		f.mu.Unlock()
+		return nil, fmt.Errorf("insecure store %s: %w", f.Path, err)
+	}
+	return func() { u(); f.mu.Unlock() }, nil
+}
+
+// Set implements Store.
+func (f *FileStore) Set(ctx context.Context, key, value string) error {
+	unlock, err := f.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	m, err := f.load()
 	if err != nil {
 		return err
@@ -81,9 +99,12 @@ func (f *FileStore) Set(_ context.Context, key, value string) error {
 }
 
 // Delete implements Store.
-func (f *FileStore) Delete(_ context.Context, key string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+func (f *FileStore) Delete(ctx context.Context, key string) error {
+	unlock, err := f.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	m, err := f.load()
 	if err != nil {
 		return err

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"sync"
 	"time"
 
@@ -60,15 +59,19 @@ type UnavailableError struct {
 }
 
 func (e *UnavailableError) Error() string {
+	if errors.Is(e.Err, ErrNoSessionBus) {
+		// The hint is the whole story here; say it first.
+		return fmt.Sprintf("keyring %s %q: %s (DBUS_SESSION_BUS_ADDRESS is unset and there is no $XDG_RUNTIME_DIR/bus socket; obpm starts no bus behind your back)", e.Op, e.Key, unavailableHint())
+	}
 	return fmt.Sprintf("keyring %s %q: %v; %s", e.Op, e.Key, e.Err, unavailableHint())
 }
 
 func (e *UnavailableError) Unwrap() error { return e.Err }
 
 func unavailableHint() string {
-	switch runtime.GOOS {
-	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly":
-		if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+	switch {
+	case needsSessionBus:
+		if _, ok := SessionBus(os.Getenv); !ok {
 			return "no D-Bus session: start one (`dbus-run-session -- $SHELL`) and a Secret Service (install gnome-keyring and unlock it), or pass --insecure-storage to use a 0600 file"
 		}
 		return "install and unlock a Secret Service (e.g. gnome-keyring: `printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets`), or pass --insecure-storage to use a 0600 file"
@@ -85,11 +88,37 @@ type Backend interface {
 	Delete(service, user string) error
 }
 
-type osBackend struct{}
+// osBackend is go-keyring. mocked skips the session-bus check: go-keyring's
+// in-memory mock (NewMock) needs no bus.
+type osBackend struct{ mocked bool }
 
-func (osBackend) Get(s, u string) (string, error) { return gokeyring.Get(s, u) }
-func (osBackend) Set(s, u, v string) error        { return gokeyring.Set(s, u, v) }
-func (osBackend) Delete(s, u string) error        { return gokeyring.Delete(s, u) }
+func (b osBackend) check() error {
+	if b.mocked {
+		return nil
+	}
+	return checkBus()
+}
+
+func (b osBackend) Get(s, u string) (string, error) {
+	if err := b.check(); err != nil {
+		return "", err
+	}
+	return gokeyring.Get(s, u)
+}
+
+func (b osBackend) Set(s, u, v string) error {
+	if err := b.check(); err != nil {
+		return err
+	}
+	return gokeyring.Set(s, u, v)
+}
+
+func (b osBackend) Delete(s, u string) error {
+	if err := b.check(); err != nil {
+		return err
+	}
+	return gokeyring.Delete(s, u)
+}
 
 // Store is what the rest of obpm needs from a secret store: the Keyring and
 // the opt-in insecure FileStore both implement it.
@@ -194,6 +223,13 @@ func ServiceFromEnv(getenv func(string) string) string {
 
 // MockInit swaps go-keyring's provider for an in-memory one (pure unit tests only).
 func MockInit() { gokeyring.MockInit() }
+
+// NewMock is New over go-keyring's in-memory mock (MockInit), which needs no
+// D-Bus session (pure unit tests only).
+func NewMock(service string) *Keyring {
+	gokeyring.MockInit()
+	return NewWithBackend(service, osBackend{mocked: true})
+}
 
 // MockInitWithError makes every go-keyring call fail with err (pure unit tests only).
 func MockInitWithError(err error) { gokeyring.MockInitWithError(err) }

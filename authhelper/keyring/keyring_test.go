@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -325,8 +326,7 @@ func TestContextCancel(t *testing.T) {
 // TestGoKeyringMock checks the pass-through to go-keyring's mock and the
 // error mapping (not found, unavailable with a fix in the message).
 func TestGoKeyringMock(t *testing.T) {
-	MockInit()
-	k := New("obpm-test")
+	k := NewMock("obpm-test")
 	ctx := context.Background()
 	if _, err := k.Get(ctx, "nothing"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Get missing: err = %v, want ErrNotFound", err)
@@ -415,5 +415,37 @@ func TestRealKeyring(t *testing.T) {
 	}
 	if _, err := k.Get(ctx, "tok"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("after delete: %v", err)
+	}
+}
+
+// TestNoSessionBus: without a session bus the OS keyring fails at once with
+// the hint, before go-keyring could autolaunch a bus (e2e checks that no
+// daemon is left behind), and a bus socket under $XDG_RUNTIME_DIR counts.
+func TestNoSessionBus(t *testing.T) {
+	if !needsSessionBus {
+		t.Skip("this OS's keyring needs no D-Bus")
+	}
+	if _, err := os.Stat(fmt.Sprintf("/run/user/%d/bus", os.Getuid())); err == nil {
+		t.Skip("this user has a systemd session bus socket")
+	}
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	_, err := New("obpm-test").Get(context.Background(), "x")
+	var ue *UnavailableError
+	if !errors.As(err, &ue) || !errors.Is(err, ErrNoSessionBus) || !strings.Contains(err.Error(), "no D-Bus session: start one (`dbus-run-session -- $SHELL`)") {
+		t.Fatalf("err = %v, want the no-session-bus hint", err)
+	}
+	if _, ok := SessionBus(os.Getenv); ok {
+		t.Fatal("SessionBus found a bus")
+	}
+	dir := t.TempDir()
+	l, err := net.Listen("unix", filepath.Join(dir, "bus"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	t.Setenv("XDG_RUNTIME_DIR", dir)
+	if addr, ok := SessionBus(os.Getenv); !ok || addr != "unix:path="+filepath.Join(dir, "bus") {
+		t.Fatalf("SessionBus = %q %v, want the $XDG_RUNTIME_DIR/bus socket", addr, ok)
 	}
 }

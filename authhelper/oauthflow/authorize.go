@@ -26,6 +26,12 @@ type Authorization struct {
 	RedirectURI string
 	URL         string // the authorize URL to open
 	Created     time.Time
+	// StatelessErrors: the provider is known to send its error callback
+	// without the state (KFTC's documented failure redirect carries only
+	// error and error_description), so such a callback may end this login.
+	// For everyone else a state-less error is a stray hit that any web page
+	// could send to abort the login, and it is ignored.
+	StatelessErrors bool
 }
 
 // NewAuthorization makes a fresh state (and PKCE verifier for providers that
@@ -38,7 +44,8 @@ func NewAuthorization(p *config.Profile, redirectURI string, now time.Time) (*Au
 	if err != nil {
 		return nil, fmt.Errorf("profile %q: authorize URL %q: %w", p.Name, authURL, err)
 	}
-	a := &Authorization{ID: randomHex(8), Profile: p.Name, State: randomHex(16), RedirectURI: redirectURI, Created: now}
+	a := &Authorization{ID: randomHex(8), Profile: p.Name, State: randomHex(16), RedirectURI: redirectURI, Created: now,
+		StatelessErrors: p.Provider == config.ProviderTestbed || p.Provider == config.ProviderProduction}
 	q := u.Query()
 	q.Set("response_type", "code")
 	q.Set("client_id", p.ClientID)

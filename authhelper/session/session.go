@@ -10,6 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +20,7 @@ import (
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/oauthflow"
 	"github.com/obpm/obpm/authhelper/tokenstore"
+	"github.com/obpm/obpm/internal/filelock"
 )
 
 // Backoff bounds after a failed renewal.
@@ -48,6 +52,12 @@ type Manager struct {
 	// Margin overrides every profile's refresh margin when > 0.
 	Margin                 time.Duration
 	MinBackoff, MaxBackoff time.Duration
+	// Lock, when set, is held across processes around a user-token refresh
+	// (FileLocks), so that parallel `obpm token` runs and the daemon renew
+	// once instead of each spending the same rotating refresh token.
+	Lock Locker
+	// PID identifies this process in the pending-refresh record (default os.Getpid).
+	PID int
 
 	mu      sync.Mutex
 	entries map[key]*entry
@@ -79,7 +89,28 @@ type entry struct {
 	lastErr     error
 	nextTry     time.Time
 	backoff     time.Duration
+	// unsaved is set while tok, issued by the provider, failed to reach the
+	// keyring: the only copy of a rotated refresh token is then in memory.
+	// Writes are retried (saveNext, with backoff) and flushed at shutdown.
+	unsaved     bool
+	saveErr     error
+	saveNext    time.Time
+	saveBackoff time.Duration
 }
+
+// Locker takes a cross-process lock for a profile's token.
+type Locker func(ctx context.Context, profile string, kind tokenstore.Kind) (unlock func(), err error)
+
+// FileLocks is a Locker over lock files in dir (one per profile and kind).
+func FileLocks(dir string) Locker {
+	return func(ctx context.Context, profile string, kind tokenstore.Kind) (func(), error) {
+		return filelock.Lock(ctx, filepath.Join(dir, profile+"."+string(kind)+".lock"))
+	}
+}
+
+// lockWait bounds the wait for another process's refresh (an HTTP call and
+// a few keyring writes, each with its own timeout).
+const lockWait = 2 * time.Minute
 
 func (m *Manager) now() time.Time {
 	if m.Now != nil {
@@ -119,9 +150,14 @@ func (e *entry) acquire(ctx context.Context) error {
 	}
 }
 
-// release publishes tok for the fast path and unlocks.
+// release publishes tok for the fast path and unlocks. An unsaved token is
+// not published: its reads take the locked path, which retries the write.
 func (e *entry) release() {
-	e.cur.Store(e.tok)
+	if e.unsaved {
+		e.cur.Store(nil)
+	} else {
+		e.cur.Store(e.tok)
+	}
 	<-e.lock
 }
 
@@ -176,6 +212,9 @@ func (m *Manager) Token(ctx context.Context, profile string, kind tokenstore.Kin
 	if err := m.loadLocked(ctx, e, profile, kind); err != nil {
 		return nil, err
 	}
+	if e.unsaved && !m.now().Before(e.saveNext) {
+		m.persist(ctx, e, profile, kind)
+	}
 	client, err := m.Resolve(ctx, profile)
 	if err != nil {
 		return nil, err
@@ -225,12 +264,54 @@ func (m *Manager) renewUser(ctx context.Context, e *entry, c *oauthflow.Client, 
 	case now.Before(e.nextTry):
 		return m.serveOld(old, now, e.lastErr)
 	}
+	if m.Lock != nil {
+		lctx, cancel := context.WithTimeout(ctx, lockWait)
+		unlock, err := m.Lock(lctx, profile, tokenstore.User)
+		cancel()
+		if err != nil {
+			return m.serveOld(old, now, fmt.Errorf("wait for another obpm process's refresh of profile %q: %w", profile, err))
+		}
+		defer unlock()
+		// Another process may have renewed while we waited for the lock.
+		if t := m.newerStored(ctx, e, profile, false); t != nil && !t.RefreshDue(now, margin) {
+			return t, nil
+		}
+		old = e.tok
+	}
+	// Tell a later start what happened if this process dies mid-refresh.
+	earlier, jerr := m.Store.BeginRefresh(ctx, profile, tokenstore.User, tokenstore.Pending{Started: now.UTC(), PID: m.pid()})
+	if jerr != nil {
+		m.log().Warn("could not record the refresh as pending", "profile", profile, "reason", jerr.Error())
+	}
 	nt, err := c.Refresh(ctx, old.RefreshToken)
+	if err != nil && oauthflow.IsRefused(err) {
+		// Refused: another process may have rotated it and stored the new
+		// one (a CI matrix of `obpm token`s); else the refresh token this
+		// one replaced, which a provider with a grace period still takes.
+		if t := m.newerStored(ctx, e, profile, true); t != nil {
+			if !t.RefreshDue(now, margin) {
+				return t, nil
+			}
+			old = t
+			nt, err = c.Refresh(ctx, old.RefreshToken)
+		} else if prev := old.PreviousRefresh; prev != "" && prev != old.RefreshToken {
+			if pt, perr := c.Refresh(ctx, prev); perr == nil {
+				m.log().Warn("the stored refresh token was refused, the previous one worked", "profile", profile)
+				nt, err = pt, nil
+			}
+		}
+	}
 	if err != nil {
 		m.count(func(s *Stats) { s.RefreshFailures++ })
 		if oauthflow.IsRefused(err) {
 			e.loginNeeded = "the provider refused the refresh token: " + err.Error()
-			m.log().Warn("refresh token refused; login needed", "profile", profile, "reason", err.Error())
+			if earlier != nil {
+				e.loginNeeded = interrupted(earlier) + " (the provider says: " + err.Error() + ")"
+			} else if jerr == nil {
+				// This refresh's own record: its outcome is known, nothing rotated.
+				_ = m.Store.EndRefresh(ctx, profile, tokenstore.User)
+			}
+			m.log().Warn("refresh token refused; login needed", "profile", profile, "reason", e.loginNeeded)
 			return m.serveOld(old, now, &LoginRequiredError{Profile: profile, Reason: e.loginNeeded})
 		}
 		m.failed(e, now, err)
@@ -242,6 +323,9 @@ func (m *Manager) renewUser(ctx context.Context, e *entry, c *oauthflow.Client, 
 	if nt.RefreshToken == "" {
 		nt.RefreshToken = old.RefreshToken
 		nt.RefreshExpiry = old.RefreshExpiry
+		nt.PreviousRefresh = old.PreviousRefresh
+	} else if nt.RefreshToken != old.RefreshToken {
+		nt.PreviousRefresh = old.RefreshToken
 	}
 	for k, v := range old.Extra {
 		if _, ok := nt.Extra[k]; !ok {
@@ -251,10 +335,50 @@ func (m *Manager) renewUser(ctx context.Context, e *entry, c *oauthflow.Client, 
 			nt.Extra[k] = v
 		}
 	}
+	// The provider may have rotated the refresh token: the keyring first,
+	// before anything else this process does (a log line, a counter).
+	m.adopt(ctx, e, profile, tokenstore.User, nt)
 	m.count(func(s *Stats) { s.Refreshes++ })
 	m.log().Info("user token refreshed", "profile", profile, "expires_at", nt.Expiry.Format(time.RFC3339))
-	m.adopt(ctx, e, profile, tokenstore.User, nt)
 	return nt, nil
+}
+
+// interrupted explains a pending-refresh record left by a process that died.
+func interrupted(p *tokenstore.Pending) string {
+	who := "an obpm process"
+	if p.PID > 0 {
+		who = fmt.Sprintf("obpm process %d", p.PID)
+	}
+	when := ""
+	if !p.Started.IsZero() {
+		when = " at " + p.Started.UTC().Format(time.RFC3339)
+	}
+	return "a token refresh started" + when + " by " + who + " never finished (the process was killed, crashed or lost the provider's answer after the request went out): " +
+		"the provider rotated the refresh token, the new one never reached the keyring, and the old one is no longer accepted"
+}
+
+// newerStored re-reads the keyring and adopts a token set that another
+// process stored since this one read it; nil when there is none. With
+// newRefresh only a set with another refresh token counts (after a refusal,
+// the same refresh token again is no use). An unsaved token in memory is
+// newer than anything stored and is kept.
+func (m *Manager) newerStored(ctx context.Context, e *entry, profile string, newRefresh bool) *tokenstore.Token {
+	if e.unsaved || e.tok == nil {
+		return nil
+	}
+	t, err := m.Store.Load(ctx, profile, tokenstore.User)
+	if err != nil || t.RefreshToken == e.tok.RefreshToken && (newRefresh || t.AccessToken == e.tok.AccessToken) {
+		return nil
+	}
+	e.tok, e.loginNeeded, e.lastErr, e.backoff, e.nextTry = t, "", nil, 0, time.Time{}
+	return t
+}
+
+func (m *Manager) pid() int {
+	if m.PID != 0 {
+		return m.PID
+	}
+	return os.Getpid()
 }
 
 func (m *Manager) renewInstitution(ctx context.Context, e *entry, c *oauthflow.Client, now time.Time) (*tokenstore.Token, error) {
@@ -275,15 +399,90 @@ func (m *Manager) renewInstitution(ctx context.Context, e *entry, c *oauthflow.C
 }
 
 // adopt makes nt current and writes it to the keyring. A keyring failure is
-// logged, not fatal: the provider may have rotated the refresh token, so the
-// new set in memory is the only one that works; the old stored set stays
-// intact and the next renewal writes again.
+// not fatal: the provider may have rotated the refresh token, so the new set
+// in memory is the only one that works; it is marked unsaved, and the write
+// is retried with backoff (each Token call and the daemon's ticker) and at
+// shutdown (Flush) until it lands.
 func (m *Manager) adopt(ctx context.Context, e *entry, profile string, kind tokenstore.Kind, nt *tokenstore.Token) {
 	e.tok, e.lastErr, e.backoff, e.nextTry, e.loginNeeded = nt, nil, 0, time.Time{}, ""
-	if err := m.Store.Save(ctx, profile, kind, nt); err != nil {
-		m.count(func(s *Stats) { s.KeyringErrors++ })
-		m.log().Error("could not write the new token to the keyring; it is kept in memory", "profile", profile, "kind", string(kind), "reason", err.Error())
+	e.unsaved, e.saveBackoff = true, 0
+	m.persist(ctx, e, profile, kind)
+}
+
+// persist writes e.tok to the keyring (the entry lock is held).
+func (m *Manager) persist(ctx context.Context, e *entry, profile string, kind tokenstore.Kind) {
+	err := m.Store.Save(ctx, profile, kind, e.tok)
+	if err == nil {
+		if e.saveErr != nil {
+			m.log().Info("the new token is now in the keyring", "profile", profile, "kind", string(kind))
+		}
+		e.unsaved, e.saveErr, e.saveBackoff, e.saveNext = false, nil, 0, time.Time{}
+		if kind == tokenstore.User {
+			if err := m.Store.EndRefresh(ctx, profile, kind); err != nil {
+				m.log().Warn("could not clear the pending-refresh record", "profile", profile, "reason", err.Error())
+			}
+		}
+		return
 	}
+	m.count(func(s *Stats) { s.KeyringErrors++ })
+	lo, hi := m.MinBackoff, m.MaxBackoff
+	if lo <= 0 {
+		lo = DefaultMinBackoff
+	}
+	if hi <= 0 {
+		hi = DefaultMaxBackoff
+	}
+	e.saveErr = err
+	e.saveBackoff = min(max(e.saveBackoff*2, lo), hi)
+	e.saveNext = m.now().Add(e.saveBackoff)
+	m.log().Error("could not write the new token to the keyring; it is kept in memory and the write is retried",
+		"profile", profile, "kind", string(kind), "retry_in", e.saveBackoff.String(), "reason", err.Error())
+}
+
+// NotPersistedError lists tokens that are only in memory after Flush.
+type NotPersistedError struct {
+	Profiles []string // profile/kind
+	Err      error    // the last keyring error
+}
+
+func (e *NotPersistedError) Error() string {
+	return fmt.Sprintf("new token(s) of %s not persisted to the keyring (%v): the next start will need `obpm login` if the provider rotated the refresh token", strings.Join(e.Profiles, ", "), e.Err)
+}
+
+func (e *NotPersistedError) Unwrap() error { return e.Err }
+
+// Flush writes every unsaved token now (no backoff): at shutdown, and at the
+// end of a daemon-less command. It returns a *NotPersistedError for those
+// still unsaved.
+func (m *Manager) Flush(ctx context.Context) error {
+	m.mu.Lock()
+	keys := make([]key, 0, len(m.entries))
+	for k := range m.entries {
+		keys = append(keys, k)
+	}
+	m.mu.Unlock()
+	var left *NotPersistedError
+	for _, k := range keys {
+		e := m.entry(k.profile, k.kind)
+		if err := e.acquire(ctx); err != nil {
+			return err
+		}
+		if e.unsaved {
+			m.persist(ctx, e, k.profile, k.kind)
+		}
+		if e.unsaved {
+			if left == nil {
+				left = &NotPersistedError{}
+			}
+			left.Profiles = append(left.Profiles, k.profile+"/"+string(k.kind))
+			left.Err = e.saveErr
+		}
+		e.release()
+	}
+	if left != nil {
+		return left
+	}
+	return nil
 }
 
 func (m *Manager) failed(e *entry, now time.Time, err error) {
@@ -320,6 +519,12 @@ func (m *Manager) Put(ctx context.Context, profile string, kind tokenstore.Kind,
 		return err
 	}
 	e.tok, e.loaded, e.lastErr, e.backoff, e.nextTry, e.loginNeeded = t, true, nil, 0, time.Time{}, ""
+	e.unsaved, e.saveErr = false, nil
+	if kind == tokenstore.User {
+		if err := m.Store.EndRefresh(ctx, profile, kind); err != nil {
+			m.log().Warn("could not clear the pending-refresh record", "profile", profile, "reason", err.Error())
+		}
+	}
 	return nil
 }
 
@@ -351,6 +556,10 @@ type Status struct {
 	UserSeqNo        string          `json:"user_seq_no,omitempty"`
 	ClientUseCode    string          `json:"client_use_code,omitempty"`
 	Message          string          `json:"message,omitempty"`
+	// NotPersisted: the current token is only in memory (the keyring write
+	// failed and is being retried); PersistError says why.
+	NotPersisted bool   `json:"not_persisted,omitempty"`
+	PersistError string `json:"persist_error,omitempty"`
 }
 
 // Status reports on a profile's token without renewing it.
@@ -380,6 +589,12 @@ func (m *Manager) Status(ctx context.Context, profile string, kind tokenstore.Ki
 		st.RefreshExpiresAt = &x
 	}
 	st.Scope, st.UserSeqNo, st.ClientUseCode = t.Scope, t.UserSeqNo(), t.ClientUseCode()
+	if e.unsaved {
+		st.NotPersisted = true
+		if e.saveErr != nil {
+			st.PersistError = e.saveErr.Error()
+		}
+	}
 	switch {
 	case e.loginNeeded != "":
 		st.State, st.Message = "login_needed", e.loginNeeded
@@ -407,7 +622,7 @@ func (m *Manager) RefreshAll(ctx context.Context) {
 		if err := e.acquire(ctx); err != nil {
 			return
 		}
-		live := e.loaded && e.tok != nil && e.loginNeeded == ""
+		live := e.loaded && e.tok != nil && (e.loginNeeded == "" || e.unsaved)
 		e.release()
 		if live {
 			_, _ = m.Token(ctx, k.profile, k.kind)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/obpm/obpm/authhelper/keyring"
 )
@@ -23,6 +24,58 @@ func New(kr keyring.Store) *Store { return &Store{KR: kr} }
 func tokenKey(profile string, kind Kind) string   { return "token/" + profile + "/" + string(kind) }
 func refreshKey(profile string, kind Kind) string { return "refresh/" + profile + "/" + string(kind) }
 func secretKey(profile string) string             { return "client-secret/" + profile }
+func pendingKey(profile string, kind Kind) string {
+	return "refresh-pending/" + profile + "/" + string(kind)
+}
+
+// Pending records a refresh that was started and has not been stored yet:
+// written before the refresh request goes out, deleted once the new token
+// set is in the keyring. One left behind means a process died (kill -9, a
+// crash, a power cut) between the two, and the provider may have rotated the
+// refresh token: the next start can say so instead of a bare "log in again".
+type Pending struct {
+	Started time.Time `json:"started"`
+	PID     int       `json:"pid"`
+}
+
+// BeginRefresh records a refresh of profile's kind token as pending, unless
+// an earlier one is still recorded (that one tells what happened first).
+// It returns the earlier record, if any.
+func (s *Store) BeginRefresh(ctx context.Context, profile string, kind Kind, p Pending) (*Pending, error) {
+	if old, err := s.PendingRefresh(ctx, profile, kind); err != nil || old != nil {
+		return old, err
+	}
+	b, _ := json.Marshal(p)
+	if err := s.KR.Set(ctx, pendingKey(profile, kind), string(b)); err != nil {
+		return nil, fmt.Errorf("record pending refresh of profile %q: %w", profile, err)
+	}
+	return nil, nil
+}
+
+// PendingRefresh returns the recorded unfinished refresh, or nil.
+func (s *Store) PendingRefresh(ctx context.Context, profile string, kind Kind) (*Pending, error) {
+	raw, err := s.KR.Get(ctx, pendingKey(profile, kind))
+	if errors.Is(err, keyring.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read pending refresh of profile %q: %w", profile, err)
+	}
+	var p Pending
+	if json.Unmarshal([]byte(raw), &p) != nil {
+		return &Pending{}, nil // unreadable, but something was pending
+	}
+	return &p, nil
+}
+
+// EndRefresh removes the pending record (the new set is stored, or a login
+// replaced it); a missing one is not an error.
+func (s *Store) EndRefresh(ctx context.Context, profile string, kind Kind) error {
+	if err := s.KR.Delete(ctx, pendingKey(profile, kind)); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		return fmt.Errorf("clear pending refresh of profile %q: %w", profile, err)
+	}
+	return nil
+}
 
 // Load returns the stored token set, or an error wrapping ErrNotFound.
 func (s *Store) Load(ctx context.Context, profile string, kind Kind) (*Token, error) {
@@ -69,7 +122,7 @@ func (s *Store) Save(ctx context.Context, profile string, kind Kind, t *Token) e
 
 // Delete removes the token set; a missing one is not an error.
 func (s *Store) Delete(ctx context.Context, profile string, kind Kind) error {
-	for _, k := range []string{tokenKey(profile, kind), refreshKey(profile, kind)} {
+	for _, k := range []string{tokenKey(profile, kind), refreshKey(profile, kind), pendingKey(profile, kind)} {
 		if err := s.KR.Delete(ctx, k); err != nil && !errors.Is(err, keyring.ErrNotFound) {
 			return fmt.Errorf("delete %s token of profile %q: %w", kind, profile, err)
 		}

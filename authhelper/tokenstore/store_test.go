@@ -98,8 +98,7 @@ func (r *recorder) Set(ctx context.Context, k, v string) error {
 }
 
 func TestSaveLoad4KB(t *testing.T) {
-	keyring.MockInit()
-	rec := &recorder{Store: keyring.New("obpm-test"), items: map[string]string{}}
+	rec := &recorder{Store: keyring.NewMock("obpm-test"), items: map[string]string{}}
 	s := New(rec)
 	ctx := context.Background()
 	tok := &Token{AccessToken: strings.Repeat("A", 4096), RefreshToken: strings.Repeat("R", 4096), TokenType: "Bearer",
@@ -138,8 +137,7 @@ func TestSaveLoad4KB(t *testing.T) {
 }
 
 func TestSecret(t *testing.T) {
-	keyring.MockInit()
-	s := New(keyring.New("obpm-test"))
+	s := New(keyring.NewMock("obpm-test"))
 	ctx := context.Background()
 	if _, err := s.Secret(ctx, "p"); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "obpm profile add") {
 		t.Fatalf("missing secret err = %v", err)

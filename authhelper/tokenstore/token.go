@@ -42,6 +42,11 @@ type Token struct {
 	RefreshExpiry time.Time `json:"refresh_expiry,omitzero"`
 	Scope         string    `json:"scope,omitempty"`
 	IssuedAt      time.Time `json:"issued_at,omitzero"`
+	// PreviousRefresh is the refresh token this set's refresh replaced, kept
+	// so that a restart can still try it where a provider accepts a rotated
+	// token for a grace period (the new one may not have reached the
+	// keyring). Never handed out.
+	PreviousRefresh string `json:"previous_refresh_token,omitempty"`
 	// Extra holds every other field of the token response, kept whole.
 	Extra map[string]any `json:"extra,omitempty"`
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -43,6 +45,10 @@ type authEnv struct {
 	store    keyring.Store
 	tokens   *tokenstore.Store
 	insecure bool
+	// ci is the profile OBPM_* variables describe when there is no config
+	// file (ci.go); ciSeed what they gave.
+	ci     *config.Profile
+	ciSeed *ciSeed
 }
 
 // storageFlag adds --insecure-storage to a command.
@@ -70,10 +76,19 @@ func openAuth(f *Factory, insecure bool) (*authEnv, error) {
 
 func (e *authEnv) loadConfig() (*config.Config, error) { return config.Load(e.cfgPath) }
 
-func (e *authEnv) loader() session.ConfigLoader { return session.FileLoader(e.cfgPath) }
+func (e *authEnv) loader() session.ConfigLoader {
+	if e.ci != nil {
+		cfg := &config.Config{DefaultProfile: e.ci.Name, Profiles: map[string]*config.Profile{e.ci.Name: e.ci}}
+		return func() (*config.Config, string, error) { return cfg, "the OBPM_* variables", nil }
+	}
+	return session.FileLoader(e.cfgPath)
+}
 
 // profile returns the named (or default) profile.
 func (e *authEnv) profile(name string) (*config.Profile, error) {
+	if e.ci != nil {
+		return e.ci, nil
+	}
 	cfg, err := e.loadConfig()
 	if err != nil {
 		return nil, err
@@ -85,21 +100,64 @@ func (e *authEnv) manager(log *slog.Logger) *session.Manager {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &session.Manager{Store: e.tokens, Log: log, Now: e.f.Now,
+	m := &session.Manager{Store: e.tokens, Log: log, Now: e.f.Now,
 		Resolve: session.NewResolver(e.loader(), e.tokens, &http.Client{Timeout: oauthflow.DefaultHTTPTimeout}, e.f.Now)}
+	if e.ci == nil {
+		// Tokens in the keyring are shared by every process of the user;
+		// CI mode's live in this process's memory and need no lock file.
+		m.Lock = session.FileLocks(filepath.Join(filepath.Dir(e.cfgPath), "locks"))
+	}
+	return m
 }
 
-// daemon returns a client for a running daemon at OBPM_HELPER_URL (or the
-// default), with the key, or nil when none answers.
+// flush is the end of a daemon-less command that may have renewed a token:
+// a token the keyring refused is retried a few times (a keyring hiccup)
+// before the command ends and the only copy of a rotated refresh token with it.
+func (e *authEnv) flush(ctx context.Context, m *session.Manager) {
+	err := m.Flush(ctx)
+	for wait := 250 * time.Millisecond; err != nil && wait <= 2*time.Second; wait *= 2 {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(e.f.ErrOut, "warning: "+err.Error())
+			return
+		case <-time.After(wait):
+		}
+		err = m.Flush(ctx)
+	}
+	if err != nil {
+		fmt.Fprintln(e.f.ErrOut, "warning: "+err.Error())
+	}
+}
+
+// helperURL is where the daemon is expected: OBPM_HELPER_URL, else the
+// runtime file `obpm serve` writes into the config folder (any port), else
+// the default.
+func (e *authEnv) helperURL() string {
+	u, _, warn := client.Locate(e.f.Getenv, filepath.Dir(e.cfgPath))
+	if warn != nil {
+		fmt.Fprintln(e.f.ErrOut, "warning:", warn)
+	}
+	return u
+}
+
+// daemon returns a verified client of the running daemon (see helperURL),
+// or nil when none answers.
 func (e *authEnv) daemon(ctx context.Context) (*client.Client, error) {
-	return e.daemonAt(ctx, client.URL(e.f.Getenv))
+	if e.ci != nil {
+		return nil, nil // CI: tokens come from the OBPM_* variables, not a daemon
+	}
+	return e.daemonAt(ctx, e.helperURL())
 }
 
+// daemonAt returns a client of the daemon at url once it has proved that
+// it holds this user's helper key (client.Verify), nil when no obpm daemon
+// answers there, and a *client.ImpostorError when something answers that
+// cannot prove it: the key is never sent to it.
 func (e *authEnv) daemonAt(ctx context.Context, url string) (*client.Client, error) {
 	if err := client.CheckLocal(url); err != nil {
 		return nil, err
 	}
-	c := client.New(url, "")
+	c := client.New(url)
 	if !c.Running(ctx) {
 		return nil, nil
 	}
@@ -107,7 +165,9 @@ func (e *authEnv) daemonAt(ctx context.Context, url string) (*client.Client, err
 	if err != nil {
 		return nil, fmt.Errorf("the helper daemon runs at %s but its key is not readable here: %w", url, err)
 	}
-	c.Key = key
+	if err := c.Verify(ctx, key); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

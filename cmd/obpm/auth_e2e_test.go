@@ -85,7 +85,7 @@ func (w *authWorld) factory(in string) (*Factory, *testenv.Buffer, *testenv.Buff
 func (w *authWorld) run(ctx context.Context, f *Factory, args ...string) int {
 	root := newRootCmd(f)
 	root.SetArgs(args)
-	return exitCode(root.ExecuteContext(ctx), f.ErrOut)
+	return exitCode(executeC(ctx, root), f.ErrOut)
 }
 
 // must runs a command that must succeed and returns its stdout.
@@ -109,7 +109,7 @@ func (w *authWorld) serve(t *testing.T) (stop func(), logs *testenv.Buffer) {
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := http.Get(w.env["OBPM_HELPER_URL"] + "/healthz")
+		resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(w.port) + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			break

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +20,7 @@ import (
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/daemonkey"
 	"github.com/obpm/obpm/authhelper/keyring"
+	"github.com/obpm/obpm/authhelper/session"
 )
 
 // DoctorOptions are the flags of `obpm doctor`.
@@ -23,6 +28,9 @@ type DoctorOptions struct {
 	Profile  string
 	Offline  bool
 	Insecure bool
+	// Scan is the folder searched for copies of the helper key that other
+	// users can read (default: the current folder).
+	Scan string
 }
 
 func newCmdDoctor(f *Factory, runF func(*DoctorOptions) error) *cobra.Command {
@@ -40,6 +48,7 @@ func newCmdDoctor(f *Factory, runF func(*DoctorOptions) error) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&opts.Profile, "profile", "p", "", "check only this profile")
 	cmd.Flags().BoolVar(&opts.Offline, "offline", false, "skip checks that contact the provider (clock)")
+	cmd.Flags().StringVar(&opts.Scan, "scan", ".", "folder to search (3 levels deep) for copies of the helper key that other users can read")
 	storageFlag(cmd, &opts.Insecure)
 	return cmd
 }
@@ -72,7 +81,7 @@ func doctorRun(ctx context.Context, f *Factory, opts *DoctorOptions) error {
 		d.add("FAIL", "setup", err.Error(), "set OBPM_CONFIG_DIR")
 		return SilentError
 	}
-	d.checkKeyring(ctx, env)
+	key := d.checkKeyring(ctx, env)
 	cfg, err := env.loadConfig()
 	if err != nil {
 		d.add("FAIL", "config", err.Error(), "edit the file at the line named, or re-add the profile with `obpm profile add --force`")
@@ -81,16 +90,25 @@ func doctorRun(ctx context.Context, f *Factory, opts *DoctorOptions) error {
 	} else {
 		d.add("ok", "config", fmt.Sprintf("%s: %d profile(s) valid", env.cfgPath, len(cfg.Profiles)), "")
 	}
-	running := d.checkDaemon(ctx, env)
+	daemonPort := d.checkDaemon(ctx, env)
+	if daemonPort != 0 {
+		d.checkPersisted(ctx, env)
+	}
+	if cfg != nil && opts.Profile != "" && cfg.Profiles[opts.Profile] == nil {
+		d.add("FAIL", "profile "+opts.Profile, "not in "+env.cfgPath, "obpm profile list (or obpm profile add "+opts.Profile+" …)")
+	}
 	if cfg != nil {
 		for _, n := range cfg.Names() {
 			if opts.Profile != "" && n != opts.Profile {
 				continue
 			}
-			d.checkProfile(ctx, env, cfg.Profiles[n], running, opts.Offline)
+			d.checkProfile(ctx, env, cfg.Profiles[n], daemonPort, opts.Offline)
 		}
 	}
 	d.checkProxy()
+	if key != "" && opts.Scan != "" {
+		d.checkKeyCopies(opts.Scan, key)
+	}
 	for _, r := range d.results {
 		if r.level == "FAIL" {
 			return SilentError
@@ -99,14 +117,16 @@ func doctorRun(ctx context.Context, f *Factory, opts *DoctorOptions) error {
 	return nil
 }
 
-func (d *doctor) checkKeyring(ctx context.Context, env *authEnv) {
+// checkKeyring checks the store with a round trip and returns the helper
+// key ("" when there is none or the store fails).
+func (d *doctor) checkKeyring(ctx context.Context, env *authEnv) string {
 	name := "keyring"
 	if env.insecure {
 		name = "insecure file store"
 	}
 	// A read first: it has the short timeout, so a hung Secret Service is
 	// reported in seconds, not after a write's longer wait.
-	_, keyErr := daemonkey.Get(ctx, env.store)
+	key, keyErr := daemonkey.Get(ctx, env.store)
 	err := keyErr
 	if errors.Is(keyErr, daemonkey.ErrNoKey) {
 		err = nil
@@ -125,6 +145,8 @@ func (d *doctor) checkKeyring(ctx context.Context, env *authEnv) {
 	switch {
 	case errors.As(err, &tmo):
 		d.add("FAIL", name, "no answer (locked?)", "unlock the keyring (printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets) or log in to the desktop session")
+	case errors.Is(err, keyring.ErrNoSessionBus):
+		d.add("FAIL", name, keyring.ErrNoSessionBus.Error(), "start a D-Bus session (dbus-run-session -- $SHELL) and unlock gnome-keyring in it, or use --insecure-storage; obpm does not start one behind your back")
 	case err != nil:
 		d.add("FAIL", name, err.Error(), "install and unlock gnome-keyring (or KeePassXC's Secret Service), run inside a D-Bus session, or use --insecure-storage")
 	case got != v:
@@ -141,16 +163,86 @@ func (d *doctor) checkKeyring(ctx context.Context, env *authEnv) {
 			d.add("ok", "helper key", "present (print it with `obpm env-key`)", "")
 		}
 	}
+	if err != nil || keyErr != nil {
+		return ""
+	}
+	return key
 }
 
-func (d *doctor) checkDaemon(ctx context.Context, env *authEnv) bool {
-	url := client.URL(d.f.Getenv)
-	c := client.New(url, "")
+// Bounds of the search for key copies: doctor must stay quick in a big tree.
+const (
+	scanDepth   = 3
+	scanEntries = 20000
+	scanMaxFile = 1 << 20
+)
+
+// checkKeyCopies looks under root for Postman environments and other JSON
+// files holding the helper key that other users can read (group or other
+// read permission): with the key they can take your tokens from the daemon.
+func (d *doctor) checkKeyCopies(root, key string) {
+	var found []string
+	seen := 0
+	_ = filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if seen++; seen > scanEntries {
+			return fs.SkipAll
+		}
+		if e.IsDir() {
+			depth := strings.Count(filepath.ToSlash(strings.TrimPrefix(p, root)), "/")
+			if p != root && (depth >= scanDepth || e.Name() == "node_modules" || e.Name() == ".git") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".json") {
+			return nil
+		}
+		fi, err := e.Info()
+		if err != nil || fi.Size() > scanMaxFile || fi.Mode().Perm()&0o044 == 0 {
+			return nil
+		}
+		if b, err := os.ReadFile(p); err == nil && bytes.Contains(b, []byte(key)) {
+			found = append(found, fmt.Sprintf("%s (mode %o)", p, fi.Mode().Perm()))
+		}
+		return nil
+	})
+	if len(found) == 0 {
+		d.add("ok", "helper key copies", "no copy readable by other users under "+root, "")
+		return
+	}
+	for _, p := range found {
+		d.add("warn", "helper key copy", p+" holds the helper key and other users may read it", "chmod 600 the file (obpm generate --with-key writes the key only to an owner-only local/ folder), or rotate the key: delete it from the keyring and run obpm env-key")
+	}
+}
+
+// checkDaemon finds the daemon where the other commands look for it
+// (OBPM_HELPER_URL, the runtime file of `obpm serve`, the default port),
+// checks that it proves it holds this user's key, and that it refuses a
+// foreign Host and an Origin. It returns the daemon's port, 0 when no
+// daemon of ours runs.
+func (d *doctor) checkDaemon(ctx context.Context, env *authEnv) int {
+	url, src, warn := client.Locate(d.f.Getenv, filepath.Dir(env.cfgPath))
+	if warn != nil {
+		d.add("warn", "daemon runtime file", warn.Error(), "")
+	}
+	c := client.New(url)
 	if !c.Running(ctx) {
 		d.add("warn", "daemon", "not running at "+url, "obpm serve (or obpm service install)")
-		return false
+		return 0
 	}
-	d.add("ok", "daemon", "running at "+url, "")
+	key, err := daemonkey.Get(ctx, env.store)
+	if err != nil {
+		d.add("FAIL", "daemon", fmt.Sprintf("something answers at %s but the helper key is not readable here: %v", url, err), "obpm env-key")
+		return 0
+	}
+	if err := c.Verify(ctx, key); err != nil {
+		d.add("FAIL", "daemon", err.Error(), "stop the program on that port, then obpm serve")
+		return 0
+	}
+	how := "found through " + string(src)
+	d.add("ok", "daemon", fmt.Sprintf("running at %s (%s; it proved it holds your helper key)", url, how), "")
 	for _, probe := range []struct {
 		name   string
 		header string
@@ -174,10 +266,11 @@ func (d *doctor) checkDaemon(ctx context.Context, env *authEnv) bool {
 			d.add("FAIL", probe.name, fmt.Sprintf("answered %d instead of 403", resp.StatusCode), "something else than obpm serve holds "+url)
 		}
 	}
-	return true
+	port, _ := strconv.Atoi(c.Addr[strings.LastIndex(c.Addr, ":")+1:])
+	return port
 }
 
-func (d *doctor) checkProfile(ctx context.Context, env *authEnv, p *config.Profile, daemonRunning bool, offline bool) {
+func (d *doctor) checkProfile(ctx context.Context, env *authEnv, p *config.Profile, daemonPort int, offline bool) {
 	name := "profile " + p.Name
 	if _, err := env.tokens.Secret(ctx, p.Name); err != nil {
 		d.add("FAIL", name, "client secret: "+err.Error(), "obpm profile add "+p.Name+" --force … --client-secret-stdin")
@@ -196,7 +289,7 @@ func (d *doctor) checkProfile(ctx context.Context, env *authEnv, p *config.Profi
 		case err == nil:
 			ln.Close()
 			d.add("ok", name+" port", fmt.Sprintf("redirect port %d is free for `obpm login`", port), "")
-		case daemonRunning && client.URL(d.f.Getenv) == "http://127.0.0.1:"+strconv.Itoa(port):
+		case daemonPort == port:
 			d.add("ok", name+" port", fmt.Sprintf("redirect port %d is held by obpm serve (it takes the callback)", port), "")
 		default:
 			d.add("FAIL", name+" port", fmt.Sprintf("redirect port %d is in use by another program", port), "stop that program, or run `obpm serve --port "+strconv.Itoa(port)+"`")
@@ -258,4 +351,30 @@ func (d *doctor) checkProxy() {
 		}
 	}
 	d.add("ok", "proxy", "proxy set, loopback excluded by NO_PROXY", "")
+}
+
+// checkPersisted reports tokens the daemon holds only in memory because the
+// keyring refused the write: stopping the daemon now would lose them.
+func (d *doctor) checkPersisted(ctx context.Context, env *authEnv) {
+	dc, err := env.daemon(ctx)
+	if err != nil || dc == nil {
+		return
+	}
+	infos, err := dc.Profiles(ctx)
+	if err != nil {
+		return
+	}
+	bad := false
+	for _, in := range infos {
+		for _, st := range []session.Status{in.User, in.Institution} {
+			if st.NotPersisted {
+				bad = true
+				d.add("FAIL", "profile "+in.Name+" "+string(st.Kind), "token not persisted: only the daemon's memory holds it ("+st.PersistError+")",
+					"fix the keyring (see the keyring line) and keep the daemon running: it retries the write and flushes on shutdown")
+			}
+		}
+	}
+	if !bad {
+		d.add("ok", "tokens persisted", "every token the daemon holds is in the store", "")
+	}
 }

@@ -25,6 +25,8 @@ type ExecOptions struct {
 	Profile  string
 	Args     []string
 	Insecure bool
+	// WriteRefresh is the file (0600) for a rotated refresh token in CI.
+	WriteRefresh string
 }
 
 func newCmdExec(f *Factory, runF func(*ExecOptions) error) *cobra.Command {
@@ -63,6 +65,7 @@ shell from expanding them first).`,
 	}
 	cmd.Flags().StringVarP(&opts.Profile, "profile", "p", "", "profile name (default: the config's default profile)")
 	storageFlag(cmd, &opts.Insecure)
+	cmd.Flags().StringVar(&opts.WriteRefresh, "write-refresh-token", "", "CI (OBPM_* variables): write the refresh token, rotated or not, to this file (0600)")
 	return cmd
 }
 
@@ -72,12 +75,35 @@ func execRun(ctx context.Context, f *Factory, opts *ExecOptions) error {
 	if err != nil {
 		return err
 	}
-	vars := map[string]string{"OBPM_HELPER_URL": client.URL(f.Getenv)}
-	user, err := freshToken(ctx, env, dc, name, string(tokenstore.User))
-	if err != nil {
-		return asAuthError(err)
+	// The URL of the daemon that proved itself, else where one is expected.
+	vars := map[string]string{}
+	if dc != nil {
+		vars["OBPM_HELPER_URL"] = dc.BaseURL
+	} else {
+		u := env.helperURL()
+		// Scripts send OBPM_HELPER_KEY to OBPM_HELPER_URL: with no daemon of
+		// ours there, another program must not be listening on it.
+		if env.ci == nil && client.Listening(ctx, u) {
+			return &client.ImpostorError{URL: u, Reason: "a program that is not the obpm helper listens there and scripts would send it OBPM_HELPER_KEY"}
+		}
+		vars["OBPM_HELPER_URL"] = u
 	}
-	vars["OBPM_ACCESS_TOKEN"], vars["OBPM_USER_SEQ_NO"] = user.AccessToken, user.UserSeqNo
+	if env.ciNoUser() {
+		// CI with only the client secret: client_credentials alone.
+		fmt.Fprintf(f.ErrOut, "obpm exec: no %s; OBPM_ACCESS_TOKEN is empty\n", envRefreshToken)
+		vars["OBPM_ACCESS_TOKEN"], vars["OBPM_USER_SEQ_NO"] = "", ""
+	} else {
+		user, err := freshToken(ctx, env, dc, name, string(tokenstore.User))
+		if err != nil {
+			return asAuthError(err)
+		}
+		vars["OBPM_ACCESS_TOKEN"], vars["OBPM_USER_SEQ_NO"] = user.AccessToken, user.UserSeqNo
+		// Saved now, before COMMAND runs: a rotated token must survive a
+		// failing command.
+		if err := env.saveRefreshToken(ctx, opts.WriteRefresh); err != nil {
+			return err
+		}
+	}
 	inst, err := freshToken(ctx, env, dc, name, string(tokenstore.Institution))
 	if err != nil {
 		// Not every client may hold an institution scope; the user token

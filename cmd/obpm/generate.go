@@ -31,6 +31,11 @@ type GenerateOptions struct {
 	Check     bool
 	Watch     bool
 	WithKey   bool
+	Merge     MergeOptions
+	// AllowExternalRefs and AllowRemoteRefs widen what the spec's $refs may
+	// read: files outside its folder, http(s) URLs (issue 12).
+	AllowExternalRefs bool
+	AllowRemoteRefs   bool
 }
 
 func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Command {
@@ -39,8 +44,13 @@ func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Comman
 		Use:   "generate",
 		Short: "Generate a Postman collection and environments",
 		Long: `Generate a Postman Collection v2.1 and one Postman environment per server (plus
-"sandbox" for obpm sandbox) from the embedded Open Banking document or any OpenAPI
-3.0/3.1 file. Import the files into Postman, or run them with Newman.`,
+"sandbox" for obpm sandbox, for the Open Banking document and documents with
+x-obpm-* extensions) from the embedded Open Banking document or any OpenAPI
+3.0/3.1 or Swagger 2.0 file. Import the files into Postman, or run them with Newman.
+
+$refs may read files under the spec's folder only; --allow-external-refs lets
+them read other files and --allow-remote-refs fetch http(s) URLs. A part of the
+document that cannot be used is left out with a warning naming its place.`,
 		Example: `  obpm generate                          # Open Banking → ./postman/
   obpm generate --spec api.yaml --out postman --folders paths
   obpm generate --check                  # exit 1 when ./postman is out of date
@@ -52,6 +62,9 @@ func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Comman
 			}
 			if opts.Check && opts.Watch {
 				return flagErrorf("--check and --watch do not go together")
+			}
+			if err := opts.Merge.validate(opts.Check); err != nil {
+				return err
 			}
 			if opts.Watch && opts.Spec == "" && opts.Templates == "" {
 				return flagErrorf("--watch needs --spec FILE or --templates DIR to watch")
@@ -66,7 +79,7 @@ func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Comman
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Spec, "spec", "", "OpenAPI 3.0/3.1 file (YAML or JSON); default: the embedded Open Banking document")
+	fl.StringVar(&opts.Spec, "spec", "", "OpenAPI 3.0/3.1 or Swagger 2.0 file (YAML or JSON); default: the embedded Open Banking document")
 	fl.StringVarP(&opts.Out, "out", "o", "postman", "output folder")
 	fl.StringVar(&opts.Name, "name", "", "collection name (default: the document's title)")
 	fl.StringVar(&opts.Folders, "folders", "tags", "group requests by tags or paths")
@@ -74,7 +87,10 @@ func newCmdGenerate(f *Factory, runF func(*GenerateOptions) error) *cobra.Comman
 	fl.StringVar(&opts.Templates, "templates", "", "folder with script templates overriding the embedded ones")
 	fl.BoolVar(&opts.Check, "check", false, "write nothing; exit 1 when the files on disk differ")
 	fl.BoolVar(&opts.Watch, "watch", false, "regenerate whenever the spec or templates change")
-	fl.BoolVar(&opts.WithKey, "with-key", false, "write the helper key (from the keyring) into obpm_helper_key")
+	fl.BoolVar(&opts.WithKey, "with-key", false, "also write copies of the environments into OUT/local/ (owner-only, git-ignored) with the helper key and the running helper's and sandbox's URLs; the shared files never hold the key")
+	mergeFlags(cmd, &opts.Merge)
+	fl.BoolVar(&opts.AllowExternalRefs, "allow-external-refs", false, "let the spec's $refs read files outside its folder")
+	fl.BoolVar(&opts.AllowRemoteRefs, "allow-remote-refs", false, "let the spec's $refs fetch http(s) URLs")
 	return cmd
 }
 
@@ -94,15 +110,17 @@ func loadHelperKey(ctx context.Context, f *Factory) (string, error) {
 // build loads the document and generates the files in memory.
 func build(ctx context.Context, f *Factory, opts *GenerateOptions) (*generator.Result, string, error) {
 	var (
-		doc  *openapi3.T
-		err  error
-		stem string
+		doc      *openapi3.T
+		err      error
+		stem     string
+		warnings []generator.Warning
 	)
 	if opts.Spec == "" {
 		doc, err = specs.LoadOpenBanking(ctx)
 		stem = "openbanking"
 	} else {
-		doc, err = generator.Load(ctx, opts.Spec)
+		doc, warnings, err = generator.LoadFile(ctx, opts.Spec, generator.LoadOptions{
+			AllowExternalRefs: opts.AllowExternalRefs, AllowRemoteRefs: opts.AllowRemoteRefs})
 	}
 	if err != nil {
 		return nil, "", err
@@ -118,15 +136,14 @@ func build(ctx context.Context, f *Factory, opts *GenerateOptions) (*generator.R
 		}
 		gopts.Templates = os.DirFS(opts.Templates)
 	}
-	if opts.WithKey {
-		if gopts.HelperKey, err = loadHelperKey(ctx, f); err != nil {
-			return nil, "", err
-		}
+	if opts.Spec == "" {
+		gopts.OpenBanking = true // the document the sandbox serves
 	}
 	res, err := generator.Generate(doc, gopts)
 	if err != nil {
 		return nil, "", err
 	}
+	res.Warnings = append(warnings, res.Warnings...)
 	src := opts.Spec
 	if src == "" {
 		src = "embedded " + specs.OpenBankingFile
@@ -135,11 +152,21 @@ func build(ctx context.Context, f *Factory, opts *GenerateOptions) (*generator.R
 }
 
 func generateRun(ctx context.Context, f *Factory, opts *GenerateOptions) error {
+	// The key is read first: a missing key fails before anything is written.
+	// --check compares only the shared files, which never hold the key, so
+	// it does not need it.
+	var key string
+	if opts.WithKey && !opts.Check {
+		var err error
+		if key, err = loadHelperKey(ctx, f); err != nil {
+			return err
+		}
+	}
 	res, src, err := build(ctx, f, opts)
 	if err != nil {
 		return err
 	}
-	for _, w := range res.Warnings {
+	for _, w := range generator.Condense(res.Warnings) {
 		fmt.Fprintf(f.ErrOut, "! %s\n", w)
 	}
 	if opts.Check {
@@ -152,6 +179,9 @@ func generateRun(ctx context.Context, f *Factory, opts *GenerateOptions) error {
 			fmt.Fprintf(f.Out, "differs: %s\n", s)
 		}
 		return &ExitError{Code: exitError, Err: fmt.Errorf("%d file(s) in %s differ from %s; run `obpm generate` to update them", len(stale), opts.Out, src)}
+	}
+	if len(opts.Merge.Exports) > 0 {
+		return generateMerge(f, opts, res)
 	}
 	if err := writeFiles(opts.Out, res.Files); err != nil {
 		return err
@@ -166,6 +196,9 @@ func generateRun(ctx context.Context, f *Factory, opts *GenerateOptions) error {
 	}
 	if res.Counts.Webhooks > 0 {
 		fmt.Fprintf(f.Out, "%d webhooks listed in the collection description\n", res.Counts.Webhooks)
+	}
+	if opts.WithKey {
+		return writeLocalEnvs(f, opts.Out, res.Files, key)
 	}
 	return nil
 }
@@ -362,13 +395,16 @@ responses) between two OpenAPI documents. Exit status as diff: 0 same, 1 differe
 }
 
 func diffRun(ctx context.Context, f *Factory, opts *DiffOptions) error {
-	oldDoc, err := generator.Load(ctx, opts.Old)
+	oldDoc, oldWarn, err := generator.LoadFile(ctx, opts.Old, generator.LoadOptions{})
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
-	newDoc, err := generator.Load(ctx, opts.New)
+	newDoc, newWarn, err := generator.LoadFile(ctx, opts.New, generator.LoadOptions{})
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
+	}
+	for _, w := range generator.Condense(append(oldWarn, newWarn...)) {
+		fmt.Fprintf(f.ErrOut, "! %s\n", w)
 	}
 	changes := generator.Diff(oldDoc, newDoc)
 	for _, c := range changes {

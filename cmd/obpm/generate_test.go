@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/obpm/obpm/authhelper/runfile"
 	"github.com/obpm/obpm/generator"
+	"github.com/obpm/obpm/internal/testenv"
 )
 
 func genFactory() (*Factory, *bytes.Buffer, *bytes.Buffer) {
@@ -29,6 +32,8 @@ func Test_NewCmdGenerate(t *testing.T) {
 		{"defaults", nil, GenerateOptions{Out: "postman", Folders: "tags"}, ""},
 		{"all flags", []string{"--spec", "a.yaml", "-o", "x", "--name", "N", "--folders", "paths", "--env", "sandbox,testbed", "--templates", "t", "--check", "--with-key"},
 			GenerateOptions{Spec: "a.yaml", Out: "x", Name: "N", Folders: "paths", Envs: []string{"sandbox", "testbed"}, Templates: "t", Check: true, WithKey: true}, ""},
+		{"ref flags", []string{"--spec", "a.yaml", "--allow-external-refs", "--allow-remote-refs"},
+			GenerateOptions{Spec: "a.yaml", Out: "postman", Folders: "tags", AllowExternalRefs: true, AllowRemoteRefs: true}, ""},
 		{"bad folders", []string{"--folders", "files"}, GenerateOptions{}, "--folders must be tags or paths"},
 		{"check and watch", []string{"--spec", "a", "--check", "--watch"}, GenerateOptions{}, "do not go together"},
 		{"watch embedded", []string{"--watch"}, GenerateOptions{}, "--watch needs --spec"},
@@ -200,6 +205,40 @@ func Test_diff(t *testing.T) {
 	}
 }
 
+// Test_generateRefPolicy: a $ref out of the spec's folder is refused with a
+// warning naming the flag, and --allow-external-refs lets it through.
+func Test_generateRefPolicy(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "secret.md"), []byte("TOP-SECRET"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "api"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join(root, "api", "openapi.yaml")
+	doc := "openapi: 3.0.3\ninfo:\n  title: T\n  version: '1'\n  description: {$ref: '../secret.md'}\nservers: [{url: 'https://api.example.com'}]\npaths:\n  /a:\n    get:\n      responses: {'200': {description: ok}}\n"
+	if err := os.WriteFile(spec, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, allow := range []bool{false, true} {
+		f, _, errOut := genFactory()
+		out := filepath.Join(root, "out")
+		if err := generateRun(t.Context(), f, &GenerateOptions{Spec: spec, Out: out, Folders: "tags", AllowExternalRefs: allow}); err != nil {
+			t.Fatal(err)
+		}
+		col, err := os.ReadFile(filepath.Join(out, "t.postman_collection.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bytes.Contains(col, []byte("TOP-SECRET")); got != allow {
+			t.Errorf("allow=%v: secret in the collection = %v", allow, got)
+		}
+		if warned := strings.Contains(errOut.String(), "--allow-external-refs"); warned == allow {
+			t.Errorf("allow=%v: stderr %q", allow, errOut)
+		}
+	}
+}
+
 func Test_watched(t *testing.T) {
 	out, _ := filepath.Abs("spec/postman")
 	for name, want := range map[string]bool{
@@ -252,5 +291,99 @@ func Test_writeFilesFailedRename(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(filepath.Join(dir, "a.json")); string(got) != "old a" {
 		t.Errorf("a.json = %q after a failed run", got)
+	}
+}
+
+// --with-key puts the key only into local environment files: 0600, in an
+// owner-only local/ folder, git-ignored, with the URLs where the
+// helper and the sandbox really run; the shared files keep no key, so the
+// next --check is not stale. Another Unix user reads nothing.
+func Test_generateWithKeyIsPrivate(t *testing.T) {
+	cfgDir := t.TempDir()
+	f, stdout, stderr := genFactory()
+	env := map[string]string{"OBPM_INSECURE_STORAGE": "1", "OBPM_CONFIG_DIR": cfgDir}
+	f.Getenv = func(k string) string { return env[k] }
+	if code := Main([]string{"env-key"}, f); code != 0 {
+		t.Fatalf("env-key: %s", stderr)
+	}
+	key := strings.TrimSpace(stdout.String())
+	// A daemon and a sandbox on other ports (this process stands in for both).
+	for name, u := range map[string]string{runfile.Daemon: "http://127.0.0.1:45999", runfile.Sandbox: "http://127.0.0.1:45998"} {
+		if err := runfile.Write(cfgDir, name, runfile.Record{URL: u}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(testenv.SharedDir(t), "postman")
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // twice: the second run changes nothing more
+		stdout.Reset()
+		if code := Main([]string{"generate", "--spec", fixture(t, "petstore"), "--out", out, "--with-key"}, f); code != 0 {
+			t.Fatalf("generate --with-key: %s", stderr)
+		}
+	}
+	shared, _ := os.ReadDir(out)
+	local := filepath.Join(out, "local")
+	entries, _ := os.ReadDir(local)
+	for _, e := range shared {
+		if e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(out, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), key) {
+			t.Errorf("shared file %s holds the helper key", e.Name())
+		}
+	}
+	var locals int
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(local, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, _ := e.Info()
+		if strings.HasSuffix(e.Name(), ".postman_environment.json") {
+			locals++
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s: mode %o, want 0600", e.Name(), fi.Mode().Perm())
+			}
+			for _, want := range []string{key, `"http://127.0.0.1:45999"`} {
+				if !strings.Contains(string(b), want) {
+					t.Errorf("%s lacks %s:\n%s", e.Name(), want, b)
+				}
+			}
+			if strings.Contains(e.Name(), "sandbox") && !strings.Contains(string(b), `"http://127.0.0.1:45998"`) {
+				t.Errorf("%s lacks the running sandbox's URL:\n%s", e.Name(), b)
+			}
+		}
+	}
+	if locals == 0 {
+		t.Fatalf("no local environment written; files: %v", entries)
+	}
+	ign, _ := os.ReadFile(filepath.Join(out, ".gitignore"))
+	if strings.Count(string(ign), "/local/") != 1 {
+		t.Errorf(".gitignore = %q", ign)
+	}
+	if fi, _ := os.Stat(local); fi.Mode().Perm() != 0o700 {
+		t.Errorf("local folder mode %o: other users can list it", fi.Mode().Perm())
+	}
+	stdout.Reset()
+	if code := Main([]string{"generate", "--spec", fixture(t, "petstore"), "--out", out, "--check"}, f); code != 0 {
+		t.Errorf("--check after --with-key is stale: %s %s", stdout, stderr)
+	}
+
+	// As another local user: neither list the folder nor read a key file.
+	as := testenv.AsOtherUser(t)
+	for _, e := range entries {
+		cmd := exec.Command(as[0], append(as[1:], "cat", filepath.Join(local, e.Name()))...)
+		if b, err := cmd.CombinedOutput(); err == nil || strings.Contains(string(b), key) {
+			t.Errorf("another user read %s: %s", e.Name(), b)
+		}
+	}
+	if b, err := exec.Command(as[0], append(as[1:], "ls", local)...).CombinedOutput(); err == nil {
+		t.Errorf("another user listed %s: %s", local, b)
 	}
 }

@@ -72,7 +72,7 @@ func loginRun(ctx context.Context, f *Factory, opts *LoginOptions) error {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 
-	daemonURL := client.URL(f.Getenv)
+	daemonURL := env.helperURL()
 	if port := p.RedirectPort(); port > 0 {
 		daemonURL = "http://127.0.0.1:" + strconv.Itoa(port)
 	}
@@ -162,7 +162,7 @@ func loginViaDaemon(ctx context.Context, f *Factory, opts *LoginOptions, dc *cli
 			}
 			return s, nil
 		case oauthflow.StatusFailed:
-			return loginSummary{}, &AuthError{Err: errors.New("login failed: " + st.Message)}
+			return loginSummary{}, &AuthError{Err: errors.New("login failed: " + oauthflow.SafeText(st.Message))}
 		}
 	}
 }

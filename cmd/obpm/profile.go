@@ -122,14 +122,22 @@ func profileAddRun(ctx context.Context, f *Factory, opts *ProfileAddOptions) err
 	if err != nil {
 		return err
 	}
-	if err := env.tokens.SetSecret(ctx, p.Name, secret); err != nil {
-		return err
-	}
-	cfg.Profiles[p.Name] = &p
-	if opts.Default || len(cfg.Profiles) == 1 {
-		cfg.DefaultProfile = p.Name
-	}
-	if err := cfg.Save(env.cfgPath); err != nil {
+	// The check above saved a pointless prompt; this one, under the config
+	// lock, is the one that counts when several adds run at once.
+	err = config.Update(ctx, env.cfgPath, func(cfg *config.Config) error {
+		if cfg.Profiles[p.Name] != nil && !opts.Force {
+			return flagErrorf("profile %q already exists in %s (pass --force to replace it)", p.Name, env.cfgPath)
+		}
+		if err := env.tokens.SetSecret(ctx, p.Name, secret); err != nil {
+			return err
+		}
+		cfg.Profiles[p.Name] = &p
+		if opts.Default || len(cfg.Profiles) == 1 {
+			cfg.DefaultProfile = p.Name
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(f.ErrOut, "Profile %q saved in %s; client secret stored in the %s.\n", p.Name, env.cfgPath, storeName(env.insecure))
@@ -227,28 +235,26 @@ func newCmdProfileRemove(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg, err := env.loadConfig()
-			if err != nil {
-				return err
-			}
-			name := args[0]
-			if cfg.Profiles[name] == nil {
-				return &config.UnknownProfileError{Name: name, Path: env.cfgPath}
-			}
-			ctx := cmd.Context()
-			for _, k := range []tokenstore.Kind{tokenstore.User, tokenstore.Institution} {
-				if err := env.tokens.Delete(ctx, name, k); err != nil {
+			name, ctx := args[0], cmd.Context()
+			err = config.Update(ctx, env.cfgPath, func(cfg *config.Config) error {
+				if cfg.Profiles[name] == nil {
+					return &config.UnknownProfileError{Name: name, Path: env.cfgPath}
+				}
+				for _, k := range []tokenstore.Kind{tokenstore.User, tokenstore.Institution} {
+					if err := env.tokens.Delete(ctx, name, k); err != nil {
+						return err
+					}
+				}
+				if err := env.tokens.DeleteSecret(ctx, name); err != nil {
 					return err
 				}
-			}
-			if err := env.tokens.DeleteSecret(ctx, name); err != nil {
-				return err
-			}
-			delete(cfg.Profiles, name)
-			if cfg.DefaultProfile == name {
-				cfg.DefaultProfile = ""
-			}
-			if err := cfg.Save(env.cfgPath); err != nil {
+				delete(cfg.Profiles, name)
+				if cfg.DefaultProfile == name {
+					cfg.DefaultProfile = ""
+				}
+				return nil
+			})
+			if err != nil {
 				return err
 			}
 			fmt.Fprintf(f.ErrOut, "Profile %q removed from %s with its secret and tokens.\n", name, env.cfgPath)

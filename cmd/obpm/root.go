@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -54,8 +55,12 @@ func (e *ExitError) Unwrap() error { return e.Err }
 // SilentError means the command already explained itself; Main prints nothing more.
 var SilentError = errors.New("silent error")
 
-// FlagError is a usage mistake: Main prints it and exits with exitUsage.
-type FlagError struct{ Err error }
+// FlagError is a usage mistake: Main prints it, points at the help of the
+// command it belongs to (Cmd, e.g. "obpm token") and exits with exitUsage.
+type FlagError struct {
+	Err error
+	Cmd string
+}
 
 func (e *FlagError) Error() string { return e.Err.Error() }
 func (e *FlagError) Unwrap() error { return e.Err }
@@ -74,15 +79,18 @@ func newRootCmd(f *Factory) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "obpm",
 		Short:         "OpenAPI to Postman, a local Open Banking testbed, and an OAuth token helper",
+		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("obpm {{.Version}}\n")
 	root.SetIn(f.In)
 	root.SetOut(f.Out)
 	root.SetErr(f.ErrOut)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{Err: err} })
-	root.AddCommand(newCmdGenerate(f, nil), newCmdDiff(f, nil), newCmdSandbox(f, nil))
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &FlagError{Err: err, Cmd: c.CommandPath()} })
+	root.AddCommand(newCmdGenerate(f, nil), newCmdDiff(f, nil), newCmdSandbox(f, nil), newCmdDrift(f, nil))
 	addAuthCommands(root, f)
+	addCompletions(root, f)
 	return root
 }
 
@@ -92,8 +100,17 @@ func Main(args []string, f *Factory) int {
 	defer stop()
 	root := newRootCmd(f)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	return exitCode(err, f.ErrOut)
+	return exitCode(executeC(ctx, root), f.ErrOut)
+}
+
+// executeC runs root and marks a usage error with the command it belongs to.
+func executeC(ctx context.Context, root *cobra.Command) error {
+	cmd, err := root.ExecuteContextC(ctx)
+	var fe *FlagError
+	if errors.As(err, &fe) && fe.Cmd == "" && cmd != nil {
+		fe.Cmd = cmd.CommandPath()
+	}
+	return err
 }
 
 func exitCode(err error, errOut io.Writer) int {
@@ -116,7 +133,11 @@ func exitCode(err error, errOut io.Writer) int {
 		return exitCancel
 	case errors.As(err, &flagErr):
 		fmt.Fprintln(errOut, "obpm:", err)
-		fmt.Fprintln(errOut, "Run 'obpm --help' for usage.")
+		help := "obpm"
+		if flagErr.Cmd != "" {
+			help = flagErr.Cmd
+		}
+		fmt.Fprintf(errOut, "Run '%s --help' for usage.\n", help)
 		return exitUsage
 	case errors.As(err, &authErr):
 		fmt.Fprintln(errOut, "obpm:", err)
@@ -125,4 +146,41 @@ func exitCode(err error, errOut io.Writer) int {
 		fmt.Fprintln(errOut, "obpm:", err)
 		return exitError
 	}
+}
+
+// version is set at build time: go build -ldflags "-X main.version=v1.2.3".
+var version string
+
+// versionString is the release version, else the module version and the
+// VCS revision Go recorded in the binary.
+func versionString() string {
+	v := version
+	info, ok := debug.ReadBuildInfo()
+	if v == "" && ok {
+		v = info.Main.Version
+	}
+	if v == "" {
+		v = "(devel)"
+	}
+	if !ok {
+		return v
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = ", modified"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" {
+		return fmt.Sprintf("%s (commit %s%s, %s)", v, rev, modified, info.GoVersion)
+	}
+	return fmt.Sprintf("%s (%s)", v, info.GoVersion)
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -14,6 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/obpm/obpm/authhelper/config"
+	"github.com/obpm/obpm/authhelper/runfile"
 	"github.com/obpm/obpm/sandbox"
 )
 
@@ -53,14 +57,15 @@ redirect URI and client_use_code.`,
 		Example: `  obpm sandbox
   obpm sandbox --state sandbox.json --token-ttl 5s
   obpm sandbox --client-id my-app --client-secret s3cret --redirect-uri http://127.0.0.1:9000/cb
+  obpm sandbox --redirect-uri http://127.0.0.1:9791/callback   # the built-in client, one more callback
   obpm sandbox --print-data > data.yaml && obpm sandbox --data data.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if (opts.ClientID == "") != (opts.ClientSecret == "") {
 				return flagErrorf("--client-id and --client-secret go together")
 			}
-			if opts.ClientID == "" && (len(opts.RedirectURIs) > 0 || opts.ClientUseCode != "") {
-				return flagErrorf("--redirect-uri and --client-use-code need --client-id and --client-secret")
+			if opts.ClientID == "" && (len(opts.RedirectURIs) > 0 || opts.ClientUseCode != "") && opts.DataFile != "" {
+				return flagErrorf("--redirect-uri and --client-use-code without --client-id change the built-in client; with --data, put them in the data file's client (redirect_uris, client_use_code)")
 			}
 			if opts.ClientID != "" && len(opts.RedirectURIs) == 0 {
 				return flagErrorf("--client-id needs at least one --redirect-uri (the callback URL the client registers)")
@@ -87,7 +92,7 @@ redirect URI and client_use_code.`,
 	fl.BoolVar(&opts.AllowRemote, "allow-remote", false, "allow a non-loopback --addr (the sandbox has no real security)")
 	fl.StringVar(&opts.ClientID, "client-id", "", "register this client instead of the default one")
 	fl.StringVar(&opts.ClientSecret, "client-secret", "", "the registered client's secret")
-	fl.StringArrayVar(&opts.RedirectURIs, "redirect-uri", nil, "a registered callback URL of --client-id (repeatable)")
+	fl.StringArrayVar(&opts.RedirectURIs, "redirect-uri", nil, "a registered callback URL of --client-id, or one more of the built-in client (repeatable)")
 	fl.StringVar(&opts.ClientUseCode, "client-use-code", "", "the registered client's client_use_code (default "+sandbox.DefaultClientUseCode+")")
 	fl.StringVar(&opts.DataFile, "data", "", "seed data YAML (users, accounts, clients) replacing the built-in data")
 	fl.StringVar(&opts.StateFile, "state", "", "persist the state in this JSON file (restored at start)")
@@ -138,8 +143,23 @@ func sandboxRun(ctx context.Context, opts *sandboxOptions) error {
 		}
 		cfg.Data = d
 	}
-	if opts.ClientID != "" {
+	switch {
+	case opts.ClientID != "":
 		cfg.Clients = []sandbox.Client{sandbox.NewClient(opts.ClientID, opts.ClientSecret, opts.RedirectURIs, opts.ClientUseCode)}
+	case len(opts.RedirectURIs) > 0 || opts.ClientUseCode != "":
+		// The built-in client with more callbacks (a helper on another
+		// port: obpm serve --port N) or another client_use_code, without
+		// repeating its public id and secret.
+		c := sandbox.DefaultClient()
+		for _, u := range opts.RedirectURIs {
+			if !slices.Contains(c.RedirectURIs, u) {
+				c.RedirectURIs = append(c.RedirectURIs, u)
+			}
+		}
+		if opts.ClientUseCode != "" {
+			c.ClientUseCode = opts.ClientUseCode
+		}
+		cfg.Clients = []sandbox.Client{c}
 	}
 	srv, err := sandbox.New(cfg)
 	if err != nil {
@@ -158,6 +178,13 @@ func sandboxRun(ctx context.Context, opts *sandboxOptions) error {
 		return fmt.Errorf("listen on %s: %w (pick another --addr)", opts.Addr, err)
 	}
 	base := "http://" + ln.Addr().String()
+	// Record where the sandbox listens (owner-only file in the config
+	// folder) so that `obpm generate --with-key` writes the real base_url.
+	if dir, err := config.Dir(opts.f.Getenv); err == nil {
+		if runfile.Write(dir, runfile.Sandbox, runfile.Record{URL: base, Port: ln.Addr().(*net.TCPAddr).Port, Started: time.Now().UTC()}) == nil {
+			defer runfile.Remove(dir, runfile.Sandbox, os.Getpid())
+		}
+	}
 	printBanner(opts, srv, base)
 	if opts.ready != nil {
 		opts.ready(ln.Addr().String())

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/obpm/obpm/authhelper/runfile"
 	"github.com/obpm/obpm/sandbox"
 
 	"github.com/obpm/obpm/internal/testenv"
@@ -50,7 +52,8 @@ func Test_NewCmdSandbox(t *testing.T) {
 		{name: "remote address allowed", args: []string{"--addr", "0.0.0.0:8790", "--allow-remote"}},
 		{name: "id without secret", args: []string{"--client-id", "app"}, wantErr: "go together"},
 		{name: "id without redirect", args: []string{"--client-id", "app", "--client-secret", "s"}, wantErr: "--redirect-uri"},
-		{name: "redirect without id", args: []string{"--redirect-uri", "http://127.0.0.1:1/a"}, wantErr: "need --client-id"},
+		{name: "redirect without id extends the built-in client", args: []string{"--redirect-uri", "http://127.0.0.1:1/a"}},
+		{name: "redirect without id, with --data", args: []string{"--redirect-uri", "http://127.0.0.1:1/a", "--data", "d.yaml"}, wantErr: "data file"},
 		{name: "fail rate over 1", args: []string{"--fail-rate", "1.5"}, wantErr: "--fail-rate"},
 		{name: "bad duration", args: []string{"--token-ttl", "soon"}, wantErr: "invalid argument"},
 	}
@@ -85,11 +88,21 @@ func Test_NewCmdSandbox(t *testing.T) {
 // banner and a request, then stops it as SIGINT would (ctx cancelled).
 func Test_sandboxRun(t *testing.T) {
 	f, out, errOut := testFactory()
+	cfgDir := t.TempDir()
+	f.Getenv = func(k string) string {
+		if k == "OBPM_CONFIG_DIR" {
+			return cfgDir
+		}
+		return ""
+	}
 	state := filepath.Join(t.TempDir(), "state.json")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ready := make(chan string, 1)
-	opts := &sandboxOptions{f: f, Addr: "127.0.0.1:0", StateFile: state, TokenTTL: sandbox.DefaultTokenTTL, ready: func(a string) { ready <- a }}
+	// --redirect-uri alone adds a callback to the built-in client (a helper
+	// on another port) without repeating its id and secret.
+	extra := "http://127.0.0.1:9791/callback"
+	opts := &sandboxOptions{f: f, Addr: "127.0.0.1:0", StateFile: state, TokenTTL: sandbox.DefaultTokenTTL, RedirectURIs: []string{extra}, ready: func(a string) { ready <- a }}
 	done := make(chan error, 1)
 	go func() { done <- sandboxRun(ctx, opts) }()
 	var addr string
@@ -100,10 +113,30 @@ func Test_sandboxRun(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("sandbox did not start")
 	}
-	for _, want := range []string{"client_id", "obpm-sandbox", "obpm-sandbox-secret", "http://127.0.0.1:8791/callback", "T990000001", "user1", "http://" + addr} {
+	for _, want := range []string{"client_id", "obpm-sandbox", "obpm-sandbox-secret", "http://127.0.0.1:8791/callback", extra, "T990000001", "user1", "http://" + addr} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("banner lacks %q:\n%s", want, out.String())
 		}
+	}
+	for _, redirect := range []string{extra, "http://127.0.0.1:8791/callback"} {
+		q := url.Values{"response_type": {"code"}, "client_id": {sandbox.DefaultClientID}, "redirect_uri": {redirect},
+			"scope": {"login inquiry"}, "state": {strings.Repeat("s", 32)}, "auth_type": {"0"}}
+		resp, err := http.Get("http://" + addr + "/oauth/2.0/authorize?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("authorize with redirect_uri %s = %d, want the consent page", redirect, resp.StatusCode)
+		}
+	}
+	// Where it listens is recorded for generate --with-key, owner-only.
+	rec, err := runfile.Read(cfgDir, runfile.Sandbox)
+	if err != nil || rec.URL != "http://"+addr {
+		t.Errorf("runtime record = %+v, %v; want url http://%s", rec, err, addr)
+	}
+	if fi, err := os.Stat(filepath.Join(cfgDir, runfile.Sandbox)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("runtime record mode: %v %v", fi, err)
 	}
 	resp, err := http.Get("http://" + addr + "/oauth/2.0/token")
 	if err != nil {
@@ -126,6 +159,9 @@ func Test_sandboxRun(t *testing.T) {
 	}
 	if _, err := os.Stat(state); err != nil {
 		t.Errorf("state file not written: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(cfgDir, runfile.Sandbox)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("runtime record left after stop: %v", err)
 	}
 	logs := errOut.String()
 	if !strings.Contains(logs, "method=GET path=/oauth/2.0/token") || !strings.Contains(logs, "rsp_code=O0010") || !strings.Contains(logs, "stopped") {

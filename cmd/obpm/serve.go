@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/obpm/obpm/authhelper/daemon"
 	"github.com/obpm/obpm/authhelper/daemonkey"
+	"github.com/obpm/obpm/authhelper/runfile"
 )
 
 // ServeOptions are the flags of `obpm serve`.
@@ -81,6 +84,15 @@ func serveRun(ctx context.Context, f *Factory, opts *ServeOptions) error {
 	also := ""
 	if len(ls) > 1 {
 		also = fmt.Sprintf(" and http://[::1]:%d", port)
+	}
+	// Record where we listen so that every other command finds this daemon
+	// on any port (owner-only file; removed when we stop).
+	cfgDir := filepath.Dir(env.cfgPath)
+	rec := runfile.Record{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Port: port, Started: f.Now().UTC()}
+	if err := runfile.Write(cfgDir, runfile.Daemon, rec); err != nil {
+		fmt.Fprintf(f.ErrOut, "warning: other obpm commands will not find this daemon: %v\n", err)
+	} else {
+		defer runfile.Remove(cfgDir, runfile.Daemon, os.Getpid())
 	}
 	fmt.Fprintf(f.ErrOut, "obpm helper listening on http://127.0.0.1:%d%s (Ctrl-C to stop)\n", port, also)
 	if err := srv.Run(ctx, ls); err != nil {

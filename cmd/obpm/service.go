@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
@@ -10,10 +11,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"text/template"
 
 	"github.com/spf13/cobra"
 
+	"github.com/obpm/obpm/authhelper/client"
+	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/daemon"
 	"github.com/obpm/obpm/authhelper/keyring"
 	"github.com/obpm/obpm/internal/atomicfile"
@@ -27,8 +31,12 @@ type ServiceOptions struct {
 	GOOS   string
 	Home   string
 	Exe    string
+	DryRun bool
 	// Run runs a service manager command (systemctl, launchctl); tests record it.
 	Run func(name string, args ...string) error
+	// Output runs a service manager query and returns what it printed
+	// (status); tests fake it.
+	Output func(name string, args ...string) (string, error)
 }
 
 // serviceUnit is what the unit templates need.
@@ -43,10 +51,19 @@ type serviceUnit struct {
 const launchdLabel = "dev.obpm.helper"
 
 func newCmdService(f *Factory, runF func(*ServiceOptions) error) *cobra.Command {
-	opts := &ServiceOptions{GOOS: runtime.GOOS, Run: runServiceCommand}
+	opts := &ServiceOptions{GOOS: runtime.GOOS, Run: runServiceCommand, Output: serviceOutput}
 	cmd := &cobra.Command{
-		Use:       "service install|uninstall|start|stop|status",
-		Short:     "Run obpm serve at login (systemd --user on Linux, launchd on macOS)",
+		Use:   "service install|uninstall|start|stop|status",
+		Short: "Run obpm serve at login (systemd --user on Linux, launchd on macOS)",
+		Long: `Run 'obpm serve' at login as a user service, never as root and never behind
+your back: install writes a systemd user unit (~/.config/systemd/user/obpm.service)
+or a launchd agent (~/Library/LaunchAgents/dev.obpm.helper.plist), says where,
+then enables and starts it. --dry-run prints the file and its path and changes
+nothing. status shows the file, the service manager's view and whether the
+daemon answers.`,
+		Example: `  obpm service install --dry-run     # see what would be written, and where
+  obpm service install --port 9791
+  obpm service status`,
 		Args:      exactArgs(1, "obpm service install|uninstall|start|stop|status"),
 		ValidArgs: []string{"install", "uninstall", "start", "stop", "status"},
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -77,7 +94,19 @@ func newCmdService(f *Factory, runF func(*ServiceOptions) error) *cobra.Command 
 		},
 	}
 	cmd.Flags().IntVar(&opts.Port, "port", daemon.DefaultPort, "port for obpm serve")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "install: print the unit/plist and its path; change nothing")
 	return cmd
+}
+
+// serviceOutput runs a query and returns its output even when it exits
+// non-zero (systemctl is-active answers "inactive" with status 3).
+func serviceOutput(name string, args ...string) (string, error) {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		err = nil
+	}
+	return string(bytes.TrimSpace(out)), err
 }
 
 func runServiceCommand(name string, args ...string) error {
@@ -139,17 +168,35 @@ func serviceRun(f *Factory, opts *ServiceOptions) error {
 		if err != nil {
 			return err
 		}
+		kind := "systemd user unit"
+		if !linux {
+			kind = "launchd agent"
+		}
+		if opts.DryRun {
+			fmt.Fprintf(f.ErrOut, "Would write the %s %s (runs `%s serve --port %d` at login):\n", kind, path, opts.Exe, opts.Port)
+			_, err := f.Out.Write(unit)
+			return err
+		}
 		if err := writeFileAtomic(path, unit, 0o644); err != nil {
 			return err
 		}
-		fmt.Fprintln(f.ErrOut, "Wrote", path)
+		fmt.Fprintf(f.ErrOut, "Wrote the %s %s: it runs `%s serve --port %d` at login.\n", kind, path, opts.Exe, opts.Port)
 		if linux {
 			if err := opts.Run("systemctl", "--user", "daemon-reload"); err != nil {
 				return err
 			}
-			return opts.Run("systemctl", "--user", "enable", "--now", "obpm.service")
+			fmt.Fprintln(f.ErrOut, "Enabling and starting it: systemctl --user enable --now obpm.service")
+			if err := opts.Run("systemctl", "--user", "enable", "--now", "obpm.service"); err != nil {
+				return err
+			}
+		} else {
+			fmt.Fprintln(f.ErrOut, "Loading it: launchctl load -w "+path)
+			if err := opts.Run("launchctl", "load", "-w", path); err != nil {
+				return err
+			}
 		}
-		return opts.Run("launchctl", "load", "-w", path)
+		fmt.Fprintln(f.ErrOut, "Check it with `obpm service status`; remove it with `obpm service uninstall`.")
+		return nil
 	case "uninstall":
 		if linux {
 			_ = opts.Run("systemctl", "--user", "disable", "--now", "obpm.service")
@@ -170,11 +217,41 @@ func serviceRun(f *Factory, opts *ServiceOptions) error {
 		}
 		return opts.Run("launchctl", opts.Action, launchdLabel)
 	default: // status
-		if linux {
-			return opts.Run("systemctl", "--user", "status", "--no-pager", "obpm.service")
-		}
-		return opts.Run("launchctl", "list", launchdLabel)
+		return serviceStatus(f, opts, path)
 	}
+}
+
+// serviceStatus prints the unit file, the service manager's view and
+// whether a daemon answers where the other commands look for it.
+func serviceStatus(f *Factory, opts *ServiceOptions, path string) error {
+	if _, err := os.Stat(path); err != nil {
+		fmt.Fprintf(f.Out, "unit:    not installed (%s missing; `obpm service install` writes it)\n", path)
+	} else {
+		fmt.Fprintf(f.Out, "unit:    %s\n", path)
+	}
+	var state string
+	var err error
+	if opts.GOOS == "linux" {
+		state, err = opts.Output("systemctl", "--user", "is-active", "obpm.service")
+	} else {
+		state, err = opts.Output("launchctl", "list", launchdLabel)
+	}
+	switch {
+	case err != nil:
+		fmt.Fprintf(f.Out, "service: unknown (%v)\n", err)
+	case state == "":
+		fmt.Fprintln(f.Out, "service: unknown (no answer from the service manager)")
+	default:
+		fmt.Fprintf(f.Out, "service: %s\n", strings.ReplaceAll(state, "\n", "\n         "))
+	}
+	cfgDir, _ := config.Dir(f.Getenv)
+	url, src, _ := client.Locate(f.Getenv, cfgDir)
+	if client.New(url).Running(context.Background()) {
+		fmt.Fprintf(f.Out, "daemon:  answering at %s (%s)\n", url, src)
+	} else {
+		fmt.Fprintf(f.Out, "daemon:  not answering at %s\n", url)
+	}
+	return nil
 }
 
 // writeFileAtomic writes via a temp file and rename.

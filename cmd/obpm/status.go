@@ -34,7 +34,7 @@ func newCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
 	return cmd
 }
 
-func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
+func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) (err error) {
 	env, err := openAuth(f, opts.Insecure)
 	if err != nil {
 		return err
@@ -43,14 +43,14 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 	if err != nil {
 		return err
 	}
-	url := client.URL(f.Getenv)
+	url := env.helperURL()
 	var infos []daemon.ProfileInfo
-	dc, derr := env.daemon(ctx)
+	dc, derr := env.daemonAt(ctx, url)
 	switch {
 	case derr != nil:
 		fmt.Fprintf(f.Out, "daemon: %v\n", derr)
 	case dc != nil:
-		fmt.Fprintf(f.Out, "daemon: running at %s\n", url)
+		fmt.Fprintf(f.Out, "daemon: running at %s (verified: it holds your helper key)\n", url)
 		if infos, err = dc.Profiles(ctx); err != nil {
 			return err
 		}
@@ -82,11 +82,22 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	defer func() {
+		// A squatter on the daemon's port is a problem to fix, not a state:
+		// the table shows the keyring's view, the exit status says it.
+		if client.IsImpostor(derr) && err == nil {
+			err = &ExitError{Code: exitError}
+		}
+	}()
 	// The table has room for a state only; say why one is bad below it.
 	for _, in := range infos {
 		for _, st := range []session.Status{in.User, in.Institution} {
 			if st.Message != "" && (st.State == "error" || st.State == "login_needed") {
 				fmt.Fprintf(f.Out, "%s %s token: %s\n", in.Name, st.Kind, st.Message)
+			}
+			if st.NotPersisted {
+				fmt.Fprintf(f.Out, "%s %s token: not persisted: the daemon holds it only in memory and retries the keyring write (%s); keep the daemon running and fix the keyring (obpm doctor)\n",
+					in.Name, st.Kind, st.PersistError)
 			}
 		}
 	}
@@ -94,10 +105,14 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 }
 
 func state(s session.Status) string {
-	if s.State == "login_needed" {
-		return "login needed"
+	st := s.State
+	if st == "login_needed" {
+		st = "login needed"
 	}
-	return s.State
+	if s.NotPersisted {
+		st += " (not persisted)"
+	}
+	return st
 }
 
 func at(t *time.Time, now time.Time) string {

@@ -12,12 +12,19 @@ import (
 	"github.com/obpm/obpm/authhelper/tokenstore"
 )
 
+// kindRefresh is `obpm token --kind refresh`: the user's refresh token.
+const kindRefresh = "refresh"
+
 // TokenOptions are the flags of `obpm token`.
 type TokenOptions struct {
 	Profile  string
 	Kind     string
 	JSON     bool
 	Insecure bool
+	// Export prints, with --kind refresh, the OBPM_* lines for a CI secret store.
+	Export bool
+	// WriteRefresh is the file (0600) for a rotated refresh token in CI.
+	WriteRefresh string
 }
 
 func newCmdToken(f *Factory, runF func(*TokenOptions) error) *cobra.Command {
@@ -33,8 +40,13 @@ extra field of the provider's token response.`,
   obpm token --kind institution --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := tokenstore.ParseKind(opts.Kind); err != nil {
-				return &FlagError{Err: fmt.Errorf("--kind: %w", err)}
+			if opts.Kind != kindRefresh {
+				if _, err := tokenstore.ParseKind(opts.Kind); err != nil {
+					return &FlagError{Err: fmt.Errorf("--kind: %w (or refresh)", err)}
+				}
+			}
+			if opts.Export && opts.Kind != kindRefresh {
+				return flagErrorf("--export goes with --kind refresh")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -43,8 +55,10 @@ extra field of the provider's token response.`,
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Profile, "profile", "p", "", "profile name (default: the config's default profile)")
-	cmd.Flags().StringVar(&opts.Kind, "kind", "user", "user or institution")
+	cmd.Flags().StringVar(&opts.Kind, "kind", "user", "user, institution, or refresh (the user's refresh token, for a CI secret)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the token response as JSON")
+	cmd.Flags().BoolVar(&opts.Export, "export", false, "with --kind refresh: print the OBPM_* variables to paste into a CI secret store")
+	cmd.Flags().StringVar(&opts.WriteRefresh, "write-refresh-token", "", "CI (OBPM_* variables): write the refresh token, rotated or not, to this file (0600)")
 	storageFlag(cmd, &opts.Insecure)
 	return cmd
 }
@@ -63,7 +77,9 @@ func freshToken(ctx context.Context, env *authEnv, dc *client.Client, profile, k
 	if err != nil {
 		return nil, err
 	}
-	t, err := env.manager(nil).Token(ctx, p.Name, k)
+	m := env.manager(nil)
+	t, err := m.Token(ctx, p.Name, k)
+	env.flush(ctx, m)
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +101,12 @@ func resolveProfileName(env *authEnv, name string) (string, error) {
 // keyring, the profile's name, and a client of the daemon when one runs (nil
 // otherwise).
 func openProfile(ctx context.Context, f *Factory, insecure bool, profile string) (*authEnv, string, *client.Client, error) {
+	if env, err := openCIAuth(f, profile); err != nil || env != nil {
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return env, env.ci.Name, nil, nil
+	}
 	env, err := openAuth(f, insecure)
 	if err != nil {
 		return nil, "", nil, err
@@ -105,9 +127,18 @@ func tokenRun(ctx context.Context, f *Factory, opts *TokenOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.Kind == kindRefresh {
+		return exportRefresh(ctx, env, name, opts.Export)
+	}
 	t, err := freshToken(ctx, env, dc, name, opts.Kind)
 	if err != nil {
 		return asAuthError(err)
+	}
+	if t.ConfigError != "" {
+		fmt.Fprintln(f.ErrOut, "warning: the helper daemon serves this token from its last good config: "+t.ConfigError)
+	}
+	if err := env.saveRefreshToken(ctx, opts.WriteRefresh); err != nil {
+		return err
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(f.Out)

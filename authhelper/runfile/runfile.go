@@ -1,0 +1,123 @@
+// Package runfile records where a long-running obpm process (the helper
+// daemon, the sandbox) listens, so that every other command finds it on any
+// port: `obpm serve --port N` writes daemon.json into the config folder,
+// and exec, token, status, login, logout, doctor and generate --with-key
+// read it. The file is owner-only (0600 in a 0700 folder) and a reader
+// trusts it only when it belongs to the reading user and names a live
+// process, so another local user cannot point our commands elsewhere.
+package runfile
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/obpm/obpm/internal/atomicfile"
+)
+
+// Names of the records in the config folder.
+const (
+	Daemon  = "daemon.json"
+	Sandbox = "sandbox.json"
+)
+
+// Record says where a process listens.
+type Record struct {
+	URL     string    `json:"url"`
+	Port    int       `json:"port"`
+	PID     int       `json:"pid"`
+	UID     int       `json:"uid"`
+	Started time.Time `json:"started"`
+}
+
+// maxSize bounds what Read accepts: a record is a hundred bytes.
+const maxSize = 4096
+
+// Write records r as dir/name (0600; dir is created 0700).
+func Write(dir, name string, r Record) error {
+	if r.PID == 0 {
+		r.PID = os.Getpid()
+	}
+	r.UID = os.Getuid()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("record %s: %w", filepath.Join(dir, name), err)
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(filepath.Join(dir, name), append(b, '\n'), 0o600)
+}
+
+// Remove deletes dir/name when it still names pid (a newer process on
+// another port may have replaced it).
+func Remove(dir, name string, pid int) {
+	p := filepath.Join(dir, name)
+	r, err := readFile(p)
+	if err == nil && r.PID == pid {
+		_ = os.Remove(p)
+	}
+}
+
+// ErrNone means there is no usable record: none was written, its process
+// has ended, or the file is not trustworthy (see Read).
+var ErrNone = errors.New("no record")
+
+// Read returns the record dir/name when the file belongs to this user, is
+// writable by nobody else, and names a process that still runs. A stale
+// record (its process ended, e.g. after kill -9) is ignored.
+func Read(dir, name string) (Record, error) {
+	p := filepath.Join(dir, name)
+	fi, err := os.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Record{}, ErrNone
+	}
+	if err != nil {
+		return Record{}, fmt.Errorf("read %s: %w", p, err)
+	}
+	if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o022 != 0 || !ownedByMe(fi) {
+		return Record{}, fmt.Errorf("%s is not a private file of this user, so it is ignored (remove it; `obpm serve` writes it again)", p)
+	}
+	r, err := readFile(p)
+	if err != nil {
+		return Record{}, err
+	}
+	if r.UID != os.Getuid() || !alive(r.PID) {
+		return Record{}, ErrNone
+	}
+	return r, nil
+}
+
+func readFile(p string) (Record, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return Record{}, fmt.Errorf("read %s: %w", p, err)
+	}
+	defer f.Close()
+	var r Record
+	if err := json.NewDecoder(&limited{f, maxSize}).Decode(&r); err != nil {
+		return Record{}, fmt.Errorf("read %s: %w (remove the file; obpm writes it again)", p, err)
+	}
+	return r, nil
+}
+
+type limited struct {
+	f *os.File
+	n int
+}
+
+func (l *limited) Read(b []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, errors.New("record too large")
+	}
+	if len(b) > l.n {
+		b = b[:l.n]
+	}
+	n, err := l.f.Read(b)
+	l.n -= n
+	return n, err
+}
