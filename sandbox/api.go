@@ -282,8 +282,8 @@ func (s *Server) validate(ctx context.Context, r *http.Request, route *routers.R
 	if c := s.queryChecks[route]; c != nil && len(body) == 0 && c.valid(query) {
 		return in, nil
 	}
+	var m map[string]any
 	if len(bytes.TrimSpace(body)) > 0 {
-		var m map[string]any
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.UseNumber()
 		if err := dec.Decode(&m); err != nil || m == nil {
@@ -311,6 +311,9 @@ func (s *Server) validate(ctx context.Context, r *http.Request, route *routers.R
 		for k, v := range m {
 			in[k] = v
 		}
+	}
+	if c := s.bodyChecks[route]; c != nil && c.valid(r.Header.Get("Content-Type"), m) {
+		return in, nil
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, SkipSettingDefaults: true}

@@ -45,6 +45,7 @@ type Server struct {
 	// go to router.
 	routes      map[routeKey]*routers.Route
 	queryChecks map[*routers.Route]*queryCheck
+	bodyChecks  map[*routers.Route]*bodyCheck
 	examples    examples
 	consent     *template.Template
 	ops         map[string]opHandler // "METHOD /path" of the spec
@@ -124,6 +125,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.queryChecks = newQueryChecks(s.routes)
+	s.bodyChecks = newBodyChecks(s.routes)
 	s.examples = newExamples(s.spec)
 	s.ops = s.operations()
 
