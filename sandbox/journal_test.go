@@ -242,3 +242,43 @@ func TestStateSurvivesKill(t *testing.T) {
 	}
 	t.Logf("%d transfers acknowledged before SIGKILL, %d kept", len(acked), found)
 }
+
+// TestStateConcurrentTransfers: transfers from many connections at once
+// share fsyncs (group commit) and all survive a restart.
+func TestStateConcurrentTransfers(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	e := start(t, sandbox.Config{StateFile: file})
+	user := e.userToken("user1")["access_token"].(string)
+	const workers, each = 16, 5
+	var wg sync.WaitGroup
+	var failed sync.Map
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				id := tranID(1 + w*each + i)
+				body, _ := json.Marshal(withdrawIn(id, fin1, "10"))
+				req, _ := http.NewRequest(http.MethodPost, e.ts.URL+"/v2.0/transfer/withdraw/fin_num", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+user)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					failed.Store(id, err.Error())
+					continue
+				}
+				var m map[string]any
+				_ = json.NewDecoder(resp.Body).Decode(&m)
+				resp.Body.Close()
+				if m["rsp_code"] != "A0000" {
+					failed.Store(id, m)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	failed.Range(func(k, v any) bool { t.Errorf("withdraw %v: %v", k, v); return true })
+	e2 := e.restart()
+	b := e2.call(http.MethodGet, "/v2.0/account/balance/fin_num", user, balanceIn(tranID(workers*each+1)))
+	if want := fmt.Sprint(1000000 - 10*workers*each); b["balance_amt"] != want {
+		t.Errorf("balance after %d concurrent transfers and a restart = %v, want %s", workers*each, b["balance_amt"], want)
+	}
+}
