@@ -41,7 +41,8 @@ type builder struct {
 	props          map[*openapi3.Schema][]namedSchema // see builder.properties
 	schemaJSON     map[*openapi3.Schema]string        // see builder.responseSchema
 	events         int
-	nodes          int // sample size so far (see maxNodes)
+	nodes          int                 // sample size so far (see maxNodes)
+	exampleOK      map[exampleKey]bool // see builder.validSchemaValue
 }
 
 func (b *builder) warn(place, msg string) {
@@ -157,6 +158,7 @@ func Generate(doc *openapi3.T, opts Options) (*Result, error) {
 		warned: map[string]bool{}, varExamples: map[string]string{}, schemes: map[string]*scheme{},
 		oauthURLs: map[string]string{}, oauthURLValues: map[string]string{},
 		manual: map[string]string{}, props: map[*openapi3.Schema][]namedSchema{}, schemaJSON: map[*openapi3.Schema]string{},
+		exampleOK: map[exampleKey]bool{},
 	}
 	b.mapSchemes()
 	name, stem := collectionNames(doc, opts)

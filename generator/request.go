@@ -76,10 +76,10 @@ func (b *builder) paramValue(p *openapi3.Parameter, place string) any {
 		}
 		return placeholder{name: name}
 	}
-	if p.Example != nil {
+	if p.Example != nil && b.validFor(p.Schema, p.Example, place) {
 		return b.fromExample(p.Example, p.Schema, place, 0)
 	}
-	if exs := sortedExamples(p.Examples); len(exs) > 0 {
+	if exs := sortedExamples(p.Examples); len(exs) > 0 && b.validFor(p.Schema, exs[0].ex.Value, place) {
 		return b.fromExample(exs[0].ex.Value, p.Schema, place, 0)
 	}
 	schema := p.Schema
@@ -91,6 +91,15 @@ func (b *builder) paramValue(p *openapi3.Parameter, place string) any {
 	}
 	v, _ := b.sample(schema, place, nil)
 	return v
+}
+
+// validFor reports whether an example validates against a schema (no schema:
+// anything goes); see builder.validExample.
+func (b *builder) validFor(ref *openapi3.SchemaRef, v any, place string) bool {
+	if ref == nil || ref.Value == nil {
+		return true
+	}
+	return b.validExample(ref.Value, v, place)
 }
 
 // request builds the Postman request of an operation; ex is the named request
@@ -325,11 +334,12 @@ type formField struct {
 func (b *builder) bodyValue(m *openapi3.MediaType, ex *namedExample, place string) (any, bool) {
 	switch {
 	case ex != nil:
+		// A named example the user split requests by is kept as written.
 		return b.fromExample(ex.ex.Value, m.Schema, place, 0), true
-	case m.Example != nil:
+	case m.Example != nil && b.validFor(m.Schema, m.Example, place):
 		return b.fromExample(m.Example, m.Schema, place, 0), true
 	}
-	if exs := sortedExamples(m.Examples); len(exs) > 0 {
+	if exs := sortedExamples(m.Examples); len(exs) > 0 && b.validFor(m.Schema, exs[0].ex.Value, place) {
 		return b.fromExample(exs[0].ex.Value, m.Schema, place, 0), true
 	}
 	v, _ := b.sample(m.Schema, place, nil)
