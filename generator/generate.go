@@ -43,6 +43,7 @@ type builder struct {
 	events         int
 	nodes          int                 // sample size so far (see maxNodes)
 	exampleOK      map[exampleKey]bool // see builder.validSchemaValue
+	optIn          map[string]bool     // variables named by x-obpm-variable (see builder.neutral)
 }
 
 func (b *builder) warn(place, msg string) {
@@ -158,7 +159,7 @@ func Generate(doc *openapi3.T, opts Options) (*Result, error) {
 		warned: map[string]bool{}, varExamples: map[string]string{}, schemes: map[string]*scheme{},
 		oauthURLs: map[string]string{}, oauthURLValues: map[string]string{},
 		manual: map[string]string{}, props: map[*openapi3.Schema][]namedSchema{}, schemaJSON: map[*openapi3.Schema]string{},
-		exampleOK: map[exampleKey]bool{},
+		exampleOK: map[exampleKey]bool{}, optIn: map[string]bool{},
 	}
 	b.mapSchemes()
 	name, stem := collectionNames(doc, opts)

@@ -176,6 +176,8 @@ func (b *builder) request(o *operation, ex *namedExample) (*postman.Request, *sc
 	if len(rawQuery) > 0 {
 		u.Raw += "?" + strings.Join(rawQuery, "&")
 	}
+	// Everything so far comes from the spec; auth (next) is obpm's own.
+	b.neutralRequest(place, u, headers, body)
 	auth, sc := b.auth(o)
 	req := &postman.Request{
 		URL:         u,
@@ -186,6 +188,37 @@ func (b *builder) request(o *operation, ex *namedExample) (*postman.Request, *sc
 		Description: b.describe(o, ex, rows),
 	}
 	return req, sc
+}
+
+// neutralRequest passes every spec-derived string of a request through
+// builder.neutral (see reserved.go).
+func (b *builder) neutralRequest(place string, u *postman.URL, headers []*postman.Header, body *postman.Body) {
+	u.Raw = b.neutral(u.Raw, place)
+	for i := range u.Path {
+		u.Path[i] = b.neutral(u.Path[i], place)
+	}
+	for _, q := range u.Query {
+		q.Key, q.Value = b.neutral(q.Key, place), b.neutral(q.Value, place)
+	}
+	for _, v := range u.Variables {
+		v.Value = b.neutral(v.Value, place)
+	}
+	for _, h := range headers {
+		h.Key, h.Value = b.neutral(h.Key, place), b.neutral(h.Value, place)
+	}
+	if body == nil {
+		return
+	}
+	body.Raw = b.neutral(body.Raw, place+".requestBody")
+	for _, fields := range []any{body.URLEncoded, body.FormData} {
+		if fs, ok := fields.([]formField); ok {
+			for i := range fs {
+				fs[i].Key = b.neutral(fs[i].Key, place+".requestBody")
+				fs[i].Value = b.neutral(fs[i].Value, place+".requestBody")
+				fs[i].ContentType = b.neutral(fs[i].ContentType, place+".requestBody")
+			}
+		}
+	}
 }
 
 func wholeSegment(path, name string) bool {

@@ -64,6 +64,13 @@ func (b *builder) variableOf(place string, exts ...map[string]any) string {
 		}
 		if v, ok := ext["x-obpm-variable"]; ok {
 			if s, ok := v.(string); ok && validVarName(s) {
+				// Credentials may be named on purpose (a token endpoint takes
+				// client_secret); obpm's helper variables never go to an API.
+				if strings.HasPrefix(strings.ToLower(s), "obpm_") {
+					b.warn(place, "x-obpm-variable "+s+" names one of obpm's helper variables; ignored so that spec text cannot send it to the API")
+					return ""
+				}
+				b.optIn[s] = true
 				return s
 			}
 			b.warn(place, fmt.Sprintf("x-obpm-variable %v is not a variable name; ignored", v))
