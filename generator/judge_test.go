@@ -215,7 +215,19 @@ func (j *prismJudge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m := prismErrorType.FindSubmatch(respBody)
 		switch {
 		case rec.Code == http.StatusUnprocessableEntity && len(v.Violations) == 0:
-			v.Violations = []string{"422 " + string(firstN(respBody, 300))}
+			var problem struct {
+				Validation []struct {
+					Location []any
+					Message  string
+				}
+			}
+			_ = json.Unmarshal(respBody, &problem)
+			for _, e := range problem.Validation {
+				v.Violations = append(v.Violations, fmt.Sprint(e.Location, " ", e.Message))
+			}
+			if len(v.Violations) == 0 {
+				v.Violations = []string{"422 " + string(firstN(respBody, 300))}
+			}
 		case m != nil && (rec.Code == 404 || rec.Code == 405 || rec.Code == 406 || rec.Code == 415) && len(v.Violations) == 0:
 			v.Violations = []string{string(m[1])}
 		case rec.Code >= 500 && m != nil:
@@ -417,6 +429,12 @@ func TestPrismJudge(t *testing.T) {
 				t.Logf("o2p  rejected: %s %s → %d %s", v.Method, v.Path, v.Status, strings.Join(v.Violations, "; "))
 			}
 			t.Logf("obpm %s | openapi-to-postmanv2 %s%s", r.obpm, r.o2p, r.o2pErr)
+			if strings.Contains(spec, "prism-faults") {
+				// Requests Prism cannot read (see the fixture's description):
+				// reported, not held to the target.
+				rows = append(rows, r)
+				return
+			}
 			if r.obpm.rate() < 0.99 {
 				t.Errorf("obpm: %s, below 99%%", r.obpm)
 			}

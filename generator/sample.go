@@ -308,6 +308,9 @@ func (b *builder) variant(ref *openapi3.SchemaRef, first any, i int, place strin
 	}
 	switch x := first.(type) {
 	case string:
+		if v := formatVariant(s.Format, i); v != "" {
+			return v
+		}
 		if s.Pattern != "" {
 			if v, ok := regexString(s.Pattern, utf8.RuneCountInString(x)+i, maxLenOf(s)); ok && v != x {
 				return v
@@ -332,6 +335,29 @@ func (b *builder) variant(ref *openapi3.SchemaRef, first any, i int, place strin
 		return x + float64(i)*step
 	}
 	return first
+}
+
+// formatVariant is a distinct valid value of a format for the i-th item of
+// a unique array ("" when the format has none).
+func formatVariant(format string, i int) string {
+	d := strconv.Itoa(i % 10)
+	switch format {
+	case "uuid":
+		return fmt.Sprintf("3fa85f64-5717-4562-b3fc-%012x", 0x2c963f66afa6+i)
+	case "date":
+		return fmt.Sprintf("2026-11-%02d", 1+i%28)
+	case "date-time":
+		return fmt.Sprintf("2026-11-%02dT10:10:10Z", 1+i%28)
+	case "email", "idn-email":
+		return "user" + strconv.Itoa(i) + "@example.com"
+	case "uri", "url", "iri":
+		return "https://example.com/" + strconv.Itoa(i)
+	case "ipv4":
+		return "192.0.2." + strconv.Itoa(1+i%250)
+	case "hostname", "idn-hostname":
+		return "host" + d + ".example.com"
+	}
+	return ""
 }
 
 func maxLenOf(s *openapi3.Schema) int {
