@@ -42,6 +42,7 @@ type builder struct {
 	schemaJSON     map[*openapi3.Schema]string        // see builder.responseSchema
 	events         int
 	nodes          int                 // sample size so far (see maxNodes)
+	strBytes       int                 // long-string bytes of the sample so far (see maxSampleBytes)
 	exampleOK      map[exampleKey]bool // see builder.validSchemaValue
 	optIn          map[string]bool     // variables named by x-obpm-variable (see builder.neutral)
 }

@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"math"
@@ -16,6 +17,10 @@ import (
 // value that validates against the whole schema.
 const maxAlternatives = 16
 
+// maxSampleBytes bounds the long strings of one derived value (see
+// builder.sampleString).
+const maxSampleBytes = 64 << 10
+
 // sample derives a deterministic value from a schema that validates against
 // it: its example (when valid), const, default, first enum value, else a value
 // built from type, format, pattern, length, range and item counts; for
@@ -28,7 +33,7 @@ func (b *builder) sample(ref *openapi3.SchemaRef, place string, stack []*openapi
 	}
 	s := ref.Value
 	if stack == nil {
-		b.nodes = 0
+		b.nodes, b.strBytes = 0, 0
 	}
 	if b.nodes++; b.nodes > maxNodes {
 		b.warn(place, "schema too large to derive a full example; the sample is cut")
@@ -288,6 +293,18 @@ func (b *builder) sampleArray(s *openapi3.Schema, place string, stack []*openapi
 	if !ok {
 		return []any{}
 	}
+	if n > 1 {
+		// The other items are variants of the first: count their size
+		// against the sample's budget.
+		var buf bytes.Buffer
+		writeJSON(&buf, first, "", "")
+		size := uint64(buf.Len()) + 1
+		if budget := uint64(max(maxSampleBytes-b.strBytes, 0)); size*(n-1) > budget {
+			b.warn(place, fmt.Sprintf("the derived value is above obpm's cap of %d bytes; the array has fewer items than minItems %d", maxSampleBytes, s.MinItems))
+			n = 1 + budget/size
+		}
+		b.strBytes += int(size * (n - 1))
+	}
 	out := []any{first}
 	for i := 1; i < int(n); i++ {
 		out = append(out, b.variant(s.Items, first, i, place+"[]"))
@@ -420,6 +437,12 @@ func (b *builder) sampleString(s *openapi3.Schema, place string) string {
 		minLen = maxGenLen
 	} else {
 		minLen = int(s.MinLength)
+	}
+	// One derived value holds at most maxSampleBytes of padding and pattern
+	// text: nested arrays of long strings multiply otherwise.
+	if b.strBytes += minLen; b.strBytes > maxSampleBytes && minLen > 0 {
+		b.warn(place, fmt.Sprintf("the derived value is above obpm's cap of %d bytes; minLength %d is not met", maxSampleBytes, s.MinLength))
+		minLen = 0
 	}
 	maxLen := maxLenOf(s)
 	if s.Pattern != "" {
