@@ -41,10 +41,11 @@ type builder struct {
 	props          map[*openapi3.Schema][]namedSchema // see builder.properties
 	schemaJSON     map[*openapi3.Schema]string        // see builder.responseSchema
 	events         int
-	nodes          int                 // sample size so far (see maxNodes)
-	strBytes       int                 // long-string bytes of the sample so far (see maxSampleBytes)
-	exampleOK      map[exampleKey]bool // see builder.validSchemaValue
-	optIn          map[string]bool     // variables named by x-obpm-variable (see builder.neutral)
+	nodes          int                                   // sample size so far (see maxNodes)
+	strBytes       int                                   // long-string bytes of the sample so far (see maxSampleBytes)
+	merged         map[*openapi3.Schema]*openapi3.Schema // see builder.mergedAllOf
+	exampleOK      map[exampleKey]bool                   // see builder.validSchemaValue
+	optIn          map[string]bool                       // variables named by x-obpm-variable (see builder.neutral)
 }
 
 func (b *builder) warn(place, msg string) {
@@ -160,7 +161,7 @@ func Generate(doc *openapi3.T, opts Options) (*Result, error) {
 		warned: map[string]bool{}, varExamples: map[string]string{}, schemes: map[string]*scheme{},
 		oauthURLs: map[string]string{}, oauthURLValues: map[string]string{},
 		manual: map[string]string{}, props: map[*openapi3.Schema][]namedSchema{}, schemaJSON: map[*openapi3.Schema]string{},
-		exampleOK: map[exampleKey]bool{}, optIn: map[string]bool{},
+		exampleOK: map[exampleKey]bool{}, optIn: map[string]bool{}, merged: map[*openapi3.Schema]*openapi3.Schema{},
 	}
 	b.mapSchemes()
 	name, stem := collectionNames(doc, opts)

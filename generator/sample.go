@@ -55,26 +55,32 @@ func (b *builder) sample(ref *openapi3.SchemaRef, place string, stack []*openapi
 		return nil, false
 	}
 	stack = append(stack, s)
+	orig := s
+	if len(s.AllOf) > 0 {
+		// Keywords of allOf members count as the schema's own (Box wraps
+		// an enum string in allOf to add a description).
+		s = b.mergedAllOf(s)
+	}
 	switch {
-	case s.Example != nil && b.validSchemaValue(s, 'e', s.Example, place):
+	case s.Example != nil && b.validSchemaValue(orig, 'e', s.Example, place):
 		return b.fromExample(s.Example, ref, place, 0), true
-	case len(s.Examples) > 0 && b.validSchemaValue(s, 'x', s.Examples[0], place):
+	case len(s.Examples) > 0 && b.validSchemaValue(orig, 'x', s.Examples[0], place):
 		return b.fromExample(s.Examples[0], ref, place, 0), true
 	case s.Const != nil:
 		return s.Const, true
-	case s.Default != nil && b.validSchemaValue(s, 'd', s.Default, place):
+	case s.Default != nil && b.validSchemaValue(orig, 'd', s.Default, place):
 		return b.fromExample(s.Default, ref, place, 0), true
 	case len(s.Enum) > 0:
 		return firstNonNull(s.Enum), true
 	}
-	alts := firstNonEmpty(s.OneOf, s.AnyOf)
-	if len(alts) > 0 && len(s.Properties) == 0 && len(s.AllOf) == 0 {
-		return b.sampleAlternative(s, nil, alts, place, stack)
+	alts, disc := firstNonEmpty(s.OneOf, s.AnyOf), s.Discriminator
+	if len(alts) > 0 && len(b.properties(orig)) == 0 && effectiveType(s) != "object" {
+		return b.sampleAlternative(orig, disc, nil, alts, place, stack)
 	}
 	switch effectiveType(s) {
 	case "object":
 		o := newObject()
-		for _, p := range b.properties(s) {
+		for _, p := range b.properties(orig) {
 			if p.ref != nil && p.ref.Value != nil && p.ref.Value.ReadOnly && strings.Contains(place, "requestBody") {
 				continue
 			}
@@ -88,8 +94,19 @@ func (b *builder) sample(ref *openapi3.SchemaRef, place string, stack []*openapi
 				o.set("key", v)
 			}
 		}
+		// Required names the schema does not describe (Box's invite says
+		// required: [id] with only "login" among its properties).
+		for _, r := range s.Required {
+			if _, ok := o.vals[r]; !ok && property(s, r) == nil {
+				var v any = "string"
+				if s.AdditionalProperties.Schema != nil {
+					v, _ = b.sample(s.AdditionalProperties.Schema, place+"."+r, stack)
+				}
+				o.set(r, v)
+			}
+		}
 		if len(alts) > 0 {
-			return b.sampleAlternative(s, o, alts, place, stack)
+			return b.sampleAlternative(orig, disc, o, alts, place, stack)
 		}
 		return o, true
 	case "array":
@@ -109,7 +126,7 @@ func (b *builder) sample(ref *openapi3.SchemaRef, place string, stack []*openapi
 // against the whole schema s; with a discriminator, the branch's
 // discriminator value is set. When no branch validates (or values hold
 // placeholders that cannot be checked), the first one is used.
-func (b *builder) sampleAlternative(s *openapi3.Schema, base *object, alts openapi3.SchemaRefs, place string, stack []*openapi3.Schema) (any, bool) {
+func (b *builder) sampleAlternative(s *openapi3.Schema, d *openapi3.Discriminator, base *object, alts openapi3.SchemaRefs, place string, stack []*openapi3.Schema) (any, bool) {
 	var first any
 	firstOK, haveFirst := false, false
 	for i, alt := range alts {
@@ -121,9 +138,9 @@ func (b *builder) sampleAlternative(s *openapi3.Schema, base *object, alts opena
 			continue
 		}
 		v = mergeBranch(base, v)
-		if o, isObj := v.(*object); isObj && s.Discriminator != nil && s.Discriminator.PropertyName != "" {
-			if dv, ok := discriminatorValue(s.Discriminator, alt, o.vals[s.Discriminator.PropertyName]); ok {
-				o.set(s.Discriminator.PropertyName, dv)
+		if o, isObj := v.(*object); isObj && d != nil && d.PropertyName != "" {
+			if dv, ok := discriminatorValue(d, alt, o.vals[d.PropertyName]); ok {
+				o.set(d.PropertyName, dv)
 			}
 		}
 		if !haveFirst {
@@ -140,6 +157,83 @@ func (b *builder) sampleAlternative(s *openapi3.Schema, base *object, alts opena
 		return nil, false
 	}
 	return first, firstOK
+}
+
+// mergedAllOf is s with the keywords it lacks taken from its allOf members
+// (depth-first, the first member that has one wins), remembered per schema.
+// Properties stay with properties(), which walks allOf itself.
+func (b *builder) mergedAllOf(s *openapi3.Schema) *openapi3.Schema {
+	if m, ok := b.merged[s]; ok {
+		return m
+	}
+	m := *s
+	b.merged[s] = &m
+	var fill func(x *openapi3.Schema, depth int)
+	fill = func(x *openapi3.Schema, depth int) {
+		if x == nil || depth > maxSampleDepth {
+			return
+		}
+		for _, r := range x.AllOf {
+			if r == nil || r.Value == nil {
+				continue
+			}
+			v := r.Value
+			if m.Type == nil || len(*m.Type) == 0 {
+				m.Type = v.Type
+			}
+			if m.Format == "" {
+				m.Format = v.Format
+			}
+			if len(m.Enum) == 0 {
+				m.Enum = v.Enum
+			}
+			if m.Example == nil {
+				m.Example = v.Example
+			}
+			if m.Default == nil {
+				m.Default = v.Default
+			}
+			if m.Const == nil {
+				m.Const = v.Const
+			}
+			if m.Pattern == "" {
+				m.Pattern = v.Pattern
+			}
+			if m.MinLength == 0 {
+				m.MinLength = v.MinLength
+			}
+			if m.MaxLength == nil {
+				m.MaxLength = v.MaxLength
+			}
+			if m.Min == nil && !m.ExclusiveMin.IsSet() {
+				m.Min, m.ExclusiveMin = v.Min, v.ExclusiveMin
+			}
+			if m.Max == nil && !m.ExclusiveMax.IsSet() {
+				m.Max, m.ExclusiveMax = v.Max, v.ExclusiveMax
+			}
+			if m.MultipleOf == nil {
+				m.MultipleOf = v.MultipleOf
+			}
+			if m.Items == nil {
+				m.Items = v.Items
+			}
+			if m.MinItems == 0 {
+				m.MinItems = v.MinItems
+			}
+			if m.MaxItems == nil {
+				m.MaxItems = v.MaxItems
+			}
+			if len(m.OneOf) == 0 && len(m.AnyOf) == 0 {
+				m.OneOf, m.AnyOf = v.OneOf, v.AnyOf
+				if m.Discriminator == nil {
+					m.Discriminator = v.Discriminator
+				}
+			}
+			fill(v, depth+1)
+		}
+	}
+	fill(s, 0)
+	return &m
 }
 
 // mergeBranch adds a branch's object fields to the schema's own (the branch

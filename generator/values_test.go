@@ -27,7 +27,7 @@ func sampleSpec(t *testing.T, spec string) (any, *openapi3.Schema, []Warning) {
 	}
 	ref := doc.Components.Schemas["S"]
 	b := &builder{doc: doc, warned: map[string]bool{}, varExamples: map[string]string{}, props: map[*openapi3.Schema][]namedSchema{},
-		exampleOK: map[exampleKey]bool{}, optIn: map[string]bool{}}
+		exampleOK: map[exampleKey]bool{}, optIn: map[string]bool{}, merged: map[*openapi3.Schema]*openapi3.Schema{}}
 	v, _ := b.sample(ref, "S", nil)
 	return v, ref.Value, b.warnings
 }
@@ -95,6 +95,16 @@ oneOf:
   - {type: object, properties: {a: {type: integer}}}
   - {type: object, required: [b], properties: {b: {type: string}}, additionalProperties: false}
 `},
+		{"allOf-wrapped enum (Box)", "{allOf: [{type: string, enum: [editor, viewer]}, {description: d}]}"},
+		{"allOf-wrapped union (Box)", `
+allOf:
+  - type: object
+    oneOf:
+      - {type: object, required: [id, type], properties: {id: {type: string}, type: {type: string, enum: [ref]}}}
+      - {type: object, required: [type], properties: {type: {type: string, enum: [ask]}}}
+  - {description: d}
+`},
+		{"required property not described (Box)", "{type: object, required: [id], properties: {login: {type: string}}}"},
 		{"oneOf number and integer", "{oneOf: [{type: string, maxLength: 2}, {type: integer}]}"},
 		{"anyOf", "{anyOf: [{type: integer, minimum: 9}, {type: string}]}"},
 		{"object with own properties and oneOf", `
