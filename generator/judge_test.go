@@ -115,6 +115,12 @@ type prismJudge struct {
 	addr  string
 	seen  []verdict
 	proxy *httptest.Server
+	// upstream, when set, runs Prism as a validating proxy in front of it
+	// (an API that answers 200 {} to everything) instead of as a mock: the
+	// same request validation, without building mock responses, which is
+	// where Prism 5.16.0 spent minutes crashing and restarting on OpenAI's
+	// document.
+	upstream *httptest.Server
 }
 
 func freePort(t *testing.T) string {
@@ -132,7 +138,11 @@ func freePort(t *testing.T) string {
 func (j *prismJudge) start() error {
 	addr := freePort(j.t)
 	_, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(j.bin, "mock", "-h", "127.0.0.1", "-p", port, j.spec)
+	args := []string{"mock", "-h", "127.0.0.1", "-p", port, j.spec}
+	if j.upstream != nil {
+		args = []string{"proxy", "-h", "127.0.0.1", "-p", port, j.spec, j.upstream.URL}
+	}
+	cmd := exec.Command(j.bin, args...)
 	j.log = &testenv.Buffer{}
 	cmd.Stdout, cmd.Stderr = j.log, j.log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -173,6 +183,9 @@ func (j *prismJudge) stop() {
 	j.cmd = nil
 	if j.proxy != nil {
 		j.proxy.Close()
+	}
+	if j.upstream != nil {
+		j.upstream.Close()
 	}
 }
 
@@ -230,7 +243,7 @@ func (j *prismJudge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		case m != nil && (rec.Code == 404 || rec.Code == 405 || rec.Code == 406 || rec.Code == 415) && len(v.Violations) == 0:
 			v.Violations = []string{string(m[1])}
-		case rec.Code >= 500 && m != nil:
+		case rec.Code >= 500 && m != nil && !strings.Contains(rec.Header().Get("sl-violations"), `"response"`):
 			// Prism could not build a response (its fault, not the request's).
 			v.Crashed = true
 			v.Violations = []string{string(m[1]) + " " + string(firstN(respBody, 200))}
@@ -438,6 +451,13 @@ func TestPrismJudge(t *testing.T) {
 			}
 			abs, _ := filepath.Abs(spec)
 			j := &prismJudge{t: t, bin: prism, spec: abs}
+			if os.Getenv("OBPM_JUDGE_MODE") != "mock" {
+				j.upstream = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					_, _ = io.Copy(io.Discard, r.Body)
+					w.Header().Set("Content-Type", "application/json")
+					_, _ = io.WriteString(w, "{}")
+				}))
+			}
 			if err := j.start(); err != nil {
 				t.Fatal(err)
 			}
