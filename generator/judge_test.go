@@ -298,6 +298,23 @@ func (j *prismJudge) run(newman, collection string, vars map[string]string) tall
 	if err != nil {
 		j.t.Fatal(err)
 	}
+	// File fields get a file, as a user would pick one (Prism 5.16.0 dies
+	// on a multipart file part without a file name, which Newman sends for
+	// a file field without src).
+	upload := filepath.Join(filepath.Dir(collection), "upload.txt")
+	if err := os.WriteFile(upload, []byte("obpm judge upload\n"), 0o600); err != nil {
+		j.t.Fatal(err)
+	}
+	var col any
+	if err := json.Unmarshal(data, &col); err != nil {
+		j.t.Fatalf("collection %s: %v", collection, err)
+	}
+	giveFiles(col, upload)
+	data, _ = json.Marshal(col)
+	collection = strings.TrimSuffix(collection, ".json") + ".judged.json"
+	if err := os.WriteFile(collection, data, 0o600); err != nil {
+		j.t.Fatal(err)
+	}
 	all := map[string]string{}
 	for v := range usedVariables(data) {
 		all[v] = "dummy"
@@ -380,6 +397,25 @@ func o2pConvert(t *testing.T, bin, spec, dir string) (string, string) {
 		t.Fatal(err)
 	}
 	return out, ""
+}
+
+// giveFiles sets src of every file form field without one.
+func giveFiles(v any, file string) {
+	switch x := v.(type) {
+	case map[string]any:
+		if x["type"] == "file" && x["key"] != nil {
+			if src, _ := x["src"].(string); src == "" {
+				x["src"] = file
+			}
+		}
+		for _, e := range x {
+			giveFiles(e, file)
+		}
+	case []any:
+		for _, e := range x {
+			giveFiles(e, file)
+		}
+	}
 }
 
 // giveOAuthTokens adds accessToken "dummy" to every oauth2 auth block.
