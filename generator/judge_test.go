@@ -274,7 +274,15 @@ func requestViolations(h string) []string {
 		Severity string
 		Message  string
 	}
+	// A long list comes as "Too many violations! [...]", possibly cut.
+	h = strings.TrimPrefix(h, "Too many violations! ")
 	if err := json.Unmarshal([]byte(h), &vs); err != nil {
+		if strings.Contains(h, `"location":["request"`) {
+			return []string{"many request violations: " + string(firstN([]byte(h), 300))}
+		}
+		if strings.HasPrefix(h, "[") {
+			return nil // response violations only: not the request's fault
+		}
 		return []string{"unreadable sl-violations: " + h}
 	}
 	var out []string
