@@ -83,12 +83,12 @@ type verdict struct {
 
 // tally sums the verdicts of one run.
 type tally struct {
-	Total, Accepted, Rejected, Crashed int
-	Rejections                         []verdict
+	Total, Accepted, Rejected, Crashed, Misread int
+	Rejections                                  []verdict
 }
 
 func (t tally) rate() float64 {
-	judged := t.Total - t.Crashed
+	judged := t.Total - t.Crashed - t.Misread
 	if judged <= 0 {
 		return 1
 	}
@@ -96,11 +96,29 @@ func (t tally) rate() float64 {
 }
 
 func (t tally) String() string {
-	s := fmt.Sprintf("%d/%d accepted (%.1f%%)", t.Accepted, t.Total-t.Crashed, 100*t.rate())
+	s := fmt.Sprintf("%d/%d accepted (%.1f%%)", t.Accepted, t.Total-t.Crashed-t.Misread, 100*t.rate())
 	if t.Crashed > 0 {
 		s += fmt.Sprintf(", %d crashed Prism", t.Crashed)
 	}
+	if t.Misread > 0 {
+		s += fmt.Sprintf(", %d misread by Prism", t.Misread)
+	}
 	return s
+}
+
+// prismMisreads are requests that are right by OpenAPI but that Prism
+// 5.16.0 cannot read, by document and "METHOD path" (after the base URL):
+// counted apart like crashes, each explained in docs/generator.md.
+var prismMisreads = map[string]map[string]string{
+	"corpus/box/openapi.json": {
+		// Box lists grant_type as required without describing it; Prism keeps
+		// only the described fields of a form body, so no request can pass.
+		"POST /oauth2/revoke": "Prism drops form fields the schema does not describe; Box requires one (grant_type)",
+		// The attributes part is JSON, as Box documents it (encoding
+		// contentType application/json); Prism reads every part as text.
+		"POST /files/content":       "Prism reads a multipart JSON part as a string",
+		"POST /files/12345/content": "Prism reads a multipart JSON part as a string",
+	},
 }
 
 // prismJudge runs `prism mock SPEC` behind a recording reverse proxy; when
@@ -297,7 +315,7 @@ func requestViolations(h string) []string {
 // run sends a collection through Newman to Prism and tallies the verdicts.
 // vars are --env-var values; every other {{variable}} the collection uses
 // gets a dummy value (credentials included: Prism checks their presence).
-func (j *prismJudge) run(newman, collection string, vars map[string]string) tally {
+func (j *prismJudge) run(newman, collection string, vars map[string]string, misreads map[string]string) tally {
 	j.t.Helper()
 	j.mu.Lock()
 	j.seen = nil
@@ -360,6 +378,10 @@ func (j *prismJudge) run(newman, collection string, vars map[string]string) tall
 			tl.Rejections = append(tl.Rejections, v)
 		case len(v.Violations) == 0:
 			tl.Accepted++
+		case misreads[v.Method+" "+strings.SplitN(v.Path, "?", 2)[0]] != "":
+			tl.Misread++
+			v.Violations = append(v.Violations, "(counted apart: "+misreads[v.Method+" "+strings.SplitN(v.Path, "?", 2)[0]]+")")
+			tl.Rejections = append(tl.Rejections, v)
 		default:
 			tl.Rejected++
 			tl.Rejections = append(tl.Rejections, v)
@@ -509,14 +531,14 @@ func TestPrismJudge(t *testing.T) {
 			defer j.stop()
 			base := j.proxy.URL
 			r := row{doc: name, ops: res.Counts.Requests}
-			r.obpm = j.run(newman, colFile, map[string]string{"base_url": base, "obpm_helper_url": ""})
+			r.obpm = j.run(newman, colFile, map[string]string{"base_url": base, "obpm_helper_url": ""}, prismMisreads[name])
 			if r.obpm.Total != res.Counts.Requests {
 				t.Errorf("Prism saw %d requests, the collection has %d", r.obpm.Total, res.Counts.Requests)
 			}
 			if os.Getenv("OBPM_JUDGE_NO_PEER") != "" {
 				r.o2pErr = "skipped (OBPM_JUDGE_NO_PEER)"
 			} else if c, why := o2pConvert(t, o2p, abs, dir); c != "" {
-				r.o2p = j.run(newman, c, map[string]string{"baseUrl": base})
+				r.o2p = j.run(newman, c, map[string]string{"baseUrl": base}, prismMisreads[name])
 			} else {
 				r.o2pErr = why
 			}
