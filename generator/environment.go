@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // envValue is one variable of a Postman environment file.
@@ -92,7 +94,14 @@ func (b *builder) envTargets() []envTarget {
 			name = fmt.Sprintf("%s-%d", base, n)
 		}
 		seen[name] = true
-		t := envTarget{name: name, baseURL: strings.TrimRight(serverVarRE.ReplaceAllString(s.URL, "{{$1}}"), "/")}
+		rename := b.serverVarNames(s.Variables, place)
+		t := envTarget{name: name, baseURL: b.neutral(strings.TrimRight(serverVarRE.ReplaceAllStringFunc(s.URL, func(m string) string {
+			k := m[1 : len(m)-1]
+			if r, ok := rename[k]; ok {
+				k = r
+			}
+			return "{{" + k + "}}"
+		}), "/"), place+".url")}
 		if !strings.Contains(s.URL, "://") {
 			b.warn(place, "server URL "+s.URL+" is relative; set base_url in the "+name+" environment to an absolute URL")
 		}
@@ -102,7 +111,11 @@ func (b *builder) envTargets() []envTarget {
 			if v == nil {
 				continue
 			}
-			t.vars = append(t.vars, envValue{Key: k, Value: v.Default, Type: "default", Enabled: true})
+			key := k
+			if r, ok := rename[k]; ok {
+				key = r
+			}
+			t.vars = append(t.vars, envValue{Key: key, Value: b.neutral(v.Default, place+".variables."+k), Type: "default", Enabled: true})
 		}
 		out = append(out, t)
 	}
@@ -123,6 +136,28 @@ func (b *builder) envTargets() []envTarget {
 // noServerURL is base_url for a document without servers (OpenAPI: "/" of
 // wherever the document is served, which a collection cannot know).
 const noServerURL = "http://localhost"
+
+// serverVarNames renames server variables that collide with a reserved
+// variable (a credential, obpm's helper variables) or with base_url: the
+// environment would otherwise let the document set, say, obpm_helper_url.
+func (b *builder) serverVarNames(vars map[string]*openapi3.ServerVariable, place string) map[string]string {
+	out := map[string]string{}
+	n := 0
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
+		if !reservedVar(k) && k != "base_url" {
+			continue
+		}
+		n++
+		r := "server_" + k
+		for reservedVar(r) || vars[r] != nil {
+			r = fmt.Sprintf("server_var_%d", n)
+			n++
+		}
+		out[k] = r
+		b.warn(place+".variables."+k, "server variable "+k+" has the name of a reserved variable; renamed "+r)
+	}
+	return out
+}
 
 func isSecretName(k string) bool {
 	k = strings.ToLower(k)

@@ -41,8 +41,12 @@ type builder struct {
 	props          map[*openapi3.Schema][]namedSchema // see builder.properties
 	schemaJSON     map[*openapi3.Schema]string        // see builder.responseSchema
 	events         int
-	nodes          int  // sample size so far (see maxNodes)
-	obpm           bool // Open Banking parts apply (applies.go)
+	nodes          int                                   // sample size so far (see maxNodes)
+	strBytes       int                                   // long-string bytes of the sample so far (see maxSampleBytes)
+	merged         map[*openapi3.Schema]*openapi3.Schema // see builder.mergedAllOf
+	exampleOK      map[exampleKey]bool                   // see builder.validSchemaValue
+	optIn          map[string]bool                       // variables named by x-obpm-variable (see builder.neutral)
+	obpm           bool                                  // Open Banking parts apply (applies.go)
 }
 
 func (b *builder) warn(place, msg string) {
@@ -158,6 +162,7 @@ func Generate(doc *openapi3.T, opts Options) (*Result, error) {
 		warned: map[string]bool{}, varExamples: map[string]string{}, schemes: map[string]*scheme{},
 		oauthURLs: map[string]string{}, oauthURLValues: map[string]string{},
 		manual: map[string]string{}, props: map[*openapi3.Schema][]namedSchema{}, schemaJSON: map[*openapi3.Schema]string{},
+		exampleOK: map[exampleKey]bool{}, optIn: map[string]bool{}, merged: map[*openapi3.Schema]*openapi3.Schema{},
 	}
 	b.obpm = opts.OpenBanking || usesObpm(doc)
 	b.mapSchemes()

@@ -76,10 +76,10 @@ func (b *builder) paramValue(p *openapi3.Parameter, place string) any {
 		}
 		return placeholder{name: name}
 	}
-	if p.Example != nil {
+	if p.Example != nil && b.validFor(p.Schema, p.Example, place) {
 		return b.fromExample(p.Example, p.Schema, place, 0)
 	}
-	if exs := sortedExamples(p.Examples); len(exs) > 0 {
+	if exs := sortedExamples(p.Examples); len(exs) > 0 && b.validFor(p.Schema, exs[0].ex.Value, place) {
 		return b.fromExample(exs[0].ex.Value, p.Schema, place, 0)
 	}
 	schema := p.Schema
@@ -91,6 +91,15 @@ func (b *builder) paramValue(p *openapi3.Parameter, place string) any {
 	}
 	v, _ := b.sample(schema, place, nil)
 	return v
+}
+
+// validFor reports whether an example validates against a schema (no schema:
+// anything goes); see builder.validExample.
+func (b *builder) validFor(ref *openapi3.SchemaRef, v any, place string) bool {
+	if ref == nil || ref.Value == nil {
+		return true
+	}
+	return b.validExample(ref.Value, v, place)
 }
 
 // request builds the Postman request of an operation; ex is the named request
@@ -105,7 +114,9 @@ func (b *builder) request(o *operation, ex *namedExample) (*postman.Request, *sc
 		rows     []paramRow
 		rawQuery []string
 	)
-	path := o.path
+	// A fragment only makes the path key unique in the document (Box's
+	// "/files/{file_id}#get_shared_link"); it is never sent.
+	path, _, _ := strings.Cut(o.path, "#")
 	for _, p := range parameters(o) {
 		pplace := place + ".parameters." + p.Name
 		v := b.paramValue(p, pplace)
@@ -113,7 +124,7 @@ func (b *builder) request(o *operation, ex *namedExample) (*postman.Request, *sc
 		rows = append(rows, paramRow{name: p.Name, in: p.In, required: p.Required, typ: typeLabel(p.Schema), desc: desc})
 		switch p.In {
 		case "path":
-			val := scalarString(v)
+			val := pathEscape(styleString(p.Style, p.Explode != nil && *p.Explode, p.Name, v))
 			if strings.Contains(path, "{"+p.Name+"}") && !wholeSegment(path, p.Name) {
 				b.warn(pplace, "path parameter inside a segment is written with its example value; Postman path variables must be whole segments")
 				path = strings.ReplaceAll(path, "{"+p.Name+"}", val)
@@ -140,9 +151,9 @@ func (b *builder) request(o *operation, ex *namedExample) (*postman.Request, *sc
 				b.warn(pplace, "header parameter "+p.Name+" is ignored as OpenAPI requires; the body, responses or auth set it")
 				continue
 			}
-			headers = append(headers, &postman.Header{Key: cleanName(p.Name), Value: scalarString(v), Description: desc, Disabled: !p.Required})
+			headers = append(headers, &postman.Header{Key: cleanName(p.Name), Value: styleString("simple", p.Explode != nil && *p.Explode, p.Name, v), Description: desc, Disabled: !p.Required})
 		case "cookie":
-			cookies = append(cookies, p.Name+"="+scalarString(v))
+			cookies = append(cookies, p.Name+"="+styleString("form", false, p.Name, v))
 		default:
 			b.warn(pplace, fmt.Sprintf("parameter location %q is not one of path, query, header, cookie; left out", p.In))
 		}
@@ -165,6 +176,8 @@ func (b *builder) request(o *operation, ex *namedExample) (*postman.Request, *sc
 	if len(rawQuery) > 0 {
 		u.Raw += "?" + strings.Join(rawQuery, "&")
 	}
+	// Everything so far comes from the spec; auth (next) is obpm's own.
+	b.neutralRequest(place, u, headers, body)
 	auth, sc := b.auth(o)
 	req := &postman.Request{
 		URL:         u,
@@ -175,6 +188,37 @@ func (b *builder) request(o *operation, ex *namedExample) (*postman.Request, *sc
 		Description: b.describe(o, ex, rows),
 	}
 	return req, sc
+}
+
+// neutralRequest passes every spec-derived string of a request through
+// builder.neutral (see reserved.go).
+func (b *builder) neutralRequest(place string, u *postman.URL, headers []*postman.Header, body *postman.Body) {
+	u.Raw = b.neutral(u.Raw, place)
+	for i := range u.Path {
+		u.Path[i] = b.neutral(u.Path[i], place)
+	}
+	for _, q := range u.Query {
+		q.Key, q.Value = b.neutral(q.Key, place), b.neutral(q.Value, place)
+	}
+	for _, v := range u.Variables {
+		v.Value = b.neutral(v.Value, place)
+	}
+	for _, h := range headers {
+		h.Key, h.Value = b.neutral(h.Key, place), b.neutral(h.Value, place)
+	}
+	if body == nil {
+		return
+	}
+	body.Raw = b.neutral(body.Raw, place+".requestBody")
+	for _, fields := range []any{body.URLEncoded, body.FormData} {
+		if fs, ok := fields.([]formField); ok {
+			for i := range fs {
+				fs[i].Key = b.neutral(fs[i].Key, place+".requestBody")
+				fs[i].Value = b.neutral(fs[i].Value, place+".requestBody")
+				fs[i].ContentType = b.neutral(fs[i].ContentType, place+".requestBody")
+			}
+		}
+	}
 }
 
 func wholeSegment(path, name string) bool {
@@ -206,13 +250,12 @@ func urlPath(path string) ([]string, string) {
 }
 
 // queryPairs serialises a query value by its style: arrays repeat the key
-// (form, explode) or join with commas; objects spread their properties
-// (form, explode) or use key[prop] (deepObject).
+// (form, explode) or are joined by the style's delimiter (comma, %20, |);
+// objects spread their properties (form, explode), use key[prop]
+// (deepObject) or a joined list. Values are escaped where they would split
+// the pair.
 func (b *builder) queryPairs(p *openapi3.Parameter, v any, place string) [][2]string {
-	explode := p.Explode == nil || *p.Explode
-	if p.Style != "" && p.Style != "form" {
-		explode = p.Explode != nil && *p.Explode
-	}
+	explode := explodeOf(p.Style, p.Explode)
 	switch x := v.(type) {
 	case []any:
 		if len(x) == 0 {
@@ -221,7 +264,7 @@ func (b *builder) queryPairs(p *openapi3.Parameter, v any, place string) [][2]st
 		if explode && (p.Style == "" || p.Style == "form") {
 			out := make([][2]string, 0, len(x))
 			for _, e := range x {
-				out = append(out, [2]string{p.Name, scalarString(e)})
+				out = append(out, [2]string{p.Name, queryEscape(scalarString(e))})
 			}
 			return out
 		}
@@ -234,7 +277,7 @@ func (b *builder) queryPairs(p *openapi3.Parameter, v any, place string) [][2]st
 		}
 		parts := make([]string, len(x))
 		for i, e := range x {
-			parts[i] = scalarString(e)
+			parts[i] = queryEscape(scalarString(e))
 		}
 		return [][2]string{{p.Name, strings.Join(parts, sep)}}
 	case *object:
@@ -242,19 +285,19 @@ func (b *builder) queryPairs(p *openapi3.Parameter, v any, place string) [][2]st
 		case p.Style == "deepObject":
 			out := make([][2]string, 0, len(x.keys))
 			for _, k := range x.keys {
-				out = append(out, [2]string{p.Name + "[" + k + "]", scalarString(x.vals[k])})
+				out = append(out, [2]string{p.Name + "[" + k + "]", queryEscape(scalarString(x.vals[k]))})
 			}
 			return out
 		case explode:
 			out := make([][2]string, 0, len(x.keys))
 			for _, k := range x.keys {
-				out = append(out, [2]string{k, scalarString(x.vals[k])})
+				out = append(out, [2]string{k, queryEscape(scalarString(x.vals[k]))})
 			}
 			return out
 		default:
 			parts := make([]string, 0, 2*len(x.keys))
 			for _, k := range x.keys {
-				parts = append(parts, k, scalarString(x.vals[k]))
+				parts = append(parts, queryEscape(k), queryEscape(scalarString(x.vals[k])))
 			}
 			return [][2]string{{p.Name, strings.Join(parts, ",")}}
 		}
@@ -262,7 +305,7 @@ func (b *builder) queryPairs(p *openapi3.Parameter, v any, place string) [][2]st
 	if len(p.Content) > 0 {
 		b.warn(place, "query parameter with content is written as compact JSON")
 	}
-	return [][2]string{{p.Name, scalarString(v)}}
+	return [][2]string{{p.Name, queryEscape(scalarString(v))}}
 }
 
 type mediaEntry struct {
@@ -325,11 +368,12 @@ type formField struct {
 func (b *builder) bodyValue(m *openapi3.MediaType, ex *namedExample, place string) (any, bool) {
 	switch {
 	case ex != nil:
+		// A named example the user split requests by is kept as written.
 		return b.fromExample(ex.ex.Value, m.Schema, place, 0), true
-	case m.Example != nil:
+	case m.Example != nil && b.validFor(m.Schema, m.Example, place):
 		return b.fromExample(m.Example, m.Schema, place, 0), true
 	}
-	if exs := sortedExamples(m.Examples); len(exs) > 0 {
+	if exs := sortedExamples(m.Examples); len(exs) > 0 && b.validFor(m.Schema, exs[0].ex.Value, place) {
 		return b.fromExample(exs[0].ex.Value, m.Schema, place, 0), true
 	}
 	v, _ := b.sample(m.Schema, place, nil)
@@ -374,7 +418,7 @@ func (b *builder) body(o *operation, ex *namedExample) (*postman.Body, string, [
 		return &postman.Body{Mode: "raw", Raw: buf.String(), Options: &postman.BodyOptions{Raw: postman.BodyOptionsRaw{Language: "json"}}}, ct, rows
 	case strings.HasPrefix(lower, "application/x-www-form-urlencoded"), strings.HasPrefix(lower, "multipart/form-data"):
 		multipart := strings.HasPrefix(lower, "multipart/")
-		fields := b.formFields(schema, v, fromExample, required, multipart, place)
+		fields := b.formFields(schema, v, fromExample, required, multipart, m.Encoding, place)
 		if multipart {
 			partTypes(fields, m.Encoding)
 		}
@@ -400,7 +444,7 @@ func (b *builder) body(o *operation, ex *namedExample) (*postman.Body, string, [
 
 // formFields lists a form's fields in property order; fields outside the
 // example (or optional ones when there is none) are present but disabled.
-func (b *builder) formFields(s *openapi3.Schema, v any, fromExample bool, required map[string]bool, multipart bool, place string) []formField {
+func (b *builder) formFields(s *openapi3.Schema, v any, fromExample bool, required map[string]bool, multipart bool, enc map[string]*openapi3.Encoding, place string) []formField {
 	obj, _ := v.(*object)
 	if obj == nil {
 		obj = newObject()
@@ -423,14 +467,25 @@ func (b *builder) formFields(s *openapi3.Schema, v any, fromExample bool, requir
 		if !inObj {
 			val, _ = b.sample(ref, place+"."+name, nil)
 		}
-		f.Value = scalarString(val)
 		// From an example: the example's fields are the ones to send. From the
 		// schema: the required ones.
 		f.Disabled = (fromExample && !inObj) || (!fromExample && !required[name])
 		if f.Type == "file" {
 			f.Value = ""
+			out = append(out, f)
+			return
 		}
-		out = append(out, f)
+		pairs := formPairs(name, val, enc[name], multipart)
+		if len(pairs) == 0 {
+			// An empty array: the field is listed (disabled) so it can be filled in.
+			pairs = [][3]string{{name, "", ""}}
+			f.Disabled = true
+		}
+		for _, kv := range pairs {
+			g := f
+			g.Key, g.Value, g.ContentType = kv[0], kv[1], kv[2]
+			out = append(out, g)
+		}
 	}
 	for _, p := range b.properties(s) {
 		add(p.name, p.ref)

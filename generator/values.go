@@ -64,6 +64,13 @@ func (b *builder) variableOf(place string, exts ...map[string]any) string {
 		}
 		if v, ok := ext["x-obpm-variable"]; ok {
 			if s, ok := v.(string); ok && validVarName(s) {
+				// Credentials may be named on purpose (a token endpoint takes
+				// client_secret); obpm's helper variables never go to an API.
+				if strings.HasPrefix(strings.ToLower(s), "obpm_") {
+					b.warn(place, "x-obpm-variable "+s+" names one of obpm's helper variables; ignored so that spec text cannot send it to the API")
+					return ""
+				}
+				b.optIn[s] = true
 				return s
 			}
 			b.warn(place, fmt.Sprintf("x-obpm-variable %v is not a variable name; ignored", v))
@@ -288,176 +295,6 @@ func (b *builder) noteVarExample(name string, v any) {
 	if str := scalarString(v); str != "" {
 		b.varExamples[name] = str
 	}
-}
-
-// sample derives a deterministic value from a schema: its example, default,
-// first enum value or const, else a value shaped by type, format and bounds.
-// It returns (nil, false) where a cycle or the depth limit cuts the schema.
-func (b *builder) sample(ref *openapi3.SchemaRef, place string, stack []*openapi3.Schema) (any, bool) {
-	if ref == nil || ref.Value == nil {
-		return nil, true
-	}
-	s := ref.Value
-	if stack == nil {
-		b.nodes = 0
-	}
-	if b.nodes++; b.nodes > maxNodes {
-		b.warn(place, "schema too large to derive a full example; the sample is cut")
-		return nil, false
-	}
-	e1, e2 := schemaExts(ref)
-	if name := b.variableOf(place, e1, e2); name != "" {
-		if s.Example != nil {
-			b.noteVarExample(name, s.Example)
-		}
-		return placeholder{name: name, raw: isRawType(s)}, true
-	}
-	for _, seen := range stack {
-		if seen == s {
-			return nil, false
-		}
-	}
-	if len(stack) >= maxSampleDepth {
-		return nil, false
-	}
-	stack = append(stack, s)
-	switch {
-	case s.Example != nil:
-		return b.fromExample(s.Example, ref, place, 0), true
-	case len(s.Examples) > 0:
-		return b.fromExample(s.Examples[0], ref, place, 0), true
-	case s.Const != nil:
-		return s.Const, true
-	case s.Default != nil:
-		return b.fromExample(s.Default, ref, place, 0), true
-	case len(s.Enum) > 0:
-		return s.Enum[0], true
-	}
-	if alts := firstNonEmpty(s.OneOf, s.AnyOf); len(alts) > 0 && len(s.Properties) == 0 && len(s.AllOf) == 0 {
-		v, ok := b.sample(alts[0], place, stack)
-		if o, isObj := v.(*object); isObj && s.Discriminator != nil && s.Discriminator.PropertyName != "" {
-			o.set(s.Discriminator.PropertyName, discriminatorValue(s.Discriminator, alts[0]))
-		}
-		return v, ok
-	}
-	switch effectiveType(s) {
-	case "object":
-		o := newObject()
-		for _, p := range b.properties(s) {
-			if p.ref != nil && p.ref.Value != nil && p.ref.Value.ReadOnly && strings.Contains(place, "requestBody") {
-				continue
-			}
-			v, ok := b.sample(p.ref, place+"."+p.name, stack)
-			if ok {
-				o.set(p.name, v)
-			}
-		}
-		if s.Discriminator != nil && s.Discriminator.PropertyName != "" {
-			if _, ok := o.vals[s.Discriminator.PropertyName]; !ok {
-				if alts := firstNonEmpty(s.OneOf, s.AnyOf); len(alts) > 0 {
-					o.set(s.Discriminator.PropertyName, discriminatorValue(s.Discriminator, alts[0]))
-				}
-			}
-		}
-		return o, true
-	case "array":
-		v, ok := b.sample(s.Items, place+"[]", stack)
-		if !ok {
-			return []any{}, true
-		}
-		return []any{v}, true
-	case "string":
-		return sampleString(s), true
-	case "integer", "number":
-		return sampleNumber(s), true
-	case "boolean":
-		return true, true
-	}
-	return nil, true
-}
-
-func firstNonEmpty(lists ...openapi3.SchemaRefs) openapi3.SchemaRefs {
-	for _, l := range lists {
-		if len(l) > 0 {
-			return l
-		}
-	}
-	return nil
-}
-
-// discriminatorValue is the mapping key that points at alt, else the last
-// segment of alt's $ref (the schema name), as the OpenAPI default mapping.
-func discriminatorValue(d *openapi3.Discriminator, alt *openapi3.SchemaRef) string {
-	keys := slices.Sorted(maps.Keys(d.Mapping))
-	for _, k := range keys {
-		if alt.Ref != "" && strings.HasSuffix(alt.Ref, d.Mapping[k].Ref) {
-			return k
-		}
-	}
-	if i := strings.LastIndex(alt.Ref, "/"); i >= 0 {
-		return alt.Ref[i+1:]
-	}
-	if len(keys) > 0 {
-		return keys[0]
-	}
-	return ""
-}
-
-func sampleString(s *openapi3.Schema) string {
-	var v string
-	switch s.Format {
-	case "date":
-		v = "2026-11-26"
-	case "date-time":
-		v = "2026-11-26T10:10:10Z"
-	case "time":
-		v = "10:10:10"
-	case "email":
-		v = "user@example.com"
-	case "uuid":
-		v = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
-	case "uri", "url":
-		v = "https://example.com"
-	case "hostname":
-		v = "example.com"
-	case "ipv4":
-		v = "192.0.2.1"
-	case "ipv6":
-		v = "2001:db8::1"
-	case "byte":
-		v = "b2JwbQ=="
-	case "binary":
-		v = ""
-	case "password":
-		v = "password"
-	default:
-		v = "string"
-	}
-	if s.MaxLength != nil && uint64(len(v)) > *s.MaxLength {
-		v = v[:*s.MaxLength]
-	}
-	for uint64(len(v)) < s.MinLength {
-		v += "x"
-	}
-	return v
-}
-
-func sampleNumber(s *openapi3.Schema) any {
-	n := 0.0
-	if s.Min != nil {
-		n = *s.Min
-		if s.ExclusiveMin.IsTrue() {
-			n++
-		}
-	} else if s.ExclusiveMin.Value != nil {
-		n = *s.ExclusiveMin.Value + 1
-	} else if s.Max != nil && *s.Max < 0 {
-		n = *s.Max
-	}
-	if firstType(s) == "integer" || n == math.Trunc(n) {
-		return int64(n)
-	}
-	return n
 }
 
 // scalarString formats a scalar example for a URL, header or form field.

@@ -1,4 +1,5 @@
 // Package testenv finds the external tools that integration tests drive (Newman,
+// Stoplight Prism and openapi-to-postmanv2 for the generator's judge,
 // the postman-collection SDK, oauth2-mock-server, a Secret Service keyring) and
 // decides what a test does when one is missing: skip on a developer's machine,
 // fail under CI (CI=true), where .ci/run has installed everything.
