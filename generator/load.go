@@ -40,7 +40,7 @@ func LoadFile(ctx context.Context, path string, opts LoadOptions) (*openapi3.T, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("read spec %s: %w (check the path given to --spec)", path, err)
 	}
-	return loadWith(ctx, data, path, opts, false)
+	return loadWith(ctx, data, path, opts, loadTree)
 }
 
 // LoadData parses data as an OpenAPI document. name is the document's file name:
@@ -49,17 +49,25 @@ func LoadFile(ctx context.Context, path string, opts LoadOptions) (*openapi3.T, 
 // fields hold only what Generate orders by (order.go): the Key of operations,
 // example entries and schema properties.
 func LoadData(ctx context.Context, data []byte, name string) (*openapi3.T, error) {
-	return loadData(ctx, data, name, false)
+	return loadData(ctx, data, name, loadTree)
 }
 
-// loadData is LoadData; withOrigins makes kin-openapi record origins itself
-// (IncludeOrigin) instead of stampOrder (tests compare both ways).
-func loadData(ctx context.Context, data []byte, name string, withOrigins bool) (*openapi3.T, error) {
-	doc, _, err := loadWith(ctx, data, name, LoadOptions{}, withOrigins)
+// loadHow says how the document model is built (tests compare the ways).
+type loadHow int
+
+const (
+	loadTree    loadHow = iota // decoded from the resolved tree (decodeTree), else as loadBytes
+	loadBytes                  // kin-openapi's loader parses the bytes again
+	loadOrigins                // as loadBytes, and the loader records origins (IncludeOrigin) instead of stampOrder
+)
+
+// loadData is LoadData, the document model built as how says.
+func loadData(ctx context.Context, data []byte, name string, how loadHow) (*openapi3.T, error) {
+	doc, _, err := loadWith(ctx, data, name, LoadOptions{}, how)
 	return doc, err
 }
 
-func loadWith(ctx context.Context, data []byte, name string, opts LoadOptions, withOrigins bool) (*openapi3.T, []Warning, error) {
+func loadWith(ctx context.Context, data []byte, name string, opts LoadOptions, how loadHow) (*openapi3.T, []Warning, error) {
 	display := name
 	if display == "" {
 		display = "<spec>"
@@ -97,23 +105,28 @@ func loadWith(ctx context.Context, data []byte, name string, opts LoadOptions, w
 		return nil, nil, fmt.Errorf("load spec %s: %w", display, err)
 	}
 	warnings = append(warnings, r.warnings...)
-	src := data
-	if r.changed {
-		if src, err = nodeJSON(top); err != nil {
-			return nil, nil, fmt.Errorf("load spec %s: %w", display, err)
-		}
+	var doc *openapi3.T
+	if how == loadTree {
+		doc = decodeTree(ctx, top)
 	}
-	doc, err := runLoader(ctx, src, display, withOrigins)
-	if err != nil {
-		if r.changed || v2 != nil {
-			return nil, nil, r.explain(err, data, display, top)
+	if doc == nil {
+		src := data
+		if r.changed {
+			if src, err = nodeJSON(top); err != nil {
+				return nil, nil, fmt.Errorf("load spec %s: %w", display, err)
+			}
 		}
-		return nil, nil, explainLoadError(err, data, display)
+		if doc, err = runLoader(ctx, src, display, how == loadOrigins); err != nil {
+			if r.changed || v2 != nil {
+				return nil, nil, r.explain(err, data, display, top)
+			}
+			return nil, nil, explainLoadError(err, data, display)
+		}
 	}
 	if err := checkVersion(doc.OpenAPI, data, display); err != nil {
 		return nil, nil, err
 	}
-	if !withOrigins {
+	if how != loadOrigins {
 		switch {
 		case v2 != nil:
 			stampOrderV2(doc, v2)
