@@ -23,21 +23,46 @@ import (
 // limits). The caller then runs the loader on the bytes, whose messages
 // explainLoadError knows, so a bad document is reported exactly as before.
 // TestDecodeTreeMatchesLoader proves both ways give the same document.
-func decodeTree(ctx context.Context, top *yaml.Node) (doc *openapi3.T) {
+//
+// With stampPaths, the caller no longer needs the tree under paths (the
+// loader's path would read the bytes): each path item is then decoded on its
+// own, stamped (stampPathItem) and cut from the tree, so the tree and the
+// document are not both whole in memory at once (5,000 operations: 180 MB of
+// nodes and 90 MB of document). stamped says it was done; the caller stamps
+// the rest (stampComponents).
+func decodeTree(ctx context.Context, top *yaml.Node, stampPaths bool) (doc *openapi3.T, stamped bool) {
 	defer func() {
 		if recover() != nil {
-			doc = nil // the loader's path reports it
+			doc, stamped = nil, false // the loader's path reports it
 		}
 	}()
 	if top == nil || top.Kind != yaml.MappingNode {
-		return nil
+		return nil, false
 	}
 	if err := prepareNodes(top, 0); err != nil {
-		return nil
+		return nil, false
 	}
 	doc = &openapi3.T{}
-	if err := top.Decode(doc); err != nil {
-		return nil
+	var paths *yaml.Node
+	at := -1
+	if stampPaths {
+		at, paths = pathsEntry(top)
+	}
+	if paths != nil {
+		// Decoded below, item by item.
+		top.Content[at] = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	}
+	err := top.Decode(doc)
+	if paths != nil {
+		top.Content[at] = paths
+	}
+	if err != nil {
+		return nil, false
+	}
+	if paths != nil {
+		if doc.Paths, err = decodePaths(paths); err != nil {
+			return nil, false
+		}
 	}
 	loader := openapi3.NewLoader()
 	loader.Context = ctx
@@ -46,12 +71,74 @@ func decodeTree(ctx context.Context, top *yaml.Node) (doc *openapi3.T) {
 		return nil, fmt.Errorf("reading %s is not allowed here", u)
 	}
 	if err := loader.ResolveRefsIn(doc, nil); err != nil {
-		return nil
+		return nil, false
 	}
 	if doc.Paths == nil {
 		doc.Paths = openapi3.NewPaths()
 	}
-	return doc
+	return doc, paths != nil
+}
+
+// pathsEntry finds the paths mapping that decodePaths can take item by
+// item: its index in top.Content and its node, or nil when it is not a
+// plain mapping (merge keys, a key written twice: the document decodes whole).
+func pathsEntry(top *yaml.Node) (int, *yaml.Node) {
+	at := -1
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k := top.Content[i]
+		if kinMergeKey(k) {
+			return -1, nil
+		}
+		if k.Value == "paths" {
+			if at >= 0 {
+				return -1, nil
+			}
+			at = i + 1
+		}
+	}
+	if at < 0 || top.Content[at].Kind != yaml.MappingNode {
+		return -1, nil
+	}
+	paths := top.Content[at]
+	seen := make(map[string]bool, len(paths.Content)/2)
+	for i := 0; i+1 < len(paths.Content); i += 2 {
+		k := paths.Content[i]
+		if kinMergeKey(k) || k.Kind != yaml.ScalarNode || seen[k.Value] {
+			return -1, nil
+		}
+		seen[k.Value] = true
+	}
+	return at, paths
+}
+
+// decodePaths decodes a paths mapping as kin-openapi's Paths.UnmarshalYAML
+// does (extensions through it, each item on its own), stamping each item
+// and then cutting its subtree from the tree.
+func decodePaths(n *yaml.Node) (*openapi3.Paths, error) {
+	ext := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if strings.HasPrefix(n.Content[i].Value, "x-") {
+			ext.Content = append(ext.Content, n.Content[i], n.Content[i+1])
+		}
+	}
+	paths := &openapi3.Paths{}
+	if err := ext.Decode(paths); err != nil {
+		return nil, err
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if strings.HasPrefix(k.Value, "x-") {
+			continue
+		}
+		item := &openapi3.PathItem{}
+		if err := v.Decode(item); err != nil {
+			return nil, err
+		}
+		paths.Set(k.Value, item)
+		stampPathItem(item, v)
+		v.Content = nil
+	}
+	return paths, nil
 }
 
 // errNotFast says the tree must go through the loader's own path.

@@ -106,8 +106,11 @@ func loadWith(ctx context.Context, data []byte, name string, opts LoadOptions, h
 	}
 	warnings = append(warnings, r.warnings...)
 	var doc *openapi3.T
+	stamped := false
 	if how == loadTree {
-		doc = decodeTree(ctx, top)
+		// When the loader's path would read the original bytes, the tree
+		// can be given up item by item as it is decoded.
+		doc, stamped = decodeTree(ctx, top, !r.changed && v2 == nil)
 	}
 	if doc == nil {
 		src := data
@@ -135,6 +138,8 @@ func loadWith(ctx context.Context, data []byte, name string, opts LoadOptions, h
 			// number every node in document order instead.
 			renumber(top)
 			stampOrder(doc, top)
+		case stamped:
+			stampComponents(doc, top)
 		default:
 			stampOrder(doc, top)
 		}

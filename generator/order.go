@@ -238,24 +238,32 @@ func at(k *yaml.Node) *openapi3.Origin {
 // the document whose mapping is top (see LoadData).
 func stampOrder(doc *openapi3.T, top *yaml.Node) {
 	each(entry(top, "paths"), func(k, v *yaml.Node) {
-		item := doc.Paths.Value(k.Value)
-		if item == nil {
+		if item := doc.Paths.Value(k.Value); item != nil {
+			stampPathItem(item, v)
+		}
+	})
+	stampComponents(doc, top)
+}
+
+// stampPathItem stamps one path item from its node.
+func stampPathItem(item *openapi3.PathItem, n *yaml.Node) {
+	each(n, func(mk, mv *yaml.Node) {
+		if mk.Value == "parameters" {
+			stampParameters(item.Parameters, mv)
 			return
 		}
-		each(v, func(mk, mv *yaml.Node) {
-			if mk.Value == "parameters" {
-				stampParameters(item.Parameters, mv)
-				return
-			}
-			if indexOf(httpMethods(), mk.Value) < 0 {
-				return
-			}
-			if op := item.GetOperation(strings.ToUpper(mk.Value)); op != nil {
-				op.Origin = at(mk)
-				stampOperation(op, mv)
-			}
-		})
+		if indexOf(httpMethods(), mk.Value) < 0 {
+			return
+		}
+		if op := item.GetOperation(strings.ToUpper(mk.Value)); op != nil {
+			op.Origin = at(mk)
+			stampOperation(op, mv)
+		}
 	})
+}
+
+// stampComponents stamps what components hold.
+func stampComponents(doc *openapi3.T, top *yaml.Node) {
 	c := doc.Components
 	if c == nil {
 		return
