@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v4"
@@ -125,18 +128,38 @@ func decodePaths(n *yaml.Node) (*openapi3.Paths, error) {
 	if err := ext.Decode(paths); err != nil {
 		return nil, err
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if strings.HasPrefix(k.Value, "x-") {
-			continue
+	// Items are independent (no aliases here: prepareNodes), so they are
+	// decoded on all CPUs.
+	type result struct {
+		item *openapi3.PathItem
+		err  error
+	}
+	results := make([]result, len(n.Content)/2)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(results)/32+1) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(results) {
+					return
+				}
+				k, v := n.Content[2*i], n.Content[2*i+1]
+				if strings.HasPrefix(k.Value, "x-") {
+					continue
+				}
+				results[i].item, results[i].err = decodePathItem(v)
+			}
+		})
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.err != nil {
+			return nil, r.err
 		}
-		item := &openapi3.PathItem{}
-		if err := v.Decode(item); err != nil {
-			return nil, err
+		if r.item != nil {
+			paths.Set(n.Content[2*i].Value, r.item)
 		}
-		paths.Set(k.Value, item)
-		stampPathItem(item, v)
-		v.Content = nil
 	}
 	return paths, nil
 }
@@ -197,4 +220,22 @@ func prepareNodes(n *yaml.Node, depth int) error {
 // kinMergeKey is kin-openapi's test for a merge key (isMergeKey there).
 func kinMergeKey(k *yaml.Node) bool {
 	return k.Tag == "!!merge" || k.Value == "<<" && k.Style == 0 && (k.Tag == "" || k.Tag == "!!str")
+}
+
+// decodePathItem decodes, stamps and cuts one path item; a panic of the
+// decoder is an error here (decodeTree's recover does not reach this
+// goroutine).
+func decodePathItem(v *yaml.Node) (item *openapi3.PathItem, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			item, err = nil, fmt.Errorf("the OpenAPI parser failed on this document (%v)", r)
+		}
+	}()
+	item = &openapi3.PathItem{}
+	if err := v.Decode(item); err != nil {
+		return nil, err
+	}
+	stampPathItem(item, v)
+	v.Content = nil
+	return item, nil
 }
