@@ -72,10 +72,17 @@ func loadWith(ctx context.Context, data []byte, name string, opts LoadOptions, h
 	if display == "" {
 		display = "<spec>"
 	}
-	if err := precheck(data, display); err != nil {
-		return nil, nil, err
+	top := jsonTop(data)
+	if top != nil {
+		if err := checkTopKeys(topKeys(top), display); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		if err := precheck(data, display); err != nil {
+			return nil, nil, err
+		}
+		top = parseFull(data)
 	}
-	top := parseFull(data)
 	if top == nil || top.Kind != yaml.MappingNode {
 		// Not a mapping: kin-openapi's message names the line.
 		if _, err := runLoader(ctx, data, display, false); err != nil {
@@ -145,6 +152,37 @@ func loadWith(ctx context.Context, data []byte, name string, opts LoadOptions, h
 		}
 	}
 	return doc, warnings, nil
+}
+
+// jsonTop is the tree of a JSON document whose top level is an object, or
+// nil (YAML, or JSON that precheck must explain).
+func jsonTop(data []byte) *yaml.Node {
+	if t := bytes.TrimSpace(data); len(t) == 0 || t[0] != '{' {
+		return nil
+	}
+	if n, err := scanJSON(data); err == nil && n.Kind == yaml.MappingNode {
+		return n
+	}
+	return nil
+}
+
+// topKeys is what checkTopKeys reads of a JSON document's top level (the
+// last of a key written twice wins, as in encoding/json).
+func topKeys(top *yaml.Node) map[string]json.RawMessage {
+	m := map[string]json.RawMessage{}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		switch k := top.Content[i].Value; k {
+		case "openapi":
+			m[k] = nil
+		case "swagger":
+			raw, err := nodeJSON(top.Content[i+1])
+			if err != nil {
+				raw = nil
+			}
+			m[k] = raw
+		}
+	}
+	return m
 }
 
 // parseFull parses YAML or JSON into a node tree (nil when it is neither).
