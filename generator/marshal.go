@@ -336,11 +336,10 @@ func encode(v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// appendIndent is json.Indent for the compact JSON encoding/json writes
-// (no whitespace outside strings)
-// (so without its validation, a third of the time it took): the same bytes,
-// empty objects and arrays kept as {} and []. It fails only on input that
-// does not close what it opens.
+// appendIndent is json.Indent for the compact JSON encoding/json writes (no
+// whitespace outside strings), without its validating scanner, a third of
+// the time it took: the same bytes, empty objects and arrays kept as {} and
+// []. It fails only on input that does not close what it opens.
 func appendIndent(dst, src []byte, prefix, indent string) ([]byte, error) {
 	newline := func(depth int) {
 		dst = append(dst, '\n')
