@@ -31,3 +31,26 @@ func TestAppendIndentIsJSONIndent(t *testing.T) {
 		}
 	}
 }
+
+// TestUsedVariablesIsVarRef: usedVariables finds what varRef matches.
+func TestUsedVariablesIsVarRef(t *testing.T) {
+	for _, in := range []string{
+		``, `{{a}}`, `{{{a}}}`, `{{a}`, `{{}}`, `{{a b}}`, `x{{a.b-c_1}}y{{d}}{{d}}`, `{{{{e}}}}`, `{{f}}}}{{`, `{{g}`, `{`, `{{`,
+		`"url": "{{base_url}}/v2.0/user/me?user_seq_no={{user_seq_no}}", "x": "{{ not }}"`,
+	} {
+		want := map[string]bool{}
+		for _, m := range varRef.FindAllStringSubmatch(in, -1) {
+			want[m[1]] = true
+		}
+		got := usedVariables([]byte(in))
+		if len(got) != len(want) {
+			t.Errorf("%q: got %v, want %v", in, got, want)
+			continue
+		}
+		for k := range want {
+			if !got[k] {
+				t.Errorf("%q: got %v, want %v", in, got, want)
+			}
+		}
+	}
+}
