@@ -51,7 +51,7 @@ func TestDecodeTreeMatchesLoader(t *testing.T) {
 	}
 	inputs = append(inputs,
 		input{name: "", data: specs.OpenBanking},
-		input{name: "", data: synthSpec(41)},
+		input{name: "", data: synthSpec(300)}, // enough paths and requests for several workers
 		input{name: "", data: []byte(specHead + "paths:\n  /a:\n    get:\n      x-t: !md 2020-06-11T16:32:50Z\n      parameters: [{name: q, in: query, schema: {type: string, example: 2020-06-11}}]\n      responses: {'200': {description: ok}}\n")},
 		input{name: "", data: []byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/a":{"get":{"x-n":123456789012345678901234567890,"x-m":{"<<":{"a":1}},"responses":{"200":{"description":"ok"}}}}}}`)},
 		input{name: "", data: []byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"info":{"title":"dup","version":"2"},"paths":{}}`)},
