@@ -48,8 +48,8 @@ type Config struct {
 	// Spec is the OpenAPI document requests are validated against and
 	// routed by; nil means specs.LoadOpenBanking.
 	Spec *openapi3.T
-	// StateFile, when set, persists the state (written atomically after each
-	// change) and restores it at start.
+	// StateFile, when set, persists the state (a snapshot and a journal of
+	// changes in one file, see stateFile) and restores it at start.
 	StateFile string
 	// TokenTTL is the access token lifetime (default 90 days).
 	TokenTTL time.Duration
@@ -62,6 +62,9 @@ type Config struct {
 	// FailRate in [0,1] is the share of business API calls answered with
 	// A0003 (a fault-test knob).
 	FailRate float64
+	// DupWindow is how many bank_tran_ids per client the duplicate check
+	// remembers at least (default DefaultDupWindow); see dupIDs.
+	DupWindow int
 	// Logger receives one line per request and per token issued; nil discards.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.

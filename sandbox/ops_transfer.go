@@ -36,15 +36,11 @@ func (st *state) counter(a *accountState, name string) *Counterparty {
 	return &Counterparty{Name: name, BankCodeStd: a.BankCodeStd, AccountMasked: maskAccount(a.AccountNum)}
 }
 
-// withdrawnToday sums today's withdrawals of an account through the API.
+// withdrawnToday sums today's withdrawals of an account through the API
+// (st.withdrawn keeps the sums, so a withdraw does not cost more with every
+// transfer before it).
 func (st *state) withdrawnToday(fin, day string) int64 {
-	var n int64
-	for _, t := range st.Transfers {
-		if t.CheckType == "1" && t.FintechUseNum == fin && t.BankTranDate == day {
-			n += t.Amount
-		}
-	}
-	return n
+	return st.withdrawn.sum(st.Transfers, fin, day)
 }
 
 func opWithdraw(s *Server, r *request) (map[string]any, error) {

@@ -2,15 +2,10 @@ package sandbox
 
 import (
 	"crypto/rand"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"sort"
+	"strings"
 	"time"
-
-	"github.com/obpm/obpm/internal/atomicfile"
 )
 
 // state is everything the sandbox changes: it is what --state persists.
@@ -28,13 +23,39 @@ type state struct {
 	Codes     map[string]*authCode     `json:"codes"`   // by code
 	Refresh   map[string]*refreshToken `json:"refresh"` // by refresh token
 	Tokens    map[string]*tokenRecord  `json:"tokens"`  // by jti
-	// TranIDs maps a bank_tran_id to the KST day it was used (yyyyMMdd).
-	TranIDs   map[string]string `json:"tran_ids"`
+	// DupIDs holds the day's bank_tran_ids for the duplicate check.
+	DupIDs *dupIDs `json:"dup_ids"`
+	// TranIDs is the older files' form of DupIDs (bank_tran_id → KST day),
+	// read once and moved into DupIDs.
+	TranIDs   map[string]string `json:"tran_ids,omitempty"`
 	Transfers []Transfer        `json:"transfers"`
 	Claims    map[string]*Claim `json:"claims"` // return/claim, by bank_tran_id
 	Seq       int64             `json:"seq"`    // history row and number counter
 	// PrunedDay is the KST day of the last prune (one prune a day is enough).
 	PrunedDay string `json:"pruned_day"`
+
+	withdrawn withdrawSums // derived from Transfers, not persisted
+}
+
+// withdrawSums is the sum of API withdrawals per account and day, brought
+// up to date from the transfers appended since the last call (Transfers
+// only grows; if it ever shrinks the sums are counted again).
+type withdrawSums struct {
+	seen int
+	sums map[[2]string]int64 // {fintech_use_num, day}
+}
+
+func (w *withdrawSums) sum(transfers []Transfer, fin, day string) int64 {
+	if w.sums == nil || len(transfers) < w.seen {
+		w.seen, w.sums = 0, map[[2]string]int64{}
+	}
+	for _, t := range transfers[w.seen:] {
+		if t.CheckType == "1" {
+			w.sums[[2]string{t.FintechUseNum, t.BankTranDate}] += t.Amount
+		}
+	}
+	w.seen = len(transfers)
+	return w.sums[[2]string{fin, day}]
 }
 
 const stateVersion = 1
@@ -101,7 +122,7 @@ func newState(d *Data, clients []Client) (*state, error) {
 		Users: map[string]*userState{}, Accounts: map[string]*accountState{},
 		Contracts: map[string]*accountState{}, Codes: map[string]*authCode{},
 		Refresh: map[string]*refreshToken{}, Tokens: map[string]*tokenRecord{},
-		TranIDs: map[string]string{}, Claims: map[string]*Claim{},
+		DupIDs: newDupIDs(0), Claims: map[string]*Claim{},
 		Transfers: append([]Transfer(nil), d.Transfers...),
 	}
 	for _, u := range d.Users {
@@ -228,59 +249,26 @@ func (st *state) prune(now time.Time) {
 	}
 	today := kstDay(now)
 	st.PrunedDay = today
-	for k, d := range st.TranIDs {
-		if d < today {
-			delete(st.TranIDs, k)
+	st.DupIDs.startDay(today)
+}
+
+// adoptTranIDs moves an older file's tran_ids into DupIDs, each id under
+// the client whose client_use_code starts it.
+func (st *state) adoptTranIDs(clients []Client) {
+	for id, day := range st.TranIDs {
+		if day < st.DupIDs.Day {
+			continue
 		}
+		if day > st.DupIDs.Day {
+			st.DupIDs.startDay(day)
+		}
+		code := ""
+		for _, c := range clients {
+			if c.ClientUseCode != "" && strings.HasPrefix(id, c.ClientUseCode) {
+				code = c.ClientUseCode
+			}
+		}
+		st.DupIDs.addKey(code, dupKey(code, id))
 	}
-}
-
-// loadState reads a state file; it returns (nil, nil) when none exists yet.
-func loadState(path string) (*state, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read sandbox state %s: %w", path, err)
-	}
-	var st state
-	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("parse sandbox state %s: %w (delete the file to start from the seed data)", path, err)
-	}
-	if st.Version != stateVersion || len(st.SigningKey) == 0 {
-		return nil, fmt.Errorf("sandbox state %s: unknown version %d (delete the file to start from the seed data)", path, st.Version)
-	}
-	if st.Codes == nil {
-		st.Codes = map[string]*authCode{}
-	}
-	if st.Refresh == nil {
-		st.Refresh = map[string]*refreshToken{}
-	}
-	if st.Tokens == nil {
-		st.Tokens = map[string]*tokenRecord{}
-	}
-	if st.TranIDs == nil {
-		st.TranIDs = map[string]string{}
-	}
-	if st.Claims == nil {
-		st.Claims = map[string]*Claim{}
-	}
-	if st.Contracts == nil {
-		st.Contracts = map[string]*accountState{}
-	}
-	return &st, nil
-}
-
-// save writes the state atomically: a temp file in the same folder, then a
-// rename, so a crash never leaves a half-written file.
-func (st *state) save(path string) error {
-	b, err := json.MarshalIndent(st, "", " ")
-	if err != nil {
-		return fmt.Errorf("encode sandbox state: %w", err)
-	}
-	if err := atomicfile.Write(path, b, 0o600); err != nil {
-		return fmt.Errorf("write sandbox state: %w", err)
-	}
-	return nil
+	st.TranIDs = nil
 }

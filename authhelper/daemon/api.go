@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -140,19 +141,29 @@ const maxProfileName = 128
 // manager decides (it serves the tokens it already holds).
 func (s *Server) knownProfile(w http.ResponseWriter, r *http.Request) (string, bool) {
 	name := mux.Vars(r)["profile"]
-	if len(name) > maxProfileName {
-		writeError(w, http.StatusNotFound, "unknown_profile", "no such profile", "obpm profile list")
-		return "", false
-	}
-	cfg, path, err := s.o.Config()
-	if err != nil {
-		return name, true
-	}
-	if _, err := cfg.Profile(name, path); err != nil {
-		s.writeErr(w, name, err)
+	if _, ok := s.checkProfile(w, name); !ok {
 		return "", false
 	}
 	return name, true
+}
+
+// checkProfile is knownProfile for a name: it answers 404 unless name is a
+// configured profile. A config that does not parse lets the name through
+// and is returned, so that a token read reads the config once.
+func (s *Server) checkProfile(w http.ResponseWriter, name string) (cfgErr error, ok bool) {
+	if len(name) > maxProfileName {
+		writeError(w, http.StatusNotFound, "unknown_profile", "no such profile", "obpm profile list")
+		return nil, false
+	}
+	cfg, path, err := s.o.Config()
+	if err != nil {
+		return err, true
+	}
+	if _, err := cfg.Profile(name, path); err != nil {
+		s.writeErr(w, name, err)
+		return nil, false
+	}
+	return nil, true
 }
 
 // ProfileInfo is one entry of GET /v1/profiles.
@@ -188,10 +199,16 @@ func (s *Server) listProfiles(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
-	profile, ok := s.knownProfile(w, r)
+	s.serveToken(w, r, mux.Vars(r)["profile"])
+}
+
+// serveToken answers a token read; tokenRoute calls it without the router.
+func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, name string) {
+	cfgErr, ok := s.checkProfile(w, name)
 	if !ok {
 		return
 	}
+	profile := name
 	kind, err := tokenstore.ParseKind(r.URL.Query().Get("kind"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", err.Error(), "")
@@ -202,11 +219,47 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, profile, err)
 		return
 	}
-	resp := NewTokenResponse(t)
-	if _, _, err := s.o.Config(); err != nil {
-		resp.ConfigError = err.Error()
+	if cfgErr != nil {
+		resp := NewTokenResponse(t)
+		resp.ConfigError = cfgErr.Error()
+		writeJSON(w, http.StatusOK, resp)
+		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(s.encoded.of(t))
+}
+
+// tokenJSON remembers the answer of the last tokens served: a token is
+// never changed once the session manager hands it out (a renewal makes a
+// new one), so its JSON is encoded once, not on every read.
+type tokenJSON struct {
+	mu sync.Mutex
+	m  map[*tokenstore.Token][]byte
+}
+
+// tokenJSONMax bounds tokenJSON (two kinds per profile).
+const tokenJSONMax = 64
+
+func (c *tokenJSON) of(t *tokenstore.Token) []byte {
+	c.mu.Lock()
+	b, ok := c.m[t]
+	c.mu.Unlock()
+	if ok {
+		return b
+	}
+	b, err := json.Marshal(NewTokenResponse(t))
+	if err != nil {
+		b = []byte(`{"error":"internal","message":"token not encodable"}`)
+	}
+	b = append(b, '\n')
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= tokenJSONMax {
+		c.m = map[*tokenstore.Token][]byte{}
+	}
+	c.m[t] = b
+	c.mu.Unlock()
+	return b
 }
 
 // LoginStart is the answer of POST /v1/profiles/{p}/login.

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"os"
 	"sync"
@@ -82,23 +81,29 @@ func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, no
 // YAML; an edit by `obpm profile add` is still seen at once). A file that
 // does not parse gives the last good config with a *ConfigError.
 func FileLoader(path string) ConfigLoader {
+	// The stamp is compared, not formatted: a token read pays one stat.
+	type fileStamp struct {
+		exists      bool
+		size, mtime int64
+	}
 	var (
 		mu       sync.Mutex
 		cached   *config.Config // last good
-		stamp    string         // of the file as last read, good or bad
+		read     bool           // the file was read at least once
+		stamp    fileStamp      // of the file as last read, good or bad
 		brokenBy error          // set while the file at stamp does not parse
 	)
 	return func() (*config.Config, string, error) {
 		st, err := os.Stat(path)
-		cur := "missing"
+		var cur fileStamp
 		if err == nil {
-			cur = fmt.Sprintf("%d/%d", st.Size(), st.ModTime().UnixNano())
+			cur = fileStamp{true, st.Size(), st.ModTime().UnixNano()}
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		if cur != stamp || (cached == nil && brokenBy == nil) {
+		if !read || cur != stamp || (cached == nil && brokenBy == nil) {
 			c, err := config.Load(path)
-			stamp, brokenBy = cur, err
+			read, stamp, brokenBy = true, cur, err
 			if err == nil {
 				cached = c
 			}

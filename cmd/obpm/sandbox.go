@@ -165,6 +165,11 @@ func sandboxRun(ctx context.Context, opts *sandboxOptions) error {
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if cerr := srv.Close(); cerr != nil {
+			fmt.Fprintf(errOut, "obpm sandbox: %v\n", cerr)
+		}
+	}()
 	ln, err := net.Listen("tcp", opts.Addr)
 	if errors.Is(err, syscall.EADDRINUSE) {
 		return fmt.Errorf("listen on %s: port in use (is another obpm sandbox running? stop it, or pick another --addr)", opts.Addr)

@@ -5,7 +5,9 @@
 package atomicfile
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -34,11 +36,38 @@ func Stage(path string, data []byte, perm os.FileMode) (*Pending, error) {
 // synced to disk so that a rename which follows never exposes a half-written
 // file after a crash, and returns its name. On error nothing is left behind.
 func TempFile(dir, pattern string, data []byte, perm os.FileMode) (string, error) {
+	return tempFileWith(dir, pattern, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteWith replaces path atomically with what write writes, streamed
+// through a buffer, so that a large file is never held whole in memory.
+func WriteWith(path string, perm os.FileMode, write func(io.Writer) error) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := tempFileWith(dir, "."+base+".*.tmp", perm, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 64<<10)
+		if err := write(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return (&Pending{tmp: tmp, path: path}).Commit()
+}
+
+func tempFileWith(dir, pattern string, perm os.FileMode, write func(io.Writer) error) (string, error) {
 	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
 		return "", err
 	}
-	_, err = f.Write(data)
+	err = write(f)
 	if err == nil {
 		err = f.Chmod(perm)
 	}

@@ -1,9 +1,12 @@
 package atomicfile
 
 import (
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -42,6 +45,32 @@ func TestAbortKeepsOld(t *testing.T) {
 	p.Abort()
 	if got, _ := os.ReadFile(path); string(got) != "old" {
 		t.Fatalf("abort changed the target: %q", got)
+	}
+	assertNoTemps(t, dir)
+}
+
+// TestWriteWith streams the new content; a writer that fails leaves the
+// old file whole and no temporary file.
+func TestWriteWith(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.json")
+	if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("x", 200<<10) // beyond the buffer
+	if err := WriteWith(path, 0o600, func(w io.Writer) error { _, err := io.WriteString(w, big); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != big {
+		t.Fatalf("content has %d bytes, want %d", len(got), len(big))
+	}
+	boom := errors.New("boom")
+	err := WriteWith(path, 0o600, func(w io.Writer) error { _, _ = io.WriteString(w, "half"); return boom })
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want boom", err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != big {
+		t.Fatal("a failed write changed the target")
 	}
 	assertNoTemps(t, dir)
 }

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Load-test obpm's hot routes against a bare net/http handler, in one run on
+# one machine, and print requests/s ratios and p99:
+#   - the daemon's token route   GET /v1/profiles/sb/token?kind=user
+#   - the sandbox's balance      GET /v2.0/account/balance/fin_num
+#   - the sandbox's withdraw     POST /v2.0/transfer/withdraw/fin_num, in memory and with --state
+#   - bare                       a net/http handler returning a constant
+#
+#   bench/load.sh [SECONDS] [CONNECTIONS]     # default 5 s, 64 connections, 3 rounds (ROUNDS=n),
+#                                             # paced latency runs at RATE=2000 requests/s
+#   bench/load.sh --soak N                    # N balance requests; sandbox RSS sampled
+#
+# Everything listens on 127.0.0.1 on free ports; each run is bounded in time
+# (and in count: at most 2,000,000 requests). The daemon keeps its tokens in a
+# throwaway config folder (OBPM_INSECURE_STORAGE: no keyring needed). The
+# figures are noisy on a shared machine: compare the ratios, which come from
+# the same run, and read the load average printed with them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+soak=0
+if [ "${1:-}" = "--soak" ]; then soak=${2:?--soak N}; shift 2; fi
+secs=${1:-5}
+conns=${2:-64}
+rounds=${ROUNDS:-3}
+rate=${RATE:-2000}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== building obpm and the load generator" >&2
+go build -o "$work/obpm" ./cmd/obpm
+go build -o "$work/load" ./bench/load
+obpm=$work/obpm load=$work/load
+
+# start NAME CMD...: runs CMD in the background, remembers its pid.
+start() { local name=$1; shift; "$@" >"$work/$name.out" 2>"$work/$name.err" & pids+=($!); echo $! >"$work/$name.pid"; }
+# waitfor FILE PATTERN: waits (at most 20 s) until FILE holds PATTERN.
+waitfor() { for _ in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "bench: $1 never showed $2" >&2; cat "$1" "${1%.out}.err" >&2 || true; exit 1; }
+rss_mb() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+
+sbport=$("$load" freeport); dport=$("$load" freeport)
+sb=http://127.0.0.1:$sbport helper=http://127.0.0.1:$dport
+secret=bench-secret-$RANDOM$RANDOM
+export OBPM_CONFIG_DIR=$work/cfg OBPM_INSECURE_STORAGE=1 OBPM_HELPER_URL=$helper
+
+start bare "$load" bare
+waitfor "$work/bare.out" listening
+bare=$(awk '/listening/ {print $2}' "$work/bare.out")
+# The sandbox logs each request at info level to stderr (a file here), as users run it.
+start sandbox "$obpm" sandbox --addr "127.0.0.1:$sbport" --client-id obpm-sandbox --client-secret "$secret" \
+  --redirect-uri "$helper/callback" --state "$work/state.json"
+waitfor "$work/sandbox.out" listening
+# A second sandbox keeps its state in memory only: withdraw without the fsync.
+memport=$("$load" freeport); sbmem=http://127.0.0.1:$memport
+start sandbox-mem "$obpm" sandbox --addr "127.0.0.1:$memport"
+waitfor "$work/sandbox-mem.out" listening
+memtoken=$("$load" sandbox-token -base "$sbmem")
+printf '%s' "$secret" | "$obpm" profile add sb --provider sandbox --base-url "$sb" --client-id obpm-sandbox \
+  --redirect-uri "$helper/callback" --client-secret-stdin >/dev/null 2>&1
+# Nine more profiles, never logged in: the daemon's idle memory is measured with ten.
+for i in $(seq 2 10); do
+  printf '%s' "$secret" | "$obpm" profile add "p$i" --provider sandbox --base-url "$sb" --client-id obpm-sandbox \
+    --redirect-uri "$helper/callback" --client-secret-stdin >/dev/null 2>&1
+done
+start daemon "$obpm" serve --port "$dport"
+for _ in $(seq 100); do curl -fsS "$helper/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+start login "$obpm" login --profile sb --no-browser
+waitfor "$work/login.err" 'oauth/2.0/authorize'
+"$load" approve "$(grep -ho 'http://[^ ]*oauth/2.0/authorize[^ ]*' "$work/login.out" "$work/login.err" | head -1)" user1
+for _ in $(seq 100); do kill -0 "$(cat "$work/login.pid")" 2>/dev/null || break; sleep 0.1; done
+key=$("$obpm" env-key 2>/dev/null)
+token=$("$obpm" token --profile sb 2>/dev/null)
+[ -n "$key" ] && [ -n "$token" ] || { echo "bench: no helper key or token" >&2; cat "$work"/*.err >&2; exit 1; }
+sleep 1
+idle_rss=$(rss_mb "$(cat "$work/daemon.pid")")
+
+# obpm token with a warm daemon, end to end (process start included): best of 20.
+tok_ms=$(for _ in $(seq 20); do
+  s=$(date +%s%N); "$obpm" token --profile sb >/dev/null 2>&1; e=$(date +%s%N); echo $(((e - s) / 1000))
+done | sort -n | head -1 | awk '{printf "%.1f", $1/1000}')
+
+fin=199000000100000000000001
+balance="$sb/v2.0/account/balance/fin_num?bank_tran_id={tran_id}&fintech_use_num=$fin&tran_dtime=20261126101010"
+withdraw='{"bank_tran_id":"{tran_id}","cntr_account_type":"N","cntr_account_num":"100000000001","dps_print_content":"bench","fintech_use_num":"'$fin'","wd_print_content":"bench","tran_amt":"1","tran_dtime":"20261126101010","req_client_name":"홍길동","req_client_fintech_use_num":"'$fin'","req_client_num":"BENCH0001","transfer_purpose":"TR","recv_client_name":"bench","recv_client_bank_code":"097","recv_client_account_num":"100000000001"}'
+
+if [ "$soak" -gt 0 ]; then
+  sbpid=$(cat "$work/sandbox.pid")
+  echo "sandbox RSS before: $(rss_mb "$sbpid") MB" 
+  per=$(( soak / 4 ))
+  for i in 1 2 3 4; do
+    "$load" run -label "balance-soak-$i" -url "$balance" -c "$conns" -d 600s -n "$per" -warmup 0 -H "Authorization: Bearer $token" -expect '"rsp_code":"A0000"'
+    echo "sandbox RSS after $((i * per)) requests: $(rss_mb "$sbpid") MB (load $(cut -d' ' -f1-3 /proc/loadavg))"
+  done
+  exit 0
+fi
+
+echo "== $rounds rounds of $secs s per target, $conns connections; load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+run() { "$load" run -c "$conns" -d "${secs}s" "$@"; }
+barepid=$(cat "$work/bare.pid") dpid=$(cat "$work/daemon.pid") sbpid=$(cat "$work/sandbox.pid") sbmempid=$(cat "$work/sandbox-mem.pid")
+for r in $(seq "$rounds"); do
+  run -label bare -url "$bare/" -expect access_token -pid "$barepid"
+  run -label daemon-token -url "$helper/v1/profiles/sb/token?kind=user" -H "Authorization: Bearer $key" -expect access_token -pid "$dpid"
+  run -label sandbox-balance -url "$balance" -H "Authorization: Bearer $token" -expect '"rsp_code":"A0000"' -pid "$sbpid"
+  run -label withdraw-memory -url "$sbmem/v2.0/transfer/withdraw/fin_num" -method POST -body "$withdraw" \
+    -H "Authorization: Bearer $memtoken" -H "Content-Type: application/json" -expect '"rsp_code":"A0000"' -pid "$sbmempid"
+  run -label withdraw-state -url "$sb/v2.0/transfer/withdraw/fin_num" -method POST -body "$withdraw" \
+    -H "Authorization: Bearer $token" -H "Content-Type: application/json" -expect '"rsp_code":"A0000"' -pid "$sbpid"
+done | tee "$work/results"
+# Latency at a fixed load (64 connections sharing $rate requests/s) rather
+# than at saturation, where p99 is mostly queueing (64 in flight / rps).
+for r in $(seq "$rounds"); do
+  run -label "bare@$rate" -rate "$rate" -url "$bare/" -expect access_token
+  run -label "daemon-token@$rate" -rate "$rate" -url "$helper/v1/profiles/sb/token?kind=user" -H "Authorization: Bearer $key" -expect access_token
+done | tee "$work/paced"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); sandbox state file $(du -k "$work/state.json" | cut -f1) kB; RSS: sandbox $(rss_mb "$sbpid") MB, in-memory sandbox $(rss_mb "$sbmempid") MB"
+# Per target: requests/s summed over the rounds (the same time each) against
+# bare's; the worst round's p99; server and client CPU per request, and the
+# ratio a CPU-bound run would give, (client+server of bare)/(client+server
+# of the target), which the machine's other load disturbs less.
+awk -v idle="$idle_rss" -v tok="$tok_ms" '
+  { t = $1; n[t]++; for (i = 2; i <= NF; i++) { split($i, kv, "="); x[t, kv[1]] += kv[2]; if (kv[1] == "p99_ms" && kv[2] > p99[t]) p99[t] = kv[2] } }
+  END {
+    printf "\n%-17s %9s %7s %9s %10s %10s %9s\n", "target", "req/s", "x bare", "p99 ms", "srv us/req", "cli us/req", "x bare cpu"
+    bc = (x["bare", "server_cpu_us"] + x["bare", "client_cpu_us"]) / n["bare"]
+    split("bare daemon-token sandbox-balance withdraw-memory withdraw-state", ts, " ")
+    for (i = 1; i <= 5; i++) { t = ts[i]; if (!n[t]) continue
+      c = (x[t, "server_cpu_us"] + x[t, "client_cpu_us"]) / n[t]
+      printf "%-17s %9.0f %7.2f %9s %10.1f %10.1f %9.2f\n", t, x[t, "rps"] / n[t], x[t, "rps"] / x["bare", "rps"], p99[t],
+        x[t, "server_cpu_us"] / n[t], x[t, "client_cpu_us"] / n[t], bc / c }
+    printf "daemon idle RSS with 10 profiles: %s MB; obpm token (warm daemon, best of 20): %s ms\n", idle, tok
+  }' "$work/results"
+awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "p99_ms") p[$1] = p[$1] " " kv[2]; if (kv[1] == "rps") q[$1] = q[$1] " " kv[2] } }
+  END { for (t in p) printf "%-20s req/s:%s  p99 ms per round:%s\n", t, q[t], p[t] }' "$work/paced" | sort

@@ -1,0 +1,158 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/obpm/obpm/specs"
+)
+
+// TestFastChecksNeverPassWhatOpenapi3filterRefuses: for every operation
+// with a fast check, the document's own request examples and broken
+// copies of them (a field too long, a number, a missing field, an unknown
+// enum value) are judged by the fast check and by openapi3filter; the fast
+// check may send a valid request the slow way, never pass an invalid one.
+func TestFastChecksNeverPassWhatOpenapi3filterRefuses(t *testing.T) {
+	doc, err := specs.LoadOpenBanking(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Spec: doc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := func(r *http.Request, body []byte) bool {
+		r.Body = http.NoBody
+		if body != nil {
+			r.Body = readCloser(body)
+		}
+		route, params, err := s.router.FindRoute(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, SkipSettingDefaults: true}}) == nil
+	}
+	mutations := func(m map[string]any) []map[string]any {
+		var out []map[string]any
+		for k := range m {
+			for _, v := range []any{"", "x" + string(bytes.Repeat([]byte("9"), 300)), json.Number("12"), "??", nil} {
+				c := map[string]any{}
+				for k2, v2 := range m {
+					c[k2] = v2
+				}
+				if v == nil {
+					delete(c, k)
+				} else {
+					c[k] = v
+				}
+				out = append(out, c)
+			}
+		}
+		return append(out, m)
+	}
+	fast, fastBody, judged := 0, 0, 0
+	for key, route := range s.routes {
+		qc, bc := s.queryChecks[route], s.bodyChecks[route]
+		if qc == nil && bc == nil {
+			continue
+		}
+		ex := requestExample(route.Operation)
+		if ex == nil {
+			continue
+		}
+		for _, in := range mutations(ex) {
+			var r *http.Request
+			var body []byte
+			if qc != nil {
+				q := url.Values{}
+				for k, v := range in {
+					if s, ok := v.(string); ok {
+						q.Set(k, s)
+					} else if n, ok := v.(json.Number); ok {
+						q.Set(k, n.String())
+					}
+				}
+				r, _ = http.NewRequest(key.method, "http://sandbox"+key.path+"?"+q.Encode(), nil)
+				if qc.valid(r.URL.Query()) {
+					fast++
+					if !slow(r, nil) {
+						t.Errorf("%s %s: the fast check passed %v, openapi3filter refuses it", key.method, key.path, q)
+					}
+				}
+			} else {
+				body, _ = json.Marshal(in)
+				r, _ = http.NewRequest(key.method, "http://sandbox"+key.path, nil)
+				r.Header.Set("Content-Type", "application/json; charset=UTF-8")
+				var m map[string]any
+				dec := json.NewDecoder(bytes.NewReader(body))
+				dec.UseNumber()
+				_ = dec.Decode(&m)
+				if bc.valid(r.Header.Get("Content-Type"), m) {
+					fast++
+					fastBody++
+					if !slow(r, body) {
+						t.Errorf("%s %s: the fast check passed %s, openapi3filter refuses it", key.method, key.path, body)
+					}
+				}
+			}
+			judged++
+		}
+	}
+	if fastBody == 0 || fast == fastBody || judged == 0 {
+		t.Fatalf("%d judged, %d passed the fast way (%d bodies): both kinds of check must be exercised", judged, fast, fastBody)
+	}
+	t.Logf("%d requests judged, %d passed the fast checks (all confirmed by openapi3filter)", judged, fast)
+}
+
+func readCloser(b []byte) *readerCloser { return &readerCloser{bytes.NewReader(b)} }
+
+type readerCloser struct{ *bytes.Reader }
+
+func (readerCloser) Close() error { return nil }
+
+// requestExample is an operation's documented request: its body example,
+// or its parameters' examples.
+func requestExample(op *openapi3.Operation) map[string]any {
+	if op.RequestBody != nil && op.RequestBody.Value != nil {
+		mt := op.RequestBody.Value.Content.Get("application/json")
+		if mt == nil {
+			return nil
+		}
+		v := mt.Example
+		for _, ex := range mt.Examples {
+			if v == nil && ex != nil && ex.Value != nil {
+				v = ex.Value.Value
+			}
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil
+		}
+		var m map[string]any
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		if dec.Decode(&m) != nil {
+			return nil
+		}
+		return m
+	}
+	m := map[string]any{}
+	for _, p := range op.Parameters {
+		v := p.Value.Example
+		if v == nil && p.Value.Schema != nil && p.Value.Schema.Value != nil {
+			v = p.Value.Schema.Value.Example
+		}
+		if s, ok := v.(string); ok {
+			m[p.Value.Name] = s
+		}
+	}
+	return m
+}
