@@ -32,18 +32,19 @@ import (
 // own, stamped (stampPathItem) and cut from the tree, so the tree and the
 // document are not both whole in memory at once (5,000 operations: 180 MB of
 // nodes and 90 MB of document). stamped says it was done; the caller stamps
-// the rest (stampComponents).
-func decodeTree(ctx context.Context, top *yaml.Node, stampPaths bool) (doc *openapi3.T, stamped bool) {
+// the rest (stampComponents). cut says path items were cut from the tree
+// (even when it then failed).
+func decodeTree(ctx context.Context, top *yaml.Node, stampPaths bool) (doc *openapi3.T, stamped, cut bool) {
 	defer func() {
 		if recover() != nil {
 			doc, stamped = nil, false // the loader's path reports it
 		}
 	}()
 	if top == nil || top.Kind != yaml.MappingNode {
-		return nil, false
+		return nil, false, false
 	}
 	if err := prepareNodes(top, 0); err != nil {
-		return nil, false
+		return nil, false, false
 	}
 	doc = &openapi3.T{}
 	var paths *yaml.Node
@@ -60,11 +61,12 @@ func decodeTree(ctx context.Context, top *yaml.Node, stampPaths bool) (doc *open
 		top.Content[at] = paths
 	}
 	if err != nil {
-		return nil, false
+		return nil, false, false
 	}
 	if paths != nil {
+		cut = true
 		if doc.Paths, err = decodePaths(paths); err != nil {
-			return nil, false
+			return nil, false, true
 		}
 	}
 	loader := openapi3.NewLoader()
@@ -74,12 +76,12 @@ func decodeTree(ctx context.Context, top *yaml.Node, stampPaths bool) (doc *open
 		return nil, fmt.Errorf("reading %s is not allowed here", u)
 	}
 	if err := loader.ResolveRefsIn(doc, nil); err != nil {
-		return nil, false
+		return nil, false, cut
 	}
 	if doc.Paths == nil {
 		doc.Paths = openapi3.NewPaths()
 	}
-	return doc, paths != nil
+	return doc, paths != nil, cut
 }
 
 // pathsEntry finds the paths mapping that decodePaths can take item by

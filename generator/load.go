@@ -113,11 +113,11 @@ func loadWith(ctx context.Context, data []byte, name string, opts LoadOptions, h
 	}
 	warnings = append(warnings, r.warnings...)
 	var doc *openapi3.T
-	stamped := false
+	stamped, cut := false, false
 	if how == loadTree {
 		// When the loader's path would read the original bytes, the tree
 		// can be given up item by item as it is decoded.
-		doc, stamped = decodeTree(ctx, top, !r.changed && v2 == nil)
+		doc, stamped, cut = decodeTree(ctx, top, !r.changed && v2 == nil)
 	}
 	if doc == nil {
 		src := data
@@ -131,6 +131,12 @@ func loadWith(ctx context.Context, data []byte, name string, opts LoadOptions, h
 				return nil, nil, r.explain(err, data, display, top)
 			}
 			return nil, nil, explainLoadError(err, data, display)
+		}
+		if cut {
+			// decodeTree cut path items from the tree before it gave up
+			// (only when the loader reads data): the order is read from a
+			// fresh one.
+			top = parseFull(data)
 		}
 	}
 	if err := checkVersion(doc.OpenAPI, data, display); err != nil {
