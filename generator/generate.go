@@ -614,11 +614,33 @@ func collectionVariables(openBanking bool) []*postman.Variable {
 
 var varRef = regexp.MustCompile(`\{\{([A-Za-z0-9_.\-]+)\}\}`)
 
-// usedVariables lists the {{variables}} the collection JSON refers to.
+// usedVariables lists the {{variables}} the collection JSON refers to: the
+// matches of varRef, found by hand (the regexp took a tenth of Generate on
+// a 35 MB collection).
 func usedVariables(data []byte) map[string]bool {
 	out := map[string]bool{}
-	for _, m := range varRef.FindAllSubmatch(data, -1) {
-		out[string(m[1])] = true
+	for i := 0; ; {
+		j := bytes.Index(data[i:], []byte("{{"))
+		if j < 0 {
+			return out
+		}
+		start := i + j + 2
+		end := start
+		for end < len(data) && varNameByte(data[end]) {
+			end++
+		}
+		if end > start && end+1 < len(data) && data[end] == '}' && data[end+1] == '}' {
+			if !out[string(data[start:end])] {
+				out[string(data[start:end])] = true
+			}
+			i = end + 2
+		} else {
+			i = start - 1 // as the regexp: the next match may start one byte on
+		}
 	}
-	return out
+}
+
+// varNameByte: c may be part of a {{variable}} name (varRef).
+func varNameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-'
 }

@@ -40,7 +40,7 @@ func LoadFile(ctx context.Context, path string, opts LoadOptions) (*openapi3.T, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("read spec %s: %w (check the path given to --spec)", path, err)
 	}
-	return loadWith(ctx, data, path, opts, false)
+	return loadWith(ctx, data, path, opts, loadTree)
 }
 
 // LoadData parses data as an OpenAPI document. name is the document's file name:
@@ -49,25 +49,40 @@ func LoadFile(ctx context.Context, path string, opts LoadOptions) (*openapi3.T, 
 // fields hold only what Generate orders by (order.go): the Key of operations,
 // example entries and schema properties.
 func LoadData(ctx context.Context, data []byte, name string) (*openapi3.T, error) {
-	return loadData(ctx, data, name, false)
+	return loadData(ctx, data, name, loadTree)
 }
 
-// loadData is LoadData; withOrigins makes kin-openapi record origins itself
-// (IncludeOrigin) instead of stampOrder (tests compare both ways).
-func loadData(ctx context.Context, data []byte, name string, withOrigins bool) (*openapi3.T, error) {
-	doc, _, err := loadWith(ctx, data, name, LoadOptions{}, withOrigins)
+// loadHow says how the document model is built (tests compare the ways).
+type loadHow int
+
+const (
+	loadTree    loadHow = iota // decoded from the resolved tree (decodeTree), else as loadBytes
+	loadBytes                  // kin-openapi's loader parses the bytes again
+	loadOrigins                // as loadBytes, and the loader records origins (IncludeOrigin) instead of stampOrder
+)
+
+// loadData is LoadData, the document model built as how says.
+func loadData(ctx context.Context, data []byte, name string, how loadHow) (*openapi3.T, error) {
+	doc, _, err := loadWith(ctx, data, name, LoadOptions{}, how)
 	return doc, err
 }
 
-func loadWith(ctx context.Context, data []byte, name string, opts LoadOptions, withOrigins bool) (*openapi3.T, []Warning, error) {
+func loadWith(ctx context.Context, data []byte, name string, opts LoadOptions, how loadHow) (*openapi3.T, []Warning, error) {
 	display := name
 	if display == "" {
 		display = "<spec>"
 	}
-	if err := precheck(data, display); err != nil {
-		return nil, nil, err
+	top := jsonTop(data)
+	if top != nil {
+		if err := checkTopKeys(topKeys(top), display); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		if err := precheck(data, display); err != nil {
+			return nil, nil, err
+		}
+		top = parseFull(data)
 	}
-	top := parseFull(data)
 	if top == nil || top.Kind != yaml.MappingNode {
 		// Not a mapping: kin-openapi's message names the line.
 		if _, err := runLoader(ctx, data, display, false); err != nil {
@@ -97,23 +112,37 @@ func loadWith(ctx context.Context, data []byte, name string, opts LoadOptions, w
 		return nil, nil, fmt.Errorf("load spec %s: %w", display, err)
 	}
 	warnings = append(warnings, r.warnings...)
-	src := data
-	if r.changed {
-		if src, err = nodeJSON(top); err != nil {
-			return nil, nil, fmt.Errorf("load spec %s: %w", display, err)
-		}
+	var doc *openapi3.T
+	stamped, cut := false, false
+	if how == loadTree {
+		// When the loader's path would read the original bytes, the tree
+		// can be given up item by item as it is decoded.
+		doc, stamped, cut = decodeTree(ctx, top, !r.changed && v2 == nil)
 	}
-	doc, err := runLoader(ctx, src, display, withOrigins)
-	if err != nil {
-		if r.changed || v2 != nil {
-			return nil, nil, r.explain(err, data, display, top)
+	if doc == nil {
+		src := data
+		if r.changed {
+			if src, err = nodeJSON(top); err != nil {
+				return nil, nil, fmt.Errorf("load spec %s: %w", display, err)
+			}
 		}
-		return nil, nil, explainLoadError(err, data, display)
+		if doc, err = runLoader(ctx, src, display, how == loadOrigins); err != nil {
+			if r.changed || v2 != nil {
+				return nil, nil, r.explain(err, data, display, top)
+			}
+			return nil, nil, explainLoadError(err, data, display)
+		}
+		if cut {
+			// decodeTree cut path items from the tree before it gave up
+			// (only when the loader reads data): the order is read from a
+			// fresh one.
+			top = parseFull(data)
+		}
 	}
 	if err := checkVersion(doc.OpenAPI, data, display); err != nil {
 		return nil, nil, err
 	}
-	if !withOrigins {
+	if how != loadOrigins {
 		switch {
 		case v2 != nil:
 			stampOrderV2(doc, v2)
@@ -122,11 +151,44 @@ func loadWith(ctx context.Context, data []byte, name string, opts LoadOptions, w
 			// number every node in document order instead.
 			renumber(top)
 			stampOrder(doc, top)
+		case stamped:
+			stampComponents(doc, top)
 		default:
 			stampOrder(doc, top)
 		}
 	}
 	return doc, warnings, nil
+}
+
+// jsonTop is the tree of a JSON document whose top level is an object, or
+// nil (YAML, or JSON that precheck must explain).
+func jsonTop(data []byte) *yaml.Node {
+	if t := bytes.TrimSpace(data); len(t) == 0 || t[0] != '{' {
+		return nil
+	}
+	if n, err := scanJSON(data); err == nil && n.Kind == yaml.MappingNode {
+		return n
+	}
+	return nil
+}
+
+// topKeys is what checkTopKeys reads of a JSON document's top level (the
+// last of a key written twice wins, as in encoding/json).
+func topKeys(top *yaml.Node) map[string]json.RawMessage {
+	m := map[string]json.RawMessage{}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		switch k := top.Content[i].Value; k {
+		case "openapi":
+			m[k] = nil
+		case "swagger":
+			raw, err := nodeJSON(top.Content[i+1])
+			if err != nil {
+				raw = nil
+			}
+			m[k] = raw
+		}
+	}
+	return m
 }
 
 // parseFull parses YAML or JSON into a node tree (nil when it is neither).

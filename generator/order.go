@@ -2,9 +2,6 @@ package generator
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
-	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -25,14 +22,11 @@ import (
 // are ordered where they are written. TestOrderStampsMatchOrigins proves
 // both ways give the same collections.
 
-// parseTree parses a document into nodes: JSON from encoding/json's tokens
-// (a YAML parse of a 20 MB JSON document took 2.4 s and 1.9 GB), the rest as
-// YAML.
+// parseTree parses a document into nodes: JSON with scanJSON (a YAML parse
+// of a 20 MB JSON document took 2.4 s and 1.9 GB), the rest as YAML.
 func parseTree(data []byte) *yaml.Node {
 	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
-		jt := &jsonTree{dec: json.NewDecoder(bytes.NewReader(data)), data: data}
-		jt.dec.UseNumber()
-		if n, err := jt.value(0); err == nil {
+		if n, err := scanJSON(data); err == nil {
 			return n
 		}
 	}
@@ -43,79 +37,9 @@ func parseTree(data []byte) *yaml.Node {
 	return root.Content[0]
 }
 
-// jsonTree builds yaml.Nodes from JSON tokens: mappings, sequences and
-// tagged scalars (the resolver may write the tree out again). A key's Line
-// and Column are those of its end: positions only order keys, so any that
-// grow through the document do; a value's Line is its key's.
-type jsonTree struct {
-	dec                      *json.Decoder
-	data                     []byte
-	line, lineStart, scanned int
-}
-
 // maxJSONDepth bounds the recursion on hostile input (encoding/json allows
 // 10,000 levels).
 const maxJSONDepth = 10000
-
-func (t *jsonTree) value(depth int) (*yaml.Node, error) {
-	if depth > maxJSONDepth {
-		return nil, errors.New("too deep")
-	}
-	tok, err := t.dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch v := tok.(type) {
-	case json.Delim:
-		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: t.line + 1}
-		if v == '{' {
-			n.Kind, n.Tag = yaml.MappingNode, "!!map"
-		}
-		for t.dec.More() {
-			if n.Kind == yaml.MappingNode {
-				kt, err := t.dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				k, _ := kt.(string)
-				line, col := t.pos(int(t.dec.InputOffset()))
-				n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k, Line: line, Column: col})
-			}
-			c, err := t.value(depth + 1)
-			if err != nil {
-				return nil, err
-			}
-			n.Content = append(n.Content, c)
-		}
-		if _, err := t.dec.Token(); err != nil { // the closing delimiter
-			return nil, err
-		}
-		return n, nil
-	case string:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v, Line: t.line + 1}, nil
-	case json.Number:
-		tag := "!!int"
-		if strings.ContainsAny(string(v), ".eE") {
-			tag = "!!float"
-		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: string(v), Line: t.line + 1}, nil
-	case bool:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(v), Line: t.line + 1}, nil
-	}
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null", Line: t.line + 1}, nil
-}
-
-// pos turns a byte offset (never smaller than the last one) into a 1-based
-// line and column, scanning each byte once.
-func (t *jsonTree) pos(off int) (int, int) {
-	for ; t.scanned < off && t.scanned < len(t.data); t.scanned++ {
-		if t.data[t.scanned] == '\n' {
-			t.line++
-			t.lineStart = t.scanned + 1
-		}
-	}
-	return t.line + 1, off - t.lineStart + 1
-}
 
 // entry is the value of key in mapping n (merge keys followed), or nil.
 func entry(n *yaml.Node, key string) *yaml.Node {
@@ -238,24 +162,32 @@ func at(k *yaml.Node) *openapi3.Origin {
 // the document whose mapping is top (see LoadData).
 func stampOrder(doc *openapi3.T, top *yaml.Node) {
 	each(entry(top, "paths"), func(k, v *yaml.Node) {
-		item := doc.Paths.Value(k.Value)
-		if item == nil {
+		if item := doc.Paths.Value(k.Value); item != nil {
+			stampPathItem(item, v)
+		}
+	})
+	stampComponents(doc, top)
+}
+
+// stampPathItem stamps one path item from its node.
+func stampPathItem(item *openapi3.PathItem, n *yaml.Node) {
+	each(n, func(mk, mv *yaml.Node) {
+		if mk.Value == "parameters" {
+			stampParameters(item.Parameters, mv)
 			return
 		}
-		each(v, func(mk, mv *yaml.Node) {
-			if mk.Value == "parameters" {
-				stampParameters(item.Parameters, mv)
-				return
-			}
-			if indexOf(httpMethods(), mk.Value) < 0 {
-				return
-			}
-			if op := item.GetOperation(strings.ToUpper(mk.Value)); op != nil {
-				op.Origin = at(mk)
-				stampOperation(op, mv)
-			}
-		})
+		if indexOf(httpMethods(), mk.Value) < 0 {
+			return
+		}
+		if op := item.GetOperation(strings.ToUpper(mk.Value)); op != nil {
+			op.Origin = at(mk)
+			stampOperation(op, mv)
+		}
 	})
+}
+
+// stampComponents stamps what components hold.
+func stampComponents(doc *openapi3.T, top *yaml.Node) {
 	c := doc.Components
 	if c == nil {
 		return

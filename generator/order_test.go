@@ -117,11 +117,11 @@ func TestOrderStampsMatchOrigins(t *testing.T) {
 			if base := strings.TrimPrefix(name, "json "); fixtureSet[base] {
 				path = filepath.Join("testdata", base, "openapi.yaml") // its folder resolves file $refs
 			}
-			fast, err := loadData(context.Background(), data, path, false)
+			fast, err := loadData(context.Background(), data, path, loadTree)
 			if err != nil {
 				t.Fatal(err)
 			}
-			full, err := loadData(context.Background(), data, path, true)
+			full, err := loadData(context.Background(), data, path, loadOrigins)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,56 @@
+package generator
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// TestAppendIndentIsJSONIndent: appendIndent writes what json.Indent writes.
+func TestAppendIndentIsJSONIndent(t *testing.T) {
+	for _, in := range []string{
+		`{}`, `[]`, `{"a":[]}`, `{"a":{},"b":[{}],"c":[[],[1,2]]}`, `"x"`, `12`,
+		`{"s":"a \"quoted\" {[,:]} \\","t":"\\\\","u":"\u003c\\\"\\"}`,
+		`{"item":[{"name":"n","request":{"url":{"raw":"{{base_url}}/x?a=1","query":[{"disabled":true,"key":"a"}]}}}]}`,
+	} {
+		var want bytes.Buffer
+		if err := json.Indent(&want, []byte(in), "\t\t", "\t"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := appendIndent([]byte("prefix:"), []byte(in), "\t\t", "\t")
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if string(got) != "prefix:"+want.String() {
+			t.Errorf("%s:\n got  %q\n want %q", in, got, "prefix:"+want.String())
+		}
+	}
+	for _, bad := range []string{`{"a":1`, `{"a":"x}`, `[`} {
+		if _, err := appendIndent(nil, []byte(bad), "", "\t"); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}
+
+// TestUsedVariablesIsVarRef: usedVariables finds what varRef matches.
+func TestUsedVariablesIsVarRef(t *testing.T) {
+	for _, in := range []string{
+		``, `{{a}}`, `{{{a}}}`, `{{a}`, `{{}}`, `{{a b}}`, `x{{a.b-c_1}}y{{d}}{{d}}`, `{{{{e}}}}`, `{{f}}}}{{`, `{{g}`, `{`, `{{`,
+		`"url": "{{base_url}}/v2.0/user/me?user_seq_no={{user_seq_no}}", "x": "{{ not }}"`,
+	} {
+		want := map[string]bool{}
+		for _, m := range varRef.FindAllStringSubmatch(in, -1) {
+			want[m[1]] = true
+		}
+		got := usedVariables([]byte(in))
+		if len(got) != len(want) {
+			t.Errorf("%q: got %v, want %v", in, got, want)
+			continue
+		}
+		for k := range want {
+			if !got[k] {
+				t.Errorf("%q: got %v, want %v", in, got, want)
+			}
+		}
+	}
+}
