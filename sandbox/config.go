@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v4"
 )
 
 // Defaults from docs/design.md ("Sandbox defaults and seed data").

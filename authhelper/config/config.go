@@ -15,7 +15,7 @@ import (
 	"sort"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v4"
 
 	"github.com/obpm/obpm/internal/atomicfile"
 	"github.com/obpm/obpm/internal/filelock"
