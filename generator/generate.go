@@ -333,7 +333,7 @@ func (b *builder) items(o *operation) ([]*postman.Items, error) {
 			seed = o.key + "#" + ex.key
 		}
 		id := stableID("request:" + seed)
-		req, _ := b.request(o, ex)
+		req := b.request(o, ex)
 		test, err := b.testScript(o, itemName)
 		if err != nil {
 			return nil, err

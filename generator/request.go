@@ -104,7 +104,7 @@ func (b *builder) validFor(ref *openapi3.SchemaRef, v any, place string) bool {
 
 // request builds the Postman request of an operation; ex is the named request
 // body example to use (split examples), or nil for the default.
-func (b *builder) request(o *operation, ex *namedExample) (*postman.Request, *scheme) {
+func (b *builder) request(o *operation, ex *namedExample) *postman.Request {
 	place := o.place
 	var (
 		pathVars []*postman.Variable
@@ -178,7 +178,7 @@ func (b *builder) request(o *operation, ex *namedExample) (*postman.Request, *sc
 	}
 	// Everything so far comes from the spec; auth (next) is obpm's own.
 	b.neutralRequest(place, u, headers, body)
-	auth, sc := b.auth(o)
+	auth := b.auth(o)
 	req := &postman.Request{
 		URL:         u,
 		Method:      postman.Method(strings.ToUpper(o.method)),
@@ -187,7 +187,7 @@ func (b *builder) request(o *operation, ex *namedExample) (*postman.Request, *sc
 		Auth:        auth,
 		Description: b.describe(o, ex, rows),
 	}
-	return req, sc
+	return req
 }
 
 // neutralRequest passes every spec-derived string of a request through

@@ -151,14 +151,14 @@ func apiKeyVar(name string) string {
 
 // auth returns the Postman auth of an operation: the first security
 // requirement's first scheme (docs/design.md); noauth where none applies.
-func (b *builder) auth(o *operation) (*postman.Auth, *scheme) {
+func (b *builder) auth(o *operation) *postman.Auth {
 	reqs := b.doc.Security
 	if o.op.Security != nil {
 		reqs = *o.op.Security
 	}
 	noauth := &postman.Auth{Type: "noauth"}
 	if len(reqs) == 0 || len(reqs[0]) == 0 {
-		return noauth, nil
+		return noauth
 	}
 	names := slices.Sorted(maps.Keys(reqs[0]))
 	if len(names) > 1 {
@@ -167,7 +167,7 @@ func (b *builder) auth(o *operation) (*postman.Auth, *scheme) {
 	sc := b.schemes[names[0]]
 	if sc == nil {
 		b.warn(o.place+".security", fmt.Sprintf("security scheme %q is not defined in components.securitySchemes", names[0]))
-		return noauth, nil
+		return noauth
 	}
 	def := sc.def
 	switch {
@@ -176,11 +176,11 @@ func (b *builder) auth(o *operation) (*postman.Auth, *scheme) {
 		if sc.flowDef != nil {
 			a.OAuth2 = b.oauth2Params(sc)
 		}
-		return a, sc
+		return a
 	case strings.EqualFold(def.Type, "http") && strings.EqualFold(def.Scheme, "basic"):
 		base := schemeBase(sc.name)
 		return &postman.Auth{Type: "basic", Basic: []*postman.AuthParam{
-			strParam("username", "{{"+base+"_username}}"), strParam("password", "{{"+base+"_password}}")}}, sc
+			strParam("username", "{{"+base+"_username}}"), strParam("password", "{{"+base+"_password}}")}}
 	case strings.EqualFold(def.Type, "apiKey"):
 		in := "header"
 		key := def.Name
@@ -192,9 +192,9 @@ func (b *builder) auth(o *operation) (*postman.Auth, *scheme) {
 			key, val = "Cookie", def.Name+"="+val
 		}
 		return &postman.Auth{Type: "apikey", APIKey: []*postman.AuthParam{
-			strParam("key", key), strParam("value", val), strParam("in", in)}}, sc
+			strParam("key", key), strParam("value", val), strParam("in", in)}}
 	}
-	return noauth, nil
+	return noauth
 }
 
 func strParam(k, v string) *postman.AuthParam {

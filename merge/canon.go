@@ -3,7 +3,6 @@ package merge
 import (
 	"encoding/json"
 	"reflect"
-	"sort"
 	"strings"
 )
 
@@ -294,14 +293,4 @@ func canonVar(v any) any {
 		c["disabled"] = true
 	}
 	return c
-}
-
-// sortedKeys returns a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

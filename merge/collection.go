@@ -202,15 +202,6 @@ func insertItem(parent obj, at int, item obj) {
 	parent["item"] = out
 }
 
-func indexOfItem(parent, item obj) int {
-	for i, it := range asArr(parent["item"]) {
-		if same(asObj(it), item) {
-			return i
-		}
-	}
-	return -1
-}
-
 type merger struct {
 	opts   Options
 	report *Report

@@ -38,7 +38,7 @@ func depositIn(id, fin, amt string) map[string]any {
 }
 
 // TestAPIFailures drives each documented failure and checks the codes the
-// real testbed answers (fact sheet §1 and §5), all as HTTP 200.
+// real testbed answers (docs/openbanking-api.md), all as HTTP 200.
 func TestAPIFailures(t *testing.T) {
 	e := start(t, sandbox.Config{TokenTTL: time.Hour})
 	user := e.userToken("user1")["access_token"].(string)

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Centre response codes (fact sheet §5.1) and their messages.
+// Centre response codes (docs/openbanking-api.md) and their messages.
 const (
 	rspOK            = "A0000"
 	rspBank          = "A0002" // participant error: read bank_rsp_code
@@ -32,7 +32,7 @@ const (
 	rspScope         = "O0011"
 )
 
-// Participant (bank) response codes (fact sheet §5.3).
+// Participant (bank) response codes (docs/openbanking-api.md).
 const (
 	bankOK           = "000"
 	bankNoAccount    = "412"
@@ -45,7 +45,7 @@ const (
 	bankCodeTran = "097"
 )
 
-// O0001 detail codes (fact sheet §5.2).
+// O0001 detail codes (docs/openbanking-api.md).
 const (
 	detailNoHeader    = "992"
 	detailMissing     = "3000103"

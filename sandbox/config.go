@@ -23,7 +23,7 @@ const (
 	DefaultClientUseCode    = "T990000001"
 	DefaultTokenTTL         = 90 * 24 * time.Hour // 7,776,000 s, the documented expires_in
 	DefaultCodeTTL          = 10 * time.Minute
-	refreshGrace            = 10 * 24 * time.Hour // "access expiry + 10 days" (unconfirmed in the fact sheet)
+	refreshGrace            = 10 * 24 * time.Hour // "access expiry + 10 days" (unconfirmed, see docs/openbanking-api.md)
 	defaultContractBalance  = 1_000_000_000
 	postmanCallback         = "https://oauth.pstmn.io/v1/callback"
 	postmanBrowserCallback  = "https://oauth.pstmn.io/v1/browser-callback"

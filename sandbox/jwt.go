@@ -12,10 +12,10 @@ import (
 	"strings"
 )
 
-// jwtIssuer is the iss claim of real Open Banking tokens (fact sheet §1).
+// jwtIssuer is the iss claim of real Open Banking tokens (docs/openbanking-api.md).
 const jwtIssuer = "https://www.openbanking.or.kr"
 
-// claims are the fact sheet's access token claims.
+// claims are the access token claims of real tokens (docs/openbanking-api.md).
 type claims struct {
 	Aud   string   `json:"aud"` // user_seq_no (user token) or client_use_code (institution)
 	Scope []string `json:"scope"`

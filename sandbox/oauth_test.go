@@ -257,7 +257,7 @@ func TestAuthorizeFailures(t *testing.T) {
 		}
 	})
 	t.Run("loopback callback on another port is refused", func(t *testing.T) {
-		// The testbed matches host, port and path exactly (fact sheet 2.1).
+		// The testbed matches host, port and path exactly (docs/openbanking-api.md).
 		resp, err := http.Get(with("redirect_uri", "http://127.0.0.1:40123/callback"))
 		if err != nil {
 			t.Fatal(err)

@@ -243,9 +243,6 @@ func (s *Server) findRoute(r *http.Request) (*routers.Route, map[string]string, 
 // Clients lists the registered clients in configuration order.
 func (s *Server) Clients() []Client { return append([]Client(nil), s.order...) }
 
-// Spec is the OpenAPI document the sandbox serves.
-func (s *Server) Spec() *openapi3.T { return s.spec }
-
 // Handler serves the OAuth endpoints and the business API.
 func (s *Server) Handler() http.Handler {
 	r := mux.NewRouter()

@@ -15,7 +15,7 @@ import (
 // update rewrites the generated README block instead of comparing it.
 var update = flag.Bool("update", false, "rewrite the operations table in ../README.md")
 
-// TestInventory: every endpoint the issue and the fact sheet (section 3.1)
+// TestInventory: every endpoint the issue and docs/openbanking-api.md
 // name is in the document.
 func TestInventory(t *testing.T) {
 	doc := loadDoc(t)

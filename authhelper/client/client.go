@@ -27,14 +27,6 @@ const DefaultURL = "http://127.0.0.1:8791"
 // URLEnv overrides DefaultURL.
 const URLEnv = "OBPM_HELPER_URL"
 
-// URL returns the daemon URL from the environment, or the default.
-func URL(getenv func(string) string) string {
-	if u := getenv(URLEnv); u != "" {
-		return strings.TrimRight(u, "/")
-	}
-	return DefaultURL
-}
-
 // Source says where Locate found the daemon's URL.
 type Source string
 

@@ -72,9 +72,6 @@ func New(o Options) *Server {
 	return s
 }
 
-// Logins exposes the login registry (for tests and the login command).
-func (s *Server) Logins() *oauthflow.Logins { return s.logins }
-
 // Handler returns the daemon's routes behind its guards.
 func (s *Server) Handler() http.Handler {
 	r := mux.NewRouter()

@@ -55,7 +55,7 @@ func NewAuthorization(p *config.Profile, redirectURI string, now time.Time) (*Au
 	}
 	q.Set("state", a.State)
 	if p.IsOpenBanking() {
-		// First authentication (the fact sheet's auth_type 0): always show the
+		// First authentication (auth_type 0, docs/openbanking-api.md): always show the
 		// consent screen; 2 needs Kftc-Bfop headers a browser cannot send.
 		q.Set("auth_type", "0")
 	}

@@ -163,14 +163,6 @@ func (l *Logins) Cancel(id string, reason error) {
 	}
 }
 
-// IsCallbackPath reports whether path is the callback path of a login the
-// registry knows; other paths (favicon, probes) are not its business.
-func (l *Logins) IsCallbackPath(path string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.isCallbackPathLocked(path)
-}
-
 func (l *Logins) isCallbackPathLocked(path string) bool {
 	for _, p := range l.byState {
 		if p.path == path {

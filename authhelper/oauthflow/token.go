@@ -159,10 +159,11 @@ func (c *Client) token(ctx context.Context, op string, f url.Values) (*tokenstor
 }
 
 // complete checks that an Open Banking token response has the fields every
-// such response carries (fact sheet §2): without expires_in the token would
-// be served for ever and never renewed, and a user token without user_seq_no
-// cannot call the user APIs. A refresh may leave user_seq_no out (the old
-// value is kept). Generic providers may omit expires_in (RFC 6749 §5.1).
+// such response carries (docs/openbanking-api.md): without expires_in the
+// token would be served for ever and never renewed, and a user token without
+// user_seq_no cannot call the user APIs. A refresh may leave user_seq_no out
+// (session.Manager keeps the old value). Generic providers may omit
+// expires_in (RFC 6749 §5.1).
 func (c *Client) complete(op string, t *tokenstore.Token) error {
 	if !c.Profile.IsOpenBanking() {
 		return nil

@@ -61,15 +61,6 @@ type Manager struct {
 
 	mu      sync.Mutex
 	entries map[key]*entry
-	stats   Stats
-}
-
-// Stats counts what the manager did (for `obpm status` and the soak figures).
-type Stats struct {
-	Refreshes       int // successful refresh_token grants
-	RefreshFailures int
-	Institution     int // client_credentials grants
-	KeyringErrors   int
 }
 
 type key struct {
@@ -161,19 +152,6 @@ func (e *entry) release() {
 	<-e.lock
 }
 
-// Stats returns a copy of the counters.
-func (m *Manager) Stats() Stats {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.stats
-}
-
-func (m *Manager) count(f func(*Stats)) {
-	m.mu.Lock()
-	f(&m.stats)
-	m.mu.Unlock()
-}
-
 // loadLocked reads the keyring once per entry (the entry lock is held).
 func (m *Manager) loadLocked(ctx context.Context, e *entry, profile string, kind tokenstore.Kind) error {
 	if e.loaded {
@@ -186,7 +164,6 @@ func (m *Manager) loadLocked(ctx context.Context, e *entry, profile string, kind
 	case errors.Is(err, tokenstore.ErrNotFound):
 		e.tok = nil
 	default:
-		m.count(func(s *Stats) { s.KeyringErrors++ })
 		return err
 	}
 	e.loaded = true
@@ -302,7 +279,6 @@ func (m *Manager) renewUser(ctx context.Context, e *entry, c *oauthflow.Client, 
 		}
 	}
 	if err != nil {
-		m.count(func(s *Stats) { s.RefreshFailures++ })
 		if oauthflow.IsRefused(err) {
 			e.loginNeeded = "the provider refused the refresh token: " + err.Error()
 			if earlier != nil {
@@ -338,7 +314,6 @@ func (m *Manager) renewUser(ctx context.Context, e *entry, c *oauthflow.Client, 
 	// The provider may have rotated the refresh token: the keyring first,
 	// before anything else this process does (a log line, a counter).
 	m.adopt(ctx, e, profile, tokenstore.User, nt)
-	m.count(func(s *Stats) { s.Refreshes++ })
 	m.log().Info("user token refreshed", "profile", profile, "expires_at", nt.Expiry.Format(time.RFC3339))
 	return nt, nil
 }
@@ -392,7 +367,6 @@ func (m *Manager) renewInstitution(ctx context.Context, e *entry, c *oauthflow.C
 		m.log().Warn("institution token failed; will retry", "profile", profile, "retry_in", e.backoff.String(), "reason", err.Error())
 		return m.serveOld(e.tok, now, err)
 	}
-	m.count(func(s *Stats) { s.Institution++ })
 	m.log().Info("institution token issued", "profile", profile, "expires_at", nt.Expiry.Format(time.RFC3339))
 	m.adopt(ctx, e, profile, tokenstore.Institution, nt)
 	return nt, nil
@@ -424,7 +398,6 @@ func (m *Manager) persist(ctx context.Context, e *entry, profile string, kind to
 		}
 		return
 	}
-	m.count(func(s *Stats) { s.KeyringErrors++ })
 	lo, hi := m.MinBackoff, m.MaxBackoff
 	if lo <= 0 {
 		lo = DefaultMinBackoff
@@ -515,7 +488,6 @@ func (m *Manager) Put(ctx context.Context, profile string, kind tokenstore.Kind,
 	}
 	defer e.release()
 	if err := m.Store.Save(ctx, profile, kind, t); err != nil {
-		m.count(func(s *Stats) { s.KeyringErrors++ })
 		return err
 	}
 	e.tok, e.loaded, e.lastErr, e.backoff, e.nextTry, e.loginNeeded = t, true, nil, 0, time.Time{}, ""

@@ -132,9 +132,6 @@ func TestSingleFlightRefresh(t *testing.T) {
 	if st.AccessToken != got[0] || st.UserSeqNo() != "1100000001" {
 		t.Fatal("refreshed token not written to the keyring")
 	}
-	if f.m.Stats().Refreshes != 1 {
-		t.Errorf("stats = %+v", f.m.Stats())
-	}
 }
 
 func TestRefreshFailures(t *testing.T) {
@@ -215,12 +212,12 @@ func TestBackoffLimitsCalls(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := f.m.Stats().RefreshFailures; n != 1 {
+	if n := f.p.Attempts("refresh_token"); n != 1 {
 		t.Fatalf("%d refresh attempts inside the backoff, want 1", n)
 	}
 	f.clk.Add(11 * time.Second)
 	_, _ = f.m.Token(context.Background(), "sb", tokenstore.User)
-	if n := f.m.Stats().RefreshFailures; n != 2 {
+	if n := f.p.Attempts("refresh_token"); n != 2 {
 		t.Fatalf("%d attempts after the backoff, want 2", n)
 	}
 }

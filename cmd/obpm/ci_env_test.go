@@ -80,7 +80,7 @@ func TestTokenExportRefresh(t *testing.T) {
 	if code := Main([]string{"profile", "add", "ci", "--provider", "kftc-testbed", "--client-id", "cid", "--redirect-uri", "http://127.0.0.1:8791/callback", "--client-secret-stdin"}, f); code != 0 {
 		t.Fatalf("profile add: exit %d %s %s", code, out, errOut)
 	}
-	f, out, errOut = envFactory(env, "")
+	f, _, errOut = envFactory(env, "")
 	if code := Main([]string{"token", "--profile", "ci", "--kind", "refresh"}, f); code != exitAuth || !strings.Contains(errOut.String(), "obpm login --profile ci") {
 		t.Errorf("no refresh token yet: exit %d %s", code, errOut)
 	}

@@ -79,7 +79,7 @@ func doctorRun(ctx context.Context, f *Factory, opts *DoctorOptions) error {
 	env, err := openAuth(f, opts.Insecure)
 	if err != nil {
 		d.add("FAIL", "setup", err.Error(), "set OBPM_CONFIG_DIR")
-		return SilentError
+		return ErrSilent
 	}
 	key := d.checkKeyring(ctx, env)
 	cfg, err := env.loadConfig()
@@ -111,7 +111,7 @@ func doctorRun(ctx context.Context, f *Factory, opts *DoctorOptions) error {
 	}
 	for _, r := range d.results {
 		if r.level == "FAIL" {
-			return SilentError
+			return ErrSilent
 		}
 	}
 	return nil

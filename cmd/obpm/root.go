@@ -52,8 +52,8 @@ func (e *ExitError) Error() string {
 }
 func (e *ExitError) Unwrap() error { return e.Err }
 
-// SilentError means the command already explained itself; Main prints nothing more.
-var SilentError = errors.New("silent error")
+// ErrSilent means the command already explained itself; Main prints nothing more.
+var ErrSilent = errors.New("silent error")
 
 // FlagError is a usage mistake: Main prints it, points at the help of the
 // command it belongs to (Cmd, e.g. "obpm token") and exits with exitUsage.
@@ -121,7 +121,7 @@ func exitCode(err error, errOut io.Writer) int {
 	var flagErr *FlagError
 	var authErr *AuthError
 	switch {
-	case errors.Is(err, SilentError):
+	case errors.Is(err, ErrSilent):
 		return exitError
 	case errors.As(err, &exitErr):
 		if exitErr.Err != nil {

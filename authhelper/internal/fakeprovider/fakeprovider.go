@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -51,6 +50,7 @@ type Provider struct {
 	refresh  map[string]bool
 	access   map[string]bool
 	Counts   map[string]int // grant → successful issues
+	attempts map[string]int // grant → token requests, failed ones too
 	Revoked  []string
 	lastForm url.Values
 }
@@ -58,7 +58,7 @@ type Provider struct {
 // New starts a provider; it is closed with the test.
 func New(t testing.TB) *Provider {
 	p := &Provider{ClientID: "cid", Secret: "csecret", TTL: time.Hour, codes: map[string]string{},
-		refresh: map[string]bool{}, access: map[string]bool{}, Counts: map[string]int{}}
+		refresh: map[string]bool{}, access: map[string]bool{}, Counts: map[string]int{}, attempts: map[string]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/oauth/2.0/authorize", p.authorize)
 	mux.HandleFunc("/oauth/2.0/token", p.token)
@@ -73,6 +73,13 @@ func (p *Provider) SetMode(m Mode) { p.mu.Lock(); p.mode = m; p.mu.Unlock() }
 
 // Count returns how many tokens a grant issued.
 func (p *Provider) Count(grant string) int { p.mu.Lock(); defer p.mu.Unlock(); return p.Counts[grant] }
+
+// Attempts returns how many token requests used a grant, failed ones included.
+func (p *Provider) Attempts(grant string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.attempts[grant]
+}
 
 // LastForm returns the last token request's form.
 func (p *Provider) LastForm() url.Values { p.mu.Lock(); defer p.mu.Unlock(); return p.lastForm }
@@ -141,6 +148,7 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	mode, delay := p.mode, p.Delay
 	p.lastForm = r.PostForm
+	p.attempts[r.PostForm.Get("grant_type")]++
 	p.mu.Unlock()
 	switch mode {
 	case Down:
@@ -242,6 +250,3 @@ func (p *Provider) revoke(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 	writeJSON(w, map[string]any{"rsp_code": "A0000", "rsp_message": ""})
 }
-
-// Profile YAML-free helper: the base URL for a sandbox-kind profile.
-func (p *Provider) BaseURL() string { return strings.TrimRight(p.URL, "/") }
