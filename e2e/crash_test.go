@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/obpm/obpm/authhelper/authtest"
-	"github.com/obpm/obpm/authhelper/storage"
+	"github.com/obpm/obpm/authhelper/keyring"
+	"github.com/obpm/obpm/internal/authtest"
 	"github.com/obpm/obpm/internal/testenv"
 	"github.com/obpm/obpm/sandbox/sandboxtest"
 )
@@ -53,7 +53,7 @@ func newRefreshWorld(t *testing.T, bin string, realKeyring bool, ttl time.Durati
 		testenv.RequireKeyring(t)
 		w.env = append(w.env, "OBPM_KEYRING_SERVICE="+authtest.KeyringService(t, "obpm-e2e"))
 	} else {
-		w.env = append(w.env, storage.InsecureEnv+"=1")
+		w.env = append(w.env, keyring.InsecureEnv+"=1")
 	}
 	rw := &refreshWorld{world: w, ttl: ttl}
 	rw.sb = w.start("sandbox", "--addr", strings.TrimPrefix(w.sandbox, "http://"), "--client-id", e2eClient,

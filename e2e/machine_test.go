@@ -17,11 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/obpm/obpm/authhelper/authtest"
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/keyring"
-	"github.com/obpm/obpm/authhelper/storage"
 	"github.com/obpm/obpm/authhelper/tokenstore"
+	"github.com/obpm/obpm/internal/authtest"
 	"github.com/obpm/obpm/internal/testenv"
 )
 
@@ -155,8 +154,8 @@ func TestParallelProfileAdd(t *testing.T) {
 				w.env = append(w.env, keyring.ServiceEnv+"="+svc)
 				store = keyring.New(svc)
 			} else {
-				w.env = append(w.env, storage.InsecureEnv+"=1")
-				store = keyring.NewFileStore(filepath.Join(w.dir, "config", storage.InsecureFile))
+				w.env = append(w.env, keyring.InsecureEnv+"=1")
+				store = keyring.NewFileStore(filepath.Join(w.dir, "config", keyring.InsecureFile))
 			}
 			const n = 10
 			var wg sync.WaitGroup

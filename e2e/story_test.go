@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/obpm/obpm/authhelper/authtest"
+	"github.com/obpm/obpm/internal/authtest"
 	"github.com/obpm/obpm/internal/testenv"
 	"github.com/obpm/obpm/sandbox/sandboxtest"
 )

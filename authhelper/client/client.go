@@ -16,8 +16,7 @@ import (
 	"time"
 
 	"github.com/obpm/obpm/authhelper/config"
-	"github.com/obpm/obpm/authhelper/daemon"
-	"github.com/obpm/obpm/authhelper/daemonkey"
+	"github.com/obpm/obpm/authhelper/daemon/api"
 	"github.com/obpm/obpm/authhelper/runfile"
 )
 
@@ -112,7 +111,7 @@ func (e *ImpostorError) Error() string {
 }
 
 // Verify challenges the daemon to prove it holds key (an HMAC of a fresh
-// nonce and the address connected to, see daemonkey.Proof) before the key
+// nonce and the address connected to, see api.Proof) before the key
 // is ever sent; on success the client keeps the key and pins later
 // connections to the verified address.
 func (c *Client) Verify(ctx context.Context, key string) error {
@@ -121,17 +120,17 @@ func (c *Client) Verify(ctx context.Context, key string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	nonce := daemonkey.NewNonce()
+	nonce := api.NewNonce()
 	var remote string
 	trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { remote = i.Conn.RemoteAddr().String() }}
-	var h daemon.Health
+	var h api.Health
 	if err := c.do(httptrace.WithClientTrace(ctx, trace), http.MethodGet, "/healthz?nonce="+url.QueryEscape(nonce), false, &h); err != nil {
 		return err
 	}
-	if h.Service != daemon.ServiceName {
+	if h.Service != api.ServiceName {
 		return &ImpostorError{URL: c.BaseURL, Addr: remote, Reason: "it does not answer as the obpm helper"}
 	}
-	if !daemonkey.VerifyProof(key, nonce, remote, h.Proof) {
+	if !api.VerifyProof(key, nonce, remote, h.Proof) {
 		return &ImpostorError{URL: c.BaseURL, Addr: remote, Reason: "it could not prove it holds your helper key (if you just made a new key, restart your `obpm serve`)"}
 	}
 	c.Key, c.Addr, c.verified = key, remote, true
@@ -171,7 +170,7 @@ func IsImpostor(err error) bool {
 // APIError is an error answer of the daemon.
 type APIError struct {
 	Status int
-	daemon.ErrorResponse
+	api.ErrorResponse
 }
 
 func (e *APIError) Error() string {
@@ -190,11 +189,11 @@ func (e *APIError) Error() string {
 func (c *Client) Running(ctx context.Context) bool {
 	ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
 	defer cancel()
-	var h daemon.Health
+	var h api.Health
 	if err := c.do(ctx, http.MethodGet, "/healthz", false, &h); err != nil {
 		return false
 	}
-	return h.Service == daemon.ServiceName
+	return h.Service == api.ServiceName
 }
 
 func (c *Client) do(ctx context.Context, method, path string, auth bool, out any) error {
@@ -234,8 +233,8 @@ func (c *Client) do(ctx context.Context, method, path string, auth bool, out any
 func pp(profile string) string { return "/v1/profiles/" + url.PathEscape(profile) }
 
 // Token fetches a fresh token.
-func (c *Client) Token(ctx context.Context, profile, kind string) (*daemon.TokenResponse, error) {
-	var t daemon.TokenResponse
+func (c *Client) Token(ctx context.Context, profile, kind string) (*api.TokenResponse, error) {
+	var t api.TokenResponse
 	if err := c.do(ctx, http.MethodGet, pp(profile)+"/token?kind="+url.QueryEscape(kind), true, &t); err != nil {
 		return nil, err
 	}
@@ -243,9 +242,9 @@ func (c *Client) Token(ctx context.Context, profile, kind string) (*daemon.Token
 }
 
 // Profiles lists profiles with token states.
-func (c *Client) Profiles(ctx context.Context) ([]daemon.ProfileInfo, error) {
+func (c *Client) Profiles(ctx context.Context) ([]api.ProfileInfo, error) {
 	var out struct {
-		Profiles []daemon.ProfileInfo `json:"profiles"`
+		Profiles []api.ProfileInfo `json:"profiles"`
 	}
 	if err := c.do(ctx, http.MethodGet, "/v1/profiles", true, &out); err != nil {
 		return nil, err
@@ -254,8 +253,8 @@ func (c *Client) Profiles(ctx context.Context) ([]daemon.ProfileInfo, error) {
 }
 
 // StartLogin asks the daemon to start a browser login.
-func (c *Client) StartLogin(ctx context.Context, profile string) (*daemon.LoginStart, error) {
-	var s daemon.LoginStart
+func (c *Client) StartLogin(ctx context.Context, profile string) (*api.LoginStart, error) {
+	var s api.LoginStart
 	if err := c.do(ctx, http.MethodPost, pp(profile)+"/login", true, &s); err != nil {
 		return nil, err
 	}
@@ -263,8 +262,8 @@ func (c *Client) StartLogin(ctx context.Context, profile string) (*daemon.LoginS
 }
 
 // LoginStatus polls a started login.
-func (c *Client) LoginStatus(ctx context.Context, profile, id string) (*daemon.LoginState, error) {
-	var s daemon.LoginState
+func (c *Client) LoginStatus(ctx context.Context, profile, id string) (*api.LoginState, error) {
+	var s api.LoginState
 	if err := c.do(ctx, http.MethodGet, pp(profile)+"/login/"+url.PathEscape(id), true, &s); err != nil {
 		return nil, err
 	}
@@ -273,7 +272,7 @@ func (c *Client) LoginStatus(ctx context.Context, profile, id string) (*daemon.L
 
 // CancelLogin ends a started login, so that a late callback is refused.
 func (c *Client) CancelLogin(ctx context.Context, profile, id string) error {
-	var s daemon.LoginState
+	var s api.LoginState
 	return c.do(ctx, http.MethodDelete, pp(profile)+"/login/"+url.PathEscape(id), true, &s)
 }
 

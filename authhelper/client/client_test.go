@@ -14,6 +14,7 @@ import (
 
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/daemon"
+	"github.com/obpm/obpm/authhelper/daemon/api"
 	"github.com/obpm/obpm/authhelper/runfile"
 	"github.com/obpm/obpm/authhelper/session"
 )
@@ -96,10 +97,10 @@ func (s *squatter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.proof != nil {
 			proof = s.proof(r)
 		}
-		_ = json.NewEncoder(w).Encode(daemon.Health{Status: "ok", Service: daemon.ServiceName, Proof: proof})
+		_ = json.NewEncoder(w).Encode(api.Health{Status: "ok", Service: api.ServiceName, Proof: proof})
 		return
 	}
-	_ = json.NewEncoder(w).Encode(daemon.TokenResponse{AccessToken: "forged", TokenType: "Bearer"})
+	_ = json.NewEncoder(w).Encode(api.TokenResponse{AccessToken: "forged", TokenType: "Bearer"})
 }
 
 func TestVerifyAcceptsTheRealDaemon(t *testing.T) {
@@ -128,7 +129,7 @@ func TestVerifyRefusesSquatters(t *testing.T) {
 			return ""
 		}
 		defer resp.Body.Close()
-		var h daemon.Health
+		var h api.Health
 		_ = json.NewDecoder(resp.Body).Decode(&h)
 		return h.Proof
 	}

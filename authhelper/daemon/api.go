@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,38 +11,20 @@ import (
 	"os"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/obpm/obpm/authhelper/config"
-	"github.com/obpm/obpm/authhelper/daemonkey"
+	"github.com/obpm/obpm/authhelper/daemon/api"
 	"github.com/obpm/obpm/authhelper/keyring"
 	"github.com/obpm/obpm/authhelper/oauthflow"
 	"github.com/obpm/obpm/authhelper/session"
 	"github.com/obpm/obpm/authhelper/tokenstore"
 )
 
-// TokenResponse is the JSON of GET /v1/profiles/{p}/token (docs/design.md)
-// and of `obpm token --json`. Extra carries every other field of the
-// provider's token response.
-type TokenResponse struct {
-	AccessToken   string         `json:"access_token"`
-	TokenType     string         `json:"token_type"`
-	ExpiresAt     *time.Time     `json:"expires_at,omitempty"`
-	Scope         string         `json:"scope,omitempty"`
-	UserSeqNo     string         `json:"user_seq_no,omitempty"`
-	ClientUseCode string         `json:"client_use_code,omitempty"`
-	Extra         map[string]any `json:"extra,omitempty"`
-	// ConfigError is set when the token was served although the config file
-	// does not parse right now (from the last good config and the tokens
-	// the daemon holds): fix the file, the token itself is good.
-	ConfigError string `json:"config_error,omitempty"`
-}
-
 // NewTokenResponse renders a token.
-func NewTokenResponse(t *tokenstore.Token) TokenResponse {
-	r := TokenResponse{AccessToken: t.AccessToken, TokenType: t.TokenType, Scope: t.Scope,
+func NewTokenResponse(t *tokenstore.Token) api.TokenResponse {
+	r := api.TokenResponse{AccessToken: t.AccessToken, TokenType: t.TokenType, Scope: t.Scope,
 		UserSeqNo: t.UserSeqNo(), ClientUseCode: t.ClientUseCode()}
 	if r.TokenType == "" {
 		r.TokenType = "Bearer"
@@ -62,13 +45,6 @@ func NewTokenResponse(t *tokenstore.Token) TokenResponse {
 	return r
 }
 
-// ErrorResponse is every error's JSON.
-type ErrorResponse struct {
-	Error   string `json:"error"`
-	Message string `json:"message"`
-	Hint    string `json:"hint,omitempty"`
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
@@ -76,7 +52,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg, hint string) {
-	writeJSON(w, status, ErrorResponse{Error: code, Message: msg, Hint: hint})
+	writeJSON(w, status, api.ErrorResponse{Error: code, Message: msg, Hint: hint})
 }
 
 // writeErr maps an error to the contract's codes.
@@ -107,27 +83,15 @@ func (s *Server) writeErr(w http.ResponseWriter, profile string, err error) {
 	}
 }
 
-// Health is the answer of GET /healthz. With ?nonce=N it carries Proof,
-// daemonkey.Proof(key, N, the address the caller connected to): clients
-// check it before they send the key (a squatter on the port cannot compute
-// it, and the key never crosses the wire).
-type Health struct {
-	Status  string `json:"status"`
-	Service string `json:"service"`
-	Port    int    `json:"port,omitempty"`
-	PID     int    `json:"pid,omitempty"`
-	Proof   string `json:"proof,omitempty"`
-}
-
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	h := Health{Status: "ok", Service: ServiceName, Port: s.o.Port, PID: os.Getpid()}
+	h := api.Health{Status: "ok", Service: api.ServiceName, Port: s.o.Port, PID: os.Getpid()}
 	if nonce := r.URL.Query().Get("nonce"); nonce != "" {
 		local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-		if len(nonce) > daemonkey.NonceLen || local == nil {
+		if len(nonce) > api.NonceLen || local == nil {
 			writeError(w, http.StatusBadRequest, "bad_request", "nonce too long", "")
 			return
 		}
-		h.Proof = daemonkey.Proof(s.o.Key, nonce, local.String())
+		h.Proof = api.Proof(s.o.Key, nonce, local.String())
 	}
 	writeJSON(w, http.StatusOK, h)
 }
@@ -166,15 +130,25 @@ func (s *Server) checkProfile(w http.ResponseWriter, name string) (cfgErr error,
 	return nil, true
 }
 
-// ProfileInfo is one entry of GET /v1/profiles.
-type ProfileInfo struct {
-	Name        string         `json:"name"`
-	Provider    string         `json:"provider"`
-	ClientID    string         `json:"client_id"`
-	RedirectURI string         `json:"redirect_uri"`
-	Default     bool           `json:"default,omitempty"`
-	User        session.Status `json:"user"`
-	Institution session.Status `json:"institution"`
+// ProfileInfos is GET /v1/profiles' list: every profile of cfg with the
+// state of its tokens (`obpm status` without a daemon shows the same).
+func ProfileInfos(ctx context.Context, cfg *config.Config, m *session.Manager) []api.ProfileInfo {
+	out := []api.ProfileInfo{}
+	for _, name := range cfg.Names() {
+		p := cfg.Profiles[name]
+		out = append(out, api.ProfileInfo{Name: name, Provider: p.Provider, ClientID: p.ClientID, RedirectURI: p.RedirectURI,
+			Default:     cfg.DefaultProfile == name,
+			User:        TokenStatus(m.Status(ctx, name, tokenstore.User)),
+			Institution: TokenStatus(m.Status(ctx, name, tokenstore.Institution))})
+	}
+	return out
+}
+
+// TokenStatus converts the manager's view of a token into its JSON.
+func TokenStatus(s session.Status) api.TokenStatus {
+	return api.TokenStatus{Kind: string(s.Kind), State: api.TokenState(s.State), ExpiresAt: s.ExpiresAt,
+		RefreshExpiresAt: s.RefreshExpiresAt, Scope: s.Scope, UserSeqNo: s.UserSeqNo,
+		ClientUseCode: s.ClientUseCode, Message: s.Message, NotPersisted: s.NotPersisted, PersistError: s.PersistError}
 }
 
 func (s *Server) listProfiles(w http.ResponseWriter, r *http.Request) {
@@ -183,15 +157,7 @@ func (s *Server) listProfiles(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, "", err)
 		return
 	}
-	out := []ProfileInfo{}
-	for _, name := range cfg.Names() {
-		p := cfg.Profiles[name]
-		out = append(out, ProfileInfo{Name: name, Provider: p.Provider, ClientID: p.ClientID, RedirectURI: p.RedirectURI,
-			Default:     cfg.DefaultProfile == name,
-			User:        s.o.Manager.Status(r.Context(), name, tokenstore.User),
-			Institution: s.o.Manager.Status(r.Context(), name, tokenstore.Institution)})
-	}
-	body := map[string]any{"profiles": out}
+	body := map[string]any{"profiles": ProfileInfos(r.Context(), cfg, s.o.Manager)}
 	if err != nil {
 		body["config_error"] = err.Error()
 	}
@@ -262,14 +228,6 @@ func (c *tokenJSON) of(t *tokenstore.Token) []byte {
 	return b
 }
 
-// LoginStart is the answer of POST /v1/profiles/{p}/login.
-type LoginStart struct {
-	LoginID      string    `json:"login_id"`
-	AuthorizeURL string    `json:"authorize_url"`
-	RedirectURI  string    `json:"redirect_uri"`
-	ExpiresAt    time.Time `json:"expires_at"`
-}
-
 func (s *Server) startLogin(w http.ResponseWriter, r *http.Request) {
 	name := mux.Vars(r)["profile"]
 	// A login writes nothing to the config, so a stale one is good enough.
@@ -297,7 +255,7 @@ func (s *Server) startLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("login started", "profile", name)
-	writeJSON(w, http.StatusOK, LoginStart{LoginID: a.ID, AuthorizeURL: a.URL, RedirectURI: redirect,
+	writeJSON(w, http.StatusOK, api.LoginStart{LoginID: a.ID, AuthorizeURL: a.URL, RedirectURI: redirect,
 		ExpiresAt: a.Created.Add(oauthflow.DefaultLoginTTL).UTC()})
 }
 
@@ -326,15 +284,6 @@ func (s *Server) redirectFor(p *config.Profile) (string, error) {
 	return p.RedirectURI, nil
 }
 
-// LoginState is the answer of GET /v1/profiles/{p}/login/{id}.
-type LoginState struct {
-	Status    string     `json:"status"`
-	Message   string     `json:"message,omitempty"`
-	UserSeqNo string     `json:"user_seq_no,omitempty"`
-	Scope     string     `json:"scope,omitempty"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-}
-
 // knownLogin answers 404 unless the route's login id exists and belongs to
 // the route's profile (a key holder cannot poke at another profile's login).
 func (s *Server) knownLogin(w http.ResponseWriter, r *http.Request) (id, profile string, ok bool) {
@@ -353,7 +302,7 @@ func (s *Server) loginStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, _ := s.logins.Status(id)
-	out := LoginState{Status: res.Status}
+	out := api.LoginState{Status: api.LoginStatus(res.Status)}
 	if res.Err != nil {
 		out.Message = res.Err.Error()
 	}
@@ -377,7 +326,7 @@ func (s *Server) cancelLogin(w http.ResponseWriter, r *http.Request) {
 	s.logins.Cancel(id, errors.New("the login was cancelled"))
 	s.log.Info("login cancelled", "profile", profile)
 	res, _ := s.logins.Status(id)
-	writeJSON(w, http.StatusOK, LoginState{Status: res.Status, Message: errText(res.Err)})
+	writeJSON(w, http.StatusOK, api.LoginState{Status: api.LoginStatus(res.Status), Message: errText(res.Err)})
 }
 
 func errText(err error) string {

@@ -29,9 +29,6 @@ import (
 // DefaultPort is the daemon's port (docs/design.md).
 const DefaultPort = 8791
 
-// ServiceName identifies the daemon in /healthz.
-const ServiceName = "obpm-helper"
-
 // Options configure a Server.
 type Options struct {
 	Manager *session.Manager

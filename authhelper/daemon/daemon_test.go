@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/obpm/obpm/authhelper/config"
-	"github.com/obpm/obpm/authhelper/daemonkey"
+	"github.com/obpm/obpm/authhelper/daemon/api"
 	"github.com/obpm/obpm/authhelper/internal/fakekeyring"
 	"github.com/obpm/obpm/authhelper/internal/fakeprovider"
 	"github.com/obpm/obpm/authhelper/session"
@@ -145,7 +145,7 @@ func (f *fixture) login(t testing.TB) {
 
 func TestFullFlowAndNoSecretsInLogs(t *testing.T) {
 	f := newFixture(t)
-	if code, h := f.do(t, req{method: "GET", path: "/healthz"}); code != 200 || h["service"] != ServiceName {
+	if code, h := f.do(t, req{method: "GET", path: "/healthz"}); code != 200 || h["service"] != api.ServiceName {
 		t.Fatalf("healthz = %d %v", code, h)
 	}
 	f.login(t)
@@ -649,10 +649,10 @@ func TestHealthzProof(t *testing.T) {
 	f := newFixture(t)
 	code, body := f.do(t, req{method: "GET", path: "/healthz?nonce=abc"})
 	addr := strings.TrimPrefix(f.srv.URL, "http://")
-	if code != 200 || body["proof"] != daemonkey.Proof(testKey, "abc", addr) {
+	if code != 200 || body["proof"] != api.Proof(testKey, "abc", addr) {
 		t.Fatalf("healthz = %d %v, want the proof for %s", code, body, addr)
 	}
-	if body["proof"] == daemonkey.Proof(testKey, "abc", "127.0.0.1:1") || body["proof"] == daemonkey.Proof("other", "abc", addr) {
+	if body["proof"] == api.Proof(testKey, "abc", "127.0.0.1:1") || body["proof"] == api.Proof("other", "abc", addr) {
 		t.Fatal("the proof does not depend on the address and the key")
 	}
 	if code, _ := f.do(t, req{method: "GET", path: "/healthz?nonce=" + strings.Repeat("n", 100)}); code != 400 {

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/obpm/obpm/authhelper/config"
-	"github.com/obpm/obpm/authhelper/daemonkey"
+	"github.com/obpm/obpm/authhelper/daemon/api"
 	"github.com/obpm/obpm/authhelper/internal/ratelog"
 )
 
@@ -66,7 +66,7 @@ func (s *Server) requireKey(next http.Handler) http.Handler {
 // keyOK checks the per-install key, answering 401 when it is missing or wrong.
 func (s *Server) keyOK(w http.ResponseWriter, r *http.Request) bool {
 	presented, ok := bearer(r.Header.Get("Authorization"))
-	if !ok || !daemonkey.Equal(presented, s.o.Key) {
+	if !ok || !api.KeyEqual(presented, s.o.Key) {
 		s.refused.Warn("request refused: missing or wrong key", r.URL.Path)
 		writeError(w, http.StatusUnauthorized, "unauthorized", "missing or wrong helper key in Authorization: Bearer", "obpm env-key (put it in the environment's obpm_helper_key)")
 		return false

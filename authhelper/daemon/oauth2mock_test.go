@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/obpm/obpm/authhelper/authtest"
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/tokenstore"
+	"github.com/obpm/obpm/internal/authtest"
 )
 
 // TestGenericProviderWithOAuth2MockServer: authorization code with PKCE

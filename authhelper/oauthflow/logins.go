@@ -26,17 +26,20 @@ const completeTimeout = 60 * time.Second
 // Completer finishes a login: it exchanges the code and stores the token.
 type Completer func(ctx context.Context, a *Authorization, code string) (*tokenstore.Token, error)
 
+// LoginStatus is where a login stands.
+type LoginStatus string
+
 // Login states reported by Status.
 const (
-	StatusPending   = "pending"
-	StatusSucceeded = "succeeded"
-	StatusFailed    = "failed"
+	StatusPending   LoginStatus = "pending"
+	StatusSucceeded LoginStatus = "succeeded"
+	StatusFailed    LoginStatus = "failed"
 )
 
 // Result is the outcome of one login.
 type Result struct {
 	Profile string
-	Status  string
+	Status  LoginStatus
 	Err     error
 	Token   *tokenstore.Token
 }

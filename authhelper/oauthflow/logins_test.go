@@ -61,7 +61,7 @@ func (f *loginFixture) hit(t *testing.T, path, query string) (int, string, http.
 	return resp.StatusCode, string(b), resp.Header
 }
 
-func (f *loginFixture) status(t *testing.T) string {
+func (f *loginFixture) status(t *testing.T) LoginStatus {
 	r, ok := f.l.Status(f.a.ID)
 	if !ok {
 		t.Fatal("login vanished")
@@ -103,7 +103,7 @@ func TestCallbackHostile(t *testing.T) {
 		query      func(a *Authorization) string
 		wantStatus int
 		wantText   string
-		wantLogin  string // status of the login afterwards
+		wantLogin  LoginStatus // status of the login afterwards
 	}{
 		{"wrong state", "/callback", func(a *Authorization) string { return "code=c&state=" + strings.Repeat("0", 32) }, 400, "does not match", StatusPending},
 		{"missing state", "/callback", func(a *Authorization) string { return "code=c" }, 400, "no state", StatusPending},
@@ -191,7 +191,7 @@ func TestCancelAndTimeout(t *testing.T) {
 func TestStatelessErrorOnlyWhereTheProviderSendsIt(t *testing.T) {
 	for _, tc := range []struct {
 		provider string
-		want     string
+		want     LoginStatus
 	}{
 		{config.ProviderTestbed, StatusFailed},
 		{config.ProviderProduction, StatusFailed},

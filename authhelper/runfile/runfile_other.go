@@ -8,7 +8,7 @@ import (
 )
 
 // Elsewhere the folder's ACL protects the file; the daemon's proof (see
-// daemonkey.Proof) still decides whether a client trusts what answers.
+// api.Proof in authhelper/daemon/api) still decides whether a client trusts what answers.
 func ownedByMe(fs.FileInfo) bool { return true }
 
 func alive(pid int) bool {

@@ -518,10 +518,23 @@ func (m *Manager) CompleteLogin(ctx context.Context, a *oauthflow.Authorization,
 	return tok, nil
 }
 
-// Status describes one token for `obpm status` and GET /v1/profiles.
+// State is a token's state in Status.
+type State string
+
+// Token states.
+const (
+	StateOK          State = "ok"
+	StateExpired     State = "expired"
+	StateLoginNeeded State = "login_needed" // no token that can be renewed without a browser
+	StateNone        State = "none"
+	StateError       State = "error"
+)
+
+// Status describes one token for `obpm status` and GET /v1/profiles (the
+// daemon converts it into api.TokenStatus).
 type Status struct {
 	Kind             tokenstore.Kind `json:"kind"`
-	State            string          `json:"state"` // ok, expired, login_needed, none, error
+	State            State           `json:"state"`
 	ExpiresAt        *time.Time      `json:"expires_at,omitempty"`
 	RefreshExpiresAt *time.Time      `json:"refresh_expires_at,omitempty"`
 	Scope            string          `json:"scope,omitempty"`
@@ -539,17 +552,17 @@ func (m *Manager) Status(ctx context.Context, profile string, kind tokenstore.Ki
 	st := Status{Kind: kind}
 	e := m.entry(profile, kind)
 	if err := e.acquire(ctx); err != nil {
-		st.State, st.Message = "error", err.Error()
+		st.State, st.Message = StateError, err.Error()
 		return st
 	}
 	defer e.release()
 	if err := m.loadLocked(ctx, e, profile, kind); err != nil {
-		st.State, st.Message = "error", err.Error()
+		st.State, st.Message = StateError, err.Error()
 		return st
 	}
 	t := e.tok
 	if t == nil {
-		st.State = "none"
+		st.State = StateNone
 		return st
 	}
 	if !t.Expiry.IsZero() {
@@ -569,13 +582,13 @@ func (m *Manager) Status(ctx context.Context, profile string, kind tokenstore.Ki
 	}
 	switch {
 	case e.loginNeeded != "":
-		st.State, st.Message = "login_needed", e.loginNeeded
+		st.State, st.Message = StateLoginNeeded, e.loginNeeded
 	case t.Valid(m.now()):
-		st.State = "ok"
+		st.State = StateOK
 	case kind == tokenstore.User && t.RefreshToken == "":
-		st.State = "login_needed"
+		st.State = StateLoginNeeded
 	default:
-		st.State = "expired"
+		st.State = StateExpired
 	}
 	return st
 }

@@ -13,11 +13,9 @@ import (
 
 	"github.com/obpm/obpm/authhelper/client"
 	"github.com/obpm/obpm/authhelper/config"
-	"github.com/obpm/obpm/authhelper/daemonkey"
 	"github.com/obpm/obpm/authhelper/keyring"
 	"github.com/obpm/obpm/authhelper/oauthflow"
 	"github.com/obpm/obpm/authhelper/session"
-	"github.com/obpm/obpm/authhelper/storage"
 	"github.com/obpm/obpm/authhelper/tokenstore"
 )
 
@@ -63,8 +61,8 @@ func openAuth(f *Factory, insecure bool) (*authEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	insecure = insecure || storage.Insecure(f.Getenv)
-	st, warning, err := storage.Open(f.Getenv, insecure)
+	insecure = insecure || keyring.Insecure(f.Getenv)
+	st, warning, err := keyring.Open(f.Getenv, filepath.Dir(path), insecure)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +159,7 @@ func (e *authEnv) daemonAt(ctx context.Context, url string) (*client.Client, err
 	if !c.Running(ctx) {
 		return nil, nil
 	}
-	key, err := daemonkey.Get(ctx, e.store)
+	key, err := e.tokens.HelperKey(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("the helper daemon runs at %s but its key is not readable here: %w", url, err)
 	}

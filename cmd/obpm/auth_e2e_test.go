@@ -16,9 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/obpm/obpm/authhelper/authtest"
 	"github.com/obpm/obpm/authhelper/keyring"
-	"github.com/obpm/obpm/authhelper/storage"
+	"github.com/obpm/obpm/internal/authtest"
 	"github.com/obpm/obpm/internal/testenv"
 	"github.com/obpm/obpm/sandbox"
 	"github.com/obpm/obpm/sandbox/sandboxtest"
@@ -58,9 +57,9 @@ func newAuthWorld(t *testing.T, realKeyring bool) *authWorld {
 	if realKeyring {
 		testenv.RequireKeyring(t)
 		w.env[keyring.ServiceEnv] = authtest.KeyringService(t, "obpm-test")
-		w.env[storage.TimeoutEnv] = "20s" // a loaded CI machine; see e2e/harness_test.go
+		w.env[keyring.TimeoutEnv] = "20s" // a loaded CI machine; see e2e/harness_test.go
 	} else {
-		w.env[storage.InsecureEnv] = "1"
+		w.env[keyring.InsecureEnv] = "1"
 	}
 	w.env["OBPM_HELPER_URL"] = "http://127.0.0.1:" + strconv.Itoa(w.port)
 	return w

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/obpm/obpm/authhelper/config"
-	"github.com/obpm/obpm/authhelper/storage"
+	"github.com/obpm/obpm/authhelper/keyring"
 )
 
 func Test_NewCmdAuthFlags(t *testing.T) {
@@ -37,7 +37,7 @@ func Test_NewCmdAuthFlags(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": t.TempDir(), storage.InsecureEnv: "1"}}
+			w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": t.TempDir(), keyring.InsecureEnv: "1"}}
 			f, _, errOut := w.factory("")
 			if code := w.run(context.Background(), f, tc.args...); code != tc.wantCode || !strings.Contains(errOut.String(), tc.wantErr) {
 				t.Fatalf("exit %d, stderr %q; want %d and %q", code, errOut, tc.wantCode, tc.wantErr)
@@ -47,7 +47,7 @@ func Test_NewCmdAuthFlags(t *testing.T) {
 }
 
 func TestProfileAddSecretNeverInConfig(t *testing.T) {
-	w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": t.TempDir(), storage.InsecureEnv: "1"}}
+	w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": t.TempDir(), keyring.InsecureEnv: "1"}}
 	f, _, errOut := w.factory("s3cr3t-value\n")
 	code := w.run(context.Background(), f, "profile", "add", "tb", "--provider", "kftc-testbed", "--client-id", "my-client",
 		"--redirect-uri", "http://127.0.0.1:8791/callback", "--client-secret-stdin", "--scope", "login inquiry")
@@ -64,11 +64,11 @@ func TestProfileAddSecretNeverInConfig(t *testing.T) {
 	if strings.Contains(string(cfg), "s3cr3t") || !strings.Contains(string(cfg), "my-client") {
 		t.Fatalf("config:\n%s", cfg)
 	}
-	store, _ := os.ReadFile(filepath.Join(w.env["OBPM_CONFIG_DIR"], storage.InsecureFile))
+	store, _ := os.ReadFile(filepath.Join(w.env["OBPM_CONFIG_DIR"], keyring.InsecureFile))
 	if !strings.Contains(string(store), "s3cr3t-value") || strings.Contains(string(store), "s3cr3t-value\\n") {
 		t.Fatalf("secret not stored (or stored with its newline): %s", store)
 	}
-	st, _ := os.Stat(filepath.Join(w.env["OBPM_CONFIG_DIR"], storage.InsecureFile))
+	st, _ := os.Stat(filepath.Join(w.env["OBPM_CONFIG_DIR"], keyring.InsecureFile))
 	if st.Mode().Perm() != 0o600 {
 		t.Errorf("store mode %v", st.Mode().Perm())
 	}
@@ -95,14 +95,14 @@ func TestProfileAddSecretNeverInConfig(t *testing.T) {
 	if list := w.must(t, "profile", "list"); strings.Contains(list, "tb") {
 		t.Fatalf("removed profile listed:\n%s", list)
 	}
-	store, _ = os.ReadFile(filepath.Join(w.env["OBPM_CONFIG_DIR"], storage.InsecureFile))
+	store, _ = os.ReadFile(filepath.Join(w.env["OBPM_CONFIG_DIR"], keyring.InsecureFile))
 	if strings.Contains(string(store), "s3cr3t") {
 		t.Fatal("secret left behind after profile remove")
 	}
 }
 
 func TestConfigErrorNamesFileAndLine(t *testing.T) {
-	w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": t.TempDir(), storage.InsecureEnv: "1"}}
+	w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": t.TempDir(), keyring.InsecureEnv: "1"}}
 	path := filepath.Join(w.env["OBPM_CONFIG_DIR"], config.FileName)
 	if err := os.WriteFile(path, []byte("profiles:\n  sb:\n    provider: sandbox\n    client_id: x\n    redirect_uri: http://example.com:8791/cb\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/obpm/obpm/authhelper/keyring"
-	"github.com/obpm/obpm/authhelper/storage"
 	"github.com/obpm/obpm/authhelper/tokenstore"
 	"github.com/obpm/obpm/sandbox"
 )
@@ -84,7 +83,7 @@ func TestTokenExportRefresh(t *testing.T) {
 	if code := Main([]string{"token", "--profile", "ci", "--kind", "refresh"}, f); code != exitAuth || !strings.Contains(errOut.String(), "obpm login --profile ci") {
 		t.Errorf("no refresh token yet: exit %d %s", code, errOut)
 	}
-	store := tokenstore.New(keyring.NewFileStore(filepath.Join(dir, storage.InsecureFile)))
+	store := tokenstore.New(keyring.NewFileStore(filepath.Join(dir, keyring.InsecureFile)))
 	if err := store.Save(context.Background(), "ci", tokenstore.User, &tokenstore.Token{AccessToken: "at", RefreshToken: "rt-123", Expiry: time.Now().Add(time.Hour),
 		Extra: map[string]any{"user_seq_no": "1100000001"}}); err != nil {
 		t.Fatal(err)

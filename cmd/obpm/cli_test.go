@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/obpm/obpm/authhelper/storage"
+	"github.com/obpm/obpm/authhelper/keyring"
 )
 
 func TestVersion(t *testing.T) {
@@ -30,7 +30,7 @@ func TestUsageErrorsNameTheSubcommandHelp(t *testing.T) {
 		{[]string{"service", "restart"}, "Run 'obpm service --help' for usage."},
 		{[]string{"exec", "ls"}, "Run 'obpm exec --help' for usage."},
 	} {
-		w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": t.TempDir(), storage.InsecureEnv: "1"}}
+		w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": t.TempDir(), keyring.InsecureEnv: "1"}}
 		f, _, errOut := w.factory("")
 		if code := w.run(context.Background(), f, tc.args...); code != exitUsage || !strings.Contains(errOut.String(), tc.want) {
 			t.Errorf("obpm %s: exit %d, stderr %q; want %q", strings.Join(tc.args, " "), code, errOut, tc.want)
@@ -41,7 +41,7 @@ func TestUsageErrorsNameTheSubcommandHelp(t *testing.T) {
 // Shell completion offers profile names, token kinds, folder modes and
 // environment names.
 func TestCompletions(t *testing.T) {
-	w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": t.TempDir(), storage.InsecureEnv: "1"}}
+	w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": t.TempDir(), keyring.InsecureEnv: "1"}}
 	w.must(t, "profile", "add", "alpha", "--provider", "sandbox")
 	w.must(t, "profile", "add", "beta", "--provider", "sandbox", "--redirect-uri", "http://127.0.0.1:9999/callback")
 	for _, tc := range []struct {

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/obpm/obpm/authhelper/keyring"
 	"github.com/obpm/obpm/authhelper/runfile"
-	"github.com/obpm/obpm/authhelper/storage"
 	"github.com/obpm/obpm/authhelper/tokenstore"
 	"github.com/obpm/obpm/internal/testenv"
 )
@@ -200,7 +200,7 @@ func TestSquatterGetsNothing(t *testing.T) {
 // storeTokens puts valid tokens of profile sb into the world's store.
 func storeTokens(t *testing.T, w *authWorld) {
 	t.Helper()
-	st, _, err := storage.Open(func(k string) string { return w.env[k] }, true)
+	st, _, err := keyring.Open(func(k string) string { return w.env[k] }, w.env["OBPM_CONFIG_DIR"], true)
 	if err != nil {
 		t.Fatal(err)
 	}

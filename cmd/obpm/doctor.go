@@ -18,9 +18,9 @@ import (
 
 	"github.com/obpm/obpm/authhelper/client"
 	"github.com/obpm/obpm/authhelper/config"
-	"github.com/obpm/obpm/authhelper/daemonkey"
+	"github.com/obpm/obpm/authhelper/daemon/api"
 	"github.com/obpm/obpm/authhelper/keyring"
-	"github.com/obpm/obpm/authhelper/session"
+	"github.com/obpm/obpm/authhelper/tokenstore"
 )
 
 // DoctorOptions are the flags of `obpm doctor`.
@@ -126,9 +126,9 @@ func (d *doctor) checkKeyring(ctx context.Context, env *authEnv) string {
 	}
 	// A read first: it has the short timeout, so a hung Secret Service is
 	// reported in seconds, not after a write's longer wait.
-	key, keyErr := daemonkey.Get(ctx, env.store)
+	key, keyErr := env.tokens.HelperKey(ctx)
 	err := keyErr
-	if errors.Is(keyErr, daemonkey.ErrNoKey) {
+	if errors.Is(keyErr, tokenstore.ErrNoHelperKey) {
 		err = nil
 	}
 	probe := "doctor-probe"
@@ -157,7 +157,7 @@ func (d *doctor) checkKeyring(ctx context.Context, env *authEnv) string {
 		d.add("ok", name, "set/get/delete round trip works (service "+keyring.ServiceFromEnv(d.f.Getenv)+")", "")
 	}
 	if err == nil {
-		if errors.Is(keyErr, daemonkey.ErrNoKey) {
+		if errors.Is(keyErr, tokenstore.ErrNoHelperKey) {
 			d.add("warn", "helper key", "not created yet", "obpm env-key")
 		} else {
 			d.add("ok", "helper key", "present (print it with `obpm env-key`)", "")
@@ -232,7 +232,7 @@ func (d *doctor) checkDaemon(ctx context.Context, env *authEnv) int {
 		d.add("warn", "daemon", "not running at "+url, "obpm serve (or obpm service install)")
 		return 0
 	}
-	key, err := daemonkey.Get(ctx, env.store)
+	key, err := env.tokens.HelperKey(ctx)
 	if err != nil {
 		d.add("FAIL", "daemon", fmt.Sprintf("something answers at %s but the helper key is not readable here: %v", url, err), "obpm env-key")
 		return 0
@@ -366,7 +366,7 @@ func (d *doctor) checkPersisted(ctx context.Context, env *authEnv) {
 	}
 	bad := false
 	for _, in := range infos {
-		for _, st := range []session.Status{in.User, in.Institution} {
+		for _, st := range []api.TokenStatus{in.User, in.Institution} {
 			if st.NotPersisted {
 				bad = true
 				d.add("FAIL", "profile "+in.Name+" "+string(st.Kind), "token not persisted: only the daemon's memory holds it ("+st.PersistError+")",

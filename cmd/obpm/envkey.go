@@ -4,8 +4,6 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-
-	"github.com/obpm/obpm/authhelper/daemonkey"
 )
 
 func newCmdEnvKey(f *Factory, runF func() error) *cobra.Command {
@@ -25,7 +23,7 @@ obpm_helper_key (a secret variable), or let 'obpm generate --with-key' fill it.`
 			if err != nil {
 				return err
 			}
-			key, created, err := daemonkey.Ensure(cmd.Context(), env.store)
+			key, created, err := env.tokens.EnsureHelperKey(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/obpm/obpm/authhelper/client"
-	"github.com/obpm/obpm/authhelper/daemonkey"
 	"github.com/obpm/obpm/authhelper/session"
 	"github.com/obpm/obpm/authhelper/tokenstore"
 )
@@ -120,8 +119,8 @@ func execRun(ctx context.Context, f *Factory, opts *ExecOptions) error {
 	if dc != nil {
 		vars["OBPM_HELPER_KEY"] = dc.Key
 	} else {
-		key, err := daemonkey.Get(ctx, env.store)
-		if err != nil && !errors.Is(err, daemonkey.ErrNoKey) {
+		key, err := env.tokens.HelperKey(ctx)
+		if err != nil && !errors.Is(err, tokenstore.ErrNoHelperKey) {
 			return err
 		}
 		vars["OBPM_HELPER_KEY"] = key

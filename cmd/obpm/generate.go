@@ -14,7 +14,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/spf13/cobra"
 
-	"github.com/obpm/obpm/authhelper/daemonkey"
 	"github.com/obpm/obpm/generator"
 	"github.com/obpm/obpm/internal/atomicfile"
 	"github.com/obpm/obpm/specs"
@@ -31,6 +30,7 @@ type GenerateOptions struct {
 	Check     bool
 	Watch     bool
 	WithKey   bool
+	Insecure  bool // --insecure-storage: read the key from the 0600 file store
 	Merge     MergeOptions
 	// AllowExternalRefs and AllowRemoteRefs widen what the spec's $refs may
 	// read: files outside its folder, http(s) URLs (issue 12).
@@ -91,16 +91,18 @@ document that cannot be used is left out with a warning naming its place.`,
 	mergeFlags(cmd, &opts.Merge)
 	fl.BoolVar(&opts.AllowExternalRefs, "allow-external-refs", false, "let the spec's $refs read files outside its folder")
 	fl.BoolVar(&opts.AllowRemoteRefs, "allow-remote-refs", false, "let the spec's $refs fetch http(s) URLs")
+	storageFlag(cmd, &opts.Insecure)
 	return cmd
 }
 
 // loadHelperKey reads the helper daemon's key for --with-key from the keyring
 // (or the opt-in file store), as `obpm serve` and `obpm env-key` keep it.
-func loadHelperKey(ctx context.Context, f *Factory) (string, error) {
-	key, warning, err := daemonkey.Load(ctx, f.Getenv)
-	if warning != "" {
-		fmt.Fprintln(f.ErrOut, warning)
+func loadHelperKey(ctx context.Context, f *Factory, insecure bool) (string, error) {
+	env, err := openAuth(f, insecure)
+	if err != nil {
+		return "", fmt.Errorf("--with-key: %w", err)
 	}
+	key, err := env.tokens.HelperKey(ctx)
 	if err != nil {
 		return "", fmt.Errorf("--with-key: %w", err)
 	}
@@ -158,7 +160,7 @@ func generateRun(ctx context.Context, f *Factory, opts *GenerateOptions) error {
 	var key string
 	if opts.WithKey && !opts.Check {
 		var err error
-		if key, err = loadHelperKey(ctx, f); err != nil {
+		if key, err = loadHelperKey(ctx, f, opts.Insecure); err != nil {
 			return err
 		}
 	}

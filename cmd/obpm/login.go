@@ -18,6 +18,7 @@ import (
 	"github.com/obpm/obpm/authhelper/client"
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/daemon"
+	"github.com/obpm/obpm/authhelper/daemon/api"
 	"github.com/obpm/obpm/authhelper/oauthflow"
 )
 
@@ -155,13 +156,13 @@ func loginViaDaemon(ctx context.Context, f *Factory, opts *LoginOptions, dc *cli
 			return loginSummary{}, err
 		}
 		switch st.Status {
-		case oauthflow.StatusSucceeded:
+		case api.LoginSucceeded:
 			s := loginSummary{userSeqNo: st.UserSeqNo, scope: st.Scope}
 			if st.ExpiresAt != nil {
 				s.expires = *st.ExpiresAt
 			}
 			return s, nil
-		case oauthflow.StatusFailed:
+		case api.LoginFailed:
 			return loginSummary{}, &AuthError{Err: errors.New("login failed: " + oauthflow.SafeText(st.Message))}
 		}
 	}

@@ -16,10 +16,8 @@ import (
 
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/daemon"
-	"github.com/obpm/obpm/authhelper/daemonkey"
 	"github.com/obpm/obpm/authhelper/keyring"
 	"github.com/obpm/obpm/authhelper/session"
-	"github.com/obpm/obpm/authhelper/storage"
 	"github.com/obpm/obpm/authhelper/tokenstore"
 	"github.com/obpm/obpm/sandbox"
 )
@@ -57,8 +55,8 @@ func TestStatusAndDoctorShowNotPersisted(t *testing.T) {
 
 	// The daemon, in process, over the same file store with flaky writes.
 	dir := w.env["OBPM_CONFIG_DIR"]
-	fs := &flakyStore{Store: keyring.NewFileStore(filepath.Join(dir, storage.InsecureFile))}
-	key, _, err := daemonkey.Ensure(context.Background(), fs)
+	fs := &flakyStore{Store: keyring.NewFileStore(filepath.Join(dir, keyring.InsecureFile))}
+	key, _, err := tokenstore.New(fs).EnsureHelperKey(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/obpm/obpm/authhelper/daemon"
-	"github.com/obpm/obpm/authhelper/daemonkey"
 	"github.com/obpm/obpm/authhelper/runfile"
 )
 
@@ -67,7 +66,7 @@ func serveRun(ctx context.Context, f *Factory, opts *ServeOptions) error {
 	if _, err := env.loadConfig(); err != nil {
 		return err
 	}
-	key, created, err := daemonkey.Ensure(ctx, env.store)
+	key, created, err := env.tokens.EnsureHelperKey(ctx)
 	if err != nil {
 		return err
 	}

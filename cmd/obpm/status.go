@@ -10,8 +10,7 @@ import (
 
 	"github.com/obpm/obpm/authhelper/client"
 	"github.com/obpm/obpm/authhelper/daemon"
-	"github.com/obpm/obpm/authhelper/session"
-	"github.com/obpm/obpm/authhelper/tokenstore"
+	"github.com/obpm/obpm/authhelper/daemon/api"
 )
 
 // StatusOptions are the flags of `obpm status`.
@@ -44,7 +43,7 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) (err error)
 		return err
 	}
 	url := env.helperURL()
-	var infos []daemon.ProfileInfo
+	var infos []api.ProfileInfo
 	dc, derr := env.daemonAt(ctx, url)
 	switch {
 	case derr != nil:
@@ -58,12 +57,7 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) (err error)
 		fmt.Fprintf(f.Out, "daemon: not running at %s (start it with `obpm serve`)\n", url)
 	}
 	if infos == nil {
-		m := env.manager(nil)
-		for _, n := range cfg.Names() {
-			p := cfg.Profiles[n]
-			infos = append(infos, daemon.ProfileInfo{Name: n, Provider: p.Provider, Default: n == cfg.DefaultProfile,
-				User: m.Status(ctx, n, tokenstore.User), Institution: m.Status(ctx, n, tokenstore.Institution)})
-		}
+		infos = daemon.ProfileInfos(ctx, cfg, env.manager(nil))
 	}
 	if len(infos) == 0 {
 		fmt.Fprintf(f.Out, "no profiles in %s (add one: obpm profile add sandbox --provider sandbox)\n", env.cfgPath)
@@ -91,8 +85,8 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) (err error)
 	}()
 	// The table has room for a state only; say why one is bad below it.
 	for _, in := range infos {
-		for _, st := range []session.Status{in.User, in.Institution} {
-			if st.Message != "" && (st.State == "error" || st.State == "login_needed") {
+		for _, st := range []api.TokenStatus{in.User, in.Institution} {
+			if st.Message != "" && (st.State == api.TokenError || st.State == api.TokenLoginNeeded) {
 				fmt.Fprintf(f.Out, "%s %s token: %s\n", in.Name, st.Kind, st.Message)
 			}
 			if st.NotPersisted {
@@ -104,9 +98,9 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) (err error)
 	return nil
 }
 
-func state(s session.Status) string {
-	st := s.State
-	if st == "login_needed" {
+func state(s api.TokenStatus) string {
+	st := string(s.State)
+	if s.State == api.TokenLoginNeeded {
 		st = "login needed"
 	}
 	if s.NotPersisted {

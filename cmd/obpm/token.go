@@ -9,6 +9,7 @@ import (
 
 	"github.com/obpm/obpm/authhelper/client"
 	"github.com/obpm/obpm/authhelper/daemon"
+	"github.com/obpm/obpm/authhelper/daemon/api"
 	"github.com/obpm/obpm/authhelper/tokenstore"
 )
 
@@ -65,7 +66,7 @@ extra field of the provider's token response.`,
 
 // freshToken gets a token through the daemon dc when one runs (see
 // authEnv.daemon), else directly.
-func freshToken(ctx context.Context, env *authEnv, dc *client.Client, profile, kind string) (*daemon.TokenResponse, error) {
+func freshToken(ctx context.Context, env *authEnv, dc *client.Client, profile, kind string) (*api.TokenResponse, error) {
 	if dc != nil {
 		return dc.Token(ctx, profile, kind)
 	}
