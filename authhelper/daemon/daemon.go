@@ -116,25 +116,15 @@ func (s *Server) tokenRoute(next http.Handler) http.Handler {
 // Listen opens the loopback listeners: 127.0.0.1 always, [::1] when the
 // machine has IPv6 loopback. A busy port is an error naming the fix.
 func Listen(port int) ([]net.Listener, error) {
-	addr4 := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	l4, err := net.Listen("tcp4", addr4)
-	if err != nil {
-		return nil, listenError(addr4, err)
-	}
-	ls := []net.Listener{l4}
-	if port == 0 {
-		port = l4.Addr().(*net.TCPAddr).Port
-	}
-	addr6 := net.JoinHostPort("::1", strconv.Itoa(port))
-	l6, err := net.Listen("tcp6", addr6)
+	ls, err := oauthflow.ListenLoopback("localhost", port)
+	var busy *oauthflow.PortInUseError
 	switch {
-	case err == nil:
-		ls = append(ls, l6)
-	case isAddrInUse(err):
+	case errors.As(err, &busy) && busy.IPv6():
 		// Someone else holds [::1] on our port: clients that reach it
 		// refuse it (it cannot prove it holds the key), but say it.
-		l4.Close()
-		return nil, fmt.Errorf("listen on %s: another program holds the daemon's port on IPv6 loopback; stop it (ss -ltnp 'sport = :%d') or pick another --port", addr6, port)
+		return nil, fmt.Errorf("listen on %s: another program holds the daemon's port on IPv6 loopback; stop it (ss -ltnp 'sport = :%d') or pick another --port", busy.Addr, port)
+	case err != nil:
+		return nil, listenError(net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), err)
 	}
 	return ls, nil
 }

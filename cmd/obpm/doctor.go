@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/daemon/api"
 	"github.com/obpm/obpm/authhelper/keyring"
+	"github.com/obpm/obpm/authhelper/oauthflow"
 	"github.com/obpm/obpm/authhelper/tokenstore"
 )
 
@@ -280,14 +280,12 @@ func (d *doctor) checkProfile(ctx context.Context, env *authEnv, p *config.Profi
 	port := p.RedirectPort()
 	if port > 0 {
 		u, _ := p.Redirect()
-		host := u.Hostname()
-		if host == "localhost" {
-			host = "127.0.0.1"
-		}
-		ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+		lns, err := oauthflow.ListenLoopback(u.Hostname(), port)
 		switch {
 		case err == nil:
-			ln.Close()
+			for _, l := range lns {
+				l.Close()
+			}
 			d.add("ok", name+" port", fmt.Sprintf("redirect port %d is free for `obpm login`", port), "")
 		case daemonPort == port:
 			d.add("ok", name+" port", fmt.Sprintf("redirect port %d is held by obpm serve (it takes the callback)", port), "")

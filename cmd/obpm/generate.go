@@ -222,76 +222,17 @@ func staleFiles(dir string, files []generator.File) []string {
 	return out
 }
 
-// writeFiles writes every file to a temp file beside its target first and
-// renames them only when all were written; a rename that fails puts back the
-// files already replaced, so a failed run leaves the earlier output whole.
+// writeFiles writes the generated files into dir as one set
+// (atomicfile.WriteAll): a failed run leaves the earlier output whole.
 func writeFiles(dir string, files []generator.File) error {
-	return writeFilesWith(dir, files, os.Rename)
-}
-
-// writeFilesWith is writeFiles with the rename to use (tests make it fail).
-func writeFilesWith(dir string, files []generator.File, rename func(from, to string) error) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create output folder %s: %w", dir, err)
 	}
-	for _, file := range files {
-		p := filepath.Join(dir, file.Name)
-		if st, err := os.Lstat(p); err == nil && !st.Mode().IsRegular() {
-			return fmt.Errorf("write %s: something other than a file is in the way; move it and run again", p)
-		}
+	set := make([]atomicfile.File, len(files))
+	for i, f := range files {
+		set[i] = atomicfile.File{Name: f.Name, Data: f.Data, Perm: 0o644}
 	}
-	var temps, backups []string // backups[i]: the earlier files[i], "" when there was none
-	removeAll := func(paths []string) {
-		for _, p := range paths {
-			if p != "" {
-				_ = os.Remove(p)
-			}
-		}
-	}
-	for _, file := range files {
-		tmp, err := atomicfile.TempFile(dir, "."+file.Name+".*.tmp", file.Data, 0o644)
-		if err != nil {
-			removeAll(temps)
-			return fmt.Errorf("write %s: %w", filepath.Join(dir, file.Name), err)
-		}
-		temps = append(temps, tmp)
-	}
-	rollback := func(done int) {
-		for i := done - 1; i >= 0; i-- {
-			target := filepath.Join(dir, files[i].Name)
-			if backups[i] != "" {
-				if rename(backups[i], target) == nil {
-					backups[i] = ""
-				}
-			} else {
-				_ = os.Remove(target)
-			}
-		}
-		removeAll(temps[done:])
-		// A backup that could not be put back stays, under its .obpm-old name.
-	}
-	for i, file := range files {
-		target := filepath.Join(dir, file.Name)
-		backup := ""
-		if _, err := os.Lstat(target); err == nil {
-			backup = target + ".obpm-old"
-			if err := rename(target, backup); err != nil {
-				backups = append(backups, "")
-				rollback(i)
-				return fmt.Errorf("replace %s: %w", target, err)
-			}
-		}
-		backups = append(backups, backup)
-		if err := rename(temps[i], target); err != nil {
-			if backup != "" && rename(backup, target) == nil {
-				backups[i] = ""
-			}
-			rollback(i)
-			return fmt.Errorf("replace %s: %w", target, err)
-		}
-	}
-	removeAll(backups)
-	return nil
+	return atomicfile.WriteAll(dir, set)
 }
 
 // generateWatch regenerates whenever a file beside the spec (multi-file specs

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/obpm/obpm/authhelper/runfile"
-	"github.com/obpm/obpm/generator"
 	"github.com/obpm/obpm/internal/testenv"
 )
 
@@ -248,49 +246,6 @@ func Test_watched(t *testing.T) {
 		if got := watched(name, out); got != want {
 			t.Errorf("watched(%q) = %v, want %v", name, got, want)
 		}
-	}
-}
-
-// Test_writeFilesFailedRename: when replacing a later file fails, the files
-// already replaced get their earlier content back and no temp or backup file
-// stays; a folder in the way of a file fails before anything is touched.
-func Test_writeFilesFailedRename(t *testing.T) {
-	dir := t.TempDir()
-	old := []generator.File{{Name: "a.json", Data: []byte("old a")}, {Name: "b.json", Data: []byte("old b")}, {Name: "c.json", Data: []byte("old c")}}
-	if err := writeFiles(dir, old[:2]); err != nil {
-		t.Fatal(err)
-	}
-	newer := []generator.File{{Name: "a.json", Data: []byte("new a")}, {Name: "b.json", Data: []byte("new b")}, {Name: "c.json", Data: []byte("new c")}}
-	failOn := filepath.Join(dir, "c.json")
-	rename := func(from, to string) error {
-		if to == failOn {
-			return errors.New("disk on fire")
-		}
-		return os.Rename(from, to)
-	}
-	err := writeFilesWith(dir, newer, rename)
-	if err == nil || !strings.Contains(err.Error(), "c.json") {
-		t.Fatalf("err = %v, want a failure naming c.json", err)
-	}
-	for name, want := range map[string]string{"a.json": "old a", "b.json": "old b"} {
-		if got, _ := os.ReadFile(filepath.Join(dir, name)); string(got) != want {
-			t.Errorf("%s = %q after a failed run, want %q", name, got, want)
-		}
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 2 {
-		t.Errorf("left behind: %v", entries)
-	}
-
-	// A folder where an environment file goes: error first, nothing replaced.
-	if err := os.MkdirAll(filepath.Join(dir, "c.json", "x"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := writeFiles(dir, newer); err == nil || !strings.Contains(err.Error(), "in the way") {
-		t.Fatalf("err = %v", err)
-	}
-	if got, _ := os.ReadFile(filepath.Join(dir, "a.json")); string(got) != "old a" {
-		t.Errorf("a.json = %q after a failed run", got)
 	}
 }
 

@@ -175,25 +175,15 @@ func loginLocal(ctx context.Context, f *Factory, opts *LoginOptions, env *authEn
 		return loginSummary{}, err
 	}
 	origHost := u.Hostname()
-	host := origHost
-	if host == "localhost" {
-		host = "127.0.0.1"
-	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, u.Port()))
+	wantPort, _ := strconv.Atoi(u.Port())
+	lns, err := oauthflow.ListenLoopback(origHost, wantPort)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return loginSummary{}, fmt.Errorf("port %s for the callback (%s) is in use by another program: stop it, or run `obpm serve --port %s` so the daemon takes the callback", u.Port(), p.RedirectURI, u.Port())
 		}
 		return loginSummary{}, fmt.Errorf("serve the callback %s: %w", p.RedirectURI, err)
 	}
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	lns := []net.Listener{ln}
-	if origHost == "localhost" {
-		// Browsers may resolve localhost to ::1 first; serve both when we can.
-		if ln6, err := net.Listen("tcp6", net.JoinHostPort("::1", port)); err == nil {
-			lns = append(lns, ln6)
-		}
-	}
+	port := strconv.Itoa(lns[0].Addr().(*net.TCPAddr).Port)
 	redirect := p.RedirectURI
 	if u.Port() == "0" {
 		u.Host = net.JoinHostPort(origHost, port)
