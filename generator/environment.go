@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/obpm/obpm/internal/defaults"
 )
 
 // envValue is one variable of a Postman environment file.
@@ -37,13 +38,13 @@ type environment struct {
 func sandboxDefault(k string) (string, bool) {
 	switch k {
 	case "client_id":
-		return "obpm-sandbox", true
+		return defaults.SandboxClientID, true
 	case "client_secret":
-		return "obpm-sandbox-secret", true
+		return defaults.SandboxClientSecret, true
 	case "redirect_uri":
 		return DefaultHelperURL + "/callback", true
 	case "client_use_code":
-		return "T990000001", true
+		return defaults.SandboxClientUseCode, true
 	}
 	return "", false
 }

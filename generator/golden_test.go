@@ -15,9 +15,41 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/*/golden and testdata/openbanking")
 
-// fixtures are the cases under testdata/<case>/openapi.yaml.
-var fixtures = []string{"petstore", "multifile", "circular", "composition", "forms", "v31", "extensions",
-	"digitalocean", "refbody"}
+// fixtures are the golden cases: every testdata/<case>/ with an openapi.yaml
+// and a golden/ folder, found on disk so that a new case cannot be left out.
+func fixtures(tb testing.TB) []string {
+	tb.Helper()
+	specs, err := filepath.Glob(filepath.Join("testdata", "*", "openapi.yaml"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var names []string
+	for _, spec := range specs {
+		dir := filepath.Dir(spec)
+		if fi, err := os.Stat(filepath.Join(dir, "golden")); err == nil && fi.IsDir() {
+			names = append(names, filepath.Base(dir))
+		}
+	}
+	if len(names) == 0 {
+		tb.Fatal("no golden cases under testdata/*/ (openapi.yaml + golden/)")
+	}
+	return names // Glob sorts
+}
+
+// TestEveryGoldenFolderHasACase: a golden/ folder without an openapi.yaml
+// beside it would never be compared.
+func TestEveryGoldenFolderHasACase(t *testing.T) {
+	ownTest := map[string]string{"swagger2": "TestGoldenSwagger"} // spec from testdata/corpus
+	dirs, _ := filepath.Glob(filepath.Join("testdata", "*", "golden"))
+	for _, d := range dirs {
+		if ownTest[filepath.Base(filepath.Dir(d))] != "" {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(filepath.Dir(d), "openapi.yaml")); err != nil {
+			t.Errorf("%s has no openapi.yaml beside it: add one or a test of its own", d)
+		}
+	}
+}
 
 func loadFixture(t testing.TB, name string) *Result {
 	t.Helper()
@@ -98,7 +130,7 @@ func firstDiff(a, b []byte) string {
 }
 
 func TestGoldenFixtures(t *testing.T) {
-	for _, name := range fixtures {
+	for _, name := range fixtures(t) {
 		t.Run(name, func(t *testing.T) {
 			compareGolden(t, filepath.Join("testdata", name, "golden"), loadFixture(t, name))
 		})

@@ -3,6 +3,8 @@ package generator
 import (
 	"io/fs"
 	"strconv"
+
+	"github.com/obpm/obpm/internal/defaults"
 )
 
 // FolderMode says how requests are grouped into folders.
@@ -17,8 +19,8 @@ const (
 
 // Default addresses of the local parts (docs/design.md).
 const (
-	DefaultSandboxURL = "http://127.0.0.1:8790"
-	DefaultHelperURL  = "http://127.0.0.1:8791"
+	DefaultSandboxURL = defaults.SandboxURL
+	DefaultHelperURL  = defaults.HelperURL
 	// SandboxEnv is the name of the environment that targets `obpm sandbox`.
 	SandboxEnv = "sandbox"
 )

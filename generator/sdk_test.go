@@ -56,7 +56,7 @@ type sdkResult struct {
 func TestPostmanSDKLoadsOutput(t *testing.T) {
 	pkg := testenv.NodePackage(t, "postman-collection")
 	cases := map[string]*Result{}
-	for _, name := range fixtures {
+	for _, name := range fixtures(t) {
 		cases[name] = loadFixture(t, name)
 	}
 	doc, err := specs.LoadOpenBanking(context.Background())

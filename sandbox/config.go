@@ -11,23 +11,24 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/obpm/obpm/internal/defaults"
 	"go.yaml.in/yaml/v4"
 )
 
 // Defaults from docs/design.md ("Sandbox defaults and seed data").
 const (
-	DefaultAddr             = "127.0.0.1:8790"
-	DefaultClientID         = "obpm-sandbox"
-	DefaultClientSecret     = "obpm-sandbox-secret"
-	DefaultRedirectURI      = "http://127.0.0.1:8791/callback"
-	DefaultClientUseCode    = "T990000001"
+	DefaultAddr             = defaults.SandboxAddr
+	DefaultClientID         = defaults.SandboxClientID
+	DefaultClientSecret     = defaults.SandboxClientSecret
+	DefaultRedirectURI      = defaults.HelperCallback
+	DefaultClientUseCode    = defaults.SandboxClientUseCode
 	DefaultTokenTTL         = 90 * 24 * time.Hour // 7,776,000 s, the documented expires_in
 	DefaultCodeTTL          = 10 * time.Minute
 	refreshGrace            = 10 * 24 * time.Hour // "access expiry + 10 days" (unconfirmed, see docs/openbanking-api.md)
 	defaultContractBalance  = 1_000_000_000
 	postmanCallback         = "https://oauth.pstmn.io/v1/callback"
 	postmanBrowserCallback  = "https://oauth.pstmn.io/v1/browser-callback"
-	userScopes              = "login inquiry transfer cardinfo fintechinfo insuinfo loaninfo"
+	userScopes              = defaults.SandboxUserScope
 	institutionScopesNormal = "oob"
 )
 

@@ -18,10 +18,11 @@ import (
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/daemon/api"
 	"github.com/obpm/obpm/authhelper/runfile"
+	"github.com/obpm/obpm/internal/defaults"
 )
 
 // DefaultURL is where the daemon listens unless OBPM_HELPER_URL says otherwise.
-const DefaultURL = "http://127.0.0.1:8791"
+const DefaultURL = defaults.HelperURL
 
 // URLEnv overrides DefaultURL.
 const URLEnv = "OBPM_HELPER_URL"

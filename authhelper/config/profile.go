@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/obpm/obpm/internal/defaults"
 )
 
 // Profile is one OAuth client at one provider.
@@ -50,25 +52,25 @@ func ValidateName(name string) error {
 
 // Base URLs of the Open Banking providers.
 const (
-	SandboxBaseURL    = "http://127.0.0.1:8790"
+	SandboxBaseURL    = defaults.SandboxURL
 	TestbedBaseURL    = "https://testapi.openbanking.or.kr"
 	ProductionBaseURL = "https://openapi.openbanking.or.kr"
 )
 
 // Defaults of the sandbox's built-in client (docs/design.md).
 const (
-	SandboxClientID     = "obpm-sandbox"
-	SandboxClientSecret = "obpm-sandbox-secret"
-	SandboxRedirectURI  = "http://127.0.0.1:8791/callback"
+	SandboxClientID     = defaults.SandboxClientID
+	SandboxClientSecret = defaults.SandboxClientSecret
+	SandboxRedirectURI  = defaults.HelperCallback
 )
 
 // Default scopes.
 const (
-	OpenBankingUserScope        = "login inquiry transfer"
+	OpenBankingUserScope        = defaults.OpenBankingUserScope
 	OpenBankingInstitutionScope = "oob"
 	// The sandbox grants every user scope of the embedded spec, so that a whole
 	// generated collection (card, prepaid, insurance and loan requests too) runs.
-	SandboxUserScope        = "login inquiry transfer cardinfo fintechinfo insuinfo loaninfo"
+	SandboxUserScope        = defaults.SandboxUserScope
 	SandboxInstitutionScope = "oob sa"
 )
 

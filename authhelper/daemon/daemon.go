@@ -24,10 +24,11 @@ import (
 	"github.com/obpm/obpm/authhelper/oauthflow"
 	"github.com/obpm/obpm/authhelper/session"
 	"github.com/obpm/obpm/authhelper/tokenstore"
+	"github.com/obpm/obpm/internal/defaults"
 )
 
 // DefaultPort is the daemon's port (docs/design.md).
-const DefaultPort = 8791
+const DefaultPort = defaults.HelperPort
 
 // Options configure a Server.
 type Options struct {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -31,7 +32,7 @@ func guard(next http.Handler, refused *ratelog.Limiter) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		if !LoopbackHost(r.Host) {
 			refused.Warn("request refused: foreign Host", r.URL.Path)
-			writeError(w, http.StatusForbidden, "forbidden_host", "the helper answers only requests addressed to 127.0.0.1, [::1] or localhost", "use http://127.0.0.1:8791")
+			writeError(w, http.StatusForbidden, "forbidden_host", "the helper answers only requests addressed to 127.0.0.1, [::1] or localhost", "use http://127.0.0.1:"+localPort(r))
 			return
 		}
 		if _, ok := r.Header["Origin"]; ok {
@@ -114,3 +115,12 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 }
 
 func isAddrInUse(err error) bool { return errors.Is(err, syscall.EADDRINUSE) }
+
+// localPort is the port the request came in on (the daemon may run on any
+// port, and the login command's callback server on the redirect URI's).
+func localPort(r *http.Request) string {
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr); ok {
+		return strconv.Itoa(a.Port)
+	}
+	return strconv.Itoa(DefaultPort)
+}

@@ -279,9 +279,7 @@ func helperAgainstSandbox(t *testing.T, realKeyring bool) {
 	go func() {
 		done <- w.run(ctx, f, "exec", "--", "sh", "-c", `trap 'echo got-interrupt; exit 3' INT; echo ready; while :; do sleep 0.05; done`)
 	}()
-	for !strings.Contains(out2.String(), "ready") {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitUntil(t, 10*time.Second, "the child to print ready", func() bool { return strings.Contains(out2.String(), "ready") }, out2.String)
 	cancel()
 	if code := <-done; code != 3 || !strings.Contains(out2.String(), "got-interrupt") {
 		t.Fatalf("exec after Ctrl-C: exit %d, output %q; want the command's trap and exit 3", code, out2)

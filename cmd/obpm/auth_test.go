@@ -187,13 +187,9 @@ func TestLoginThroughDaemonCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() { done <- w.run(ctx, f, "login", "--no-browser", "--timeout", "30s") }()
-	var authURL string
-	for authURL == "" {
-		if m := regexp.MustCompile(`(?m)^(http://\S+/oauth/2\.0/authorize\?\S+)$`).FindStringSubmatch(errOut.String()); m != nil {
-			authURL = m[1]
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	authRE := regexp.MustCompile(`(?m)^(http://\S+/oauth/2\.0/authorize\?\S+)$`)
+	waitUntil(t, 10*time.Second, "login to print the authorize URL", func() bool { return authRE.MatchString(errOut.String()) }, errOut.String)
+	authURL := authRE.FindStringSubmatch(errOut.String())[1]
 	cancel()
 	if code := <-done; code != exitCancel || !strings.Contains(errOut.String(), "The helper daemon at") {
 		t.Fatalf("exit %d %s", code, errOut)
@@ -332,5 +328,16 @@ func TestEnvKeyStable(t *testing.T) {
 	k2 := strings.TrimSpace(w.must(t, "env-key"))
 	if len(k1) < 43 || k1 != k2 {
 		t.Fatalf("env-key %q then %q", k1, k2)
+	}
+}
+
+// waitUntil polls cond until it holds or the time is up; then it fails the
+// test with what and the output, instead of hanging the whole run.
+func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool, output func() string) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up after %s waiting for %s; output:\n%s", limit, what, output())
+		}
 	}
 }

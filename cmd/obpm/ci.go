@@ -12,6 +12,7 @@ import (
 	"github.com/obpm/obpm/authhelper/keyring"
 	"github.com/obpm/obpm/authhelper/tokenstore"
 	"github.com/obpm/obpm/internal/atomicfile"
+	"github.com/obpm/obpm/internal/defaults"
 )
 
 // The environment variables that stand in for a profile where there is no
@@ -59,7 +60,7 @@ func openCIAuth(f *Factory, profile string) (*authEnv, error) {
 		Provider:         f.Getenv(envProvider),
 		BaseURL:          f.Getenv(envBaseURL),
 		ClientID:         f.Getenv(envClientID),
-		RedirectURI:      "http://127.0.0.1:8791/callback", // never used: no login in this mode
+		RedirectURI:      defaults.HelperCallback, // never used: no login in this mode
 		Scope:            f.Getenv(envScope),
 		InstitutionScope: f.Getenv(envInstScope),
 		TokenURL:         f.Getenv(envTokenURL),

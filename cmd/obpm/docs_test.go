@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/obpm/obpm/internal/defaults"
+	"github.com/obpm/obpm/internal/testenv"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -765,4 +767,22 @@ func sourceCorpus(t *testing.T, root string) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// TestDefaultsInDocs: the quick starts and the design page quote the default
+// ports and the sandbox's test client; they must say what the code uses
+// (internal/defaults), or the copy-pasted commands fail.
+func TestDefaultsInDocs(t *testing.T) {
+	root := testenv.RepoRoot(t)
+	for _, doc := range []string{"README.md", "README.ko.md", filepath.Join("docs", "design.md")} {
+		b, err := os.ReadFile(filepath.Join(root, doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{defaults.SandboxAddr, defaults.HelperURL, defaults.SandboxClientID} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("%s does not mention %s (internal/defaults): update the document or the default", doc, want)
+			}
+		}
+	}
 }
