@@ -51,8 +51,7 @@ func usesObpm(doc *openapi3.T) bool {
 }
 
 type obpmScan struct {
-	seen  map[*openapi3.Schema]bool
-	nodes int
+	seen map[*openapi3.Schema]bool
 }
 
 func (s *obpmScan) ext(m map[string]any) bool {
