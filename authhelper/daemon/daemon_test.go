@@ -19,10 +19,10 @@ import (
 
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/daemon/api"
-	"github.com/obpm/obpm/authhelper/internal/fakekeyring"
 	"github.com/obpm/obpm/authhelper/internal/fakeprovider"
 	"github.com/obpm/obpm/authhelper/session"
 	"github.com/obpm/obpm/authhelper/tokenstore"
+	"github.com/obpm/obpm/internal/fakekeyring"
 
 	"github.com/obpm/obpm/internal/testenv"
 )

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/obpm/obpm/authhelper/internal/fakekeyring"
 	"github.com/obpm/obpm/authhelper/internal/fakeprovider"
 	"github.com/obpm/obpm/authhelper/tokenstore"
+	"github.com/obpm/obpm/internal/fakekeyring"
 )
 
 // TestUnsavedTokenIsRetried: the keyring fails while the provider rotates

@@ -12,11 +12,11 @@ import (
 	"time"
 
 	"github.com/obpm/obpm/authhelper/config"
-	"github.com/obpm/obpm/authhelper/internal/fakekeyring"
 	"github.com/obpm/obpm/authhelper/internal/fakeprovider"
 	"github.com/obpm/obpm/authhelper/keyring"
 	"github.com/obpm/obpm/authhelper/oauthflow"
 	"github.com/obpm/obpm/authhelper/tokenstore"
+	"github.com/obpm/obpm/internal/fakekeyring"
 )
 
 type clock struct {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"path/filepath"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/obpm/obpm/authhelper/client"
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/keyring"
-	"github.com/obpm/obpm/authhelper/oauthflow"
 	"github.com/obpm/obpm/authhelper/session"
 	"github.com/obpm/obpm/authhelper/tokenstore"
 )
@@ -62,7 +60,7 @@ func openAuth(f *Factory, insecure bool) (*authEnv, error) {
 		return nil, err
 	}
 	insecure = insecure || keyring.Insecure(f.Getenv)
-	st, warning, err := keyring.Open(f.Getenv, filepath.Dir(path), insecure)
+	st, warning, err := f.openStore(f.Getenv, filepath.Dir(path), insecure)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +97,7 @@ func (e *authEnv) manager(log *slog.Logger) *session.Manager {
 		log = slog.New(slog.DiscardHandler)
 	}
 	m := &session.Manager{Store: e.tokens, Log: log, Now: e.f.Now,
-		Resolve: session.NewResolver(e.loader(), e.tokens, &http.Client{Timeout: oauthflow.DefaultHTTPTimeout}, e.f.Now)}
+		Resolve: session.NewResolver(e.loader(), e.tokens, e.f.httpClient(), e.f.Now)}
 	if e.ci == nil {
 		// Tokens in the keyring are shared by every process of the user;
 		// CI mode's live in this process's memory and need no lock file.

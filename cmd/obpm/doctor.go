@@ -306,7 +306,7 @@ func (d *doctor) checkClock(ctx context.Context, name, endpoint string) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodHead, endpoint, nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := d.f.httpClient().Do(req)
 	if err != nil {
 		d.add("warn", name+" provider", "not reachable: "+err.Error(), "start the provider (obpm sandbox) or check the network; the clock check needs it")
 		return
@@ -317,7 +317,7 @@ func (d *doctor) checkClock(ctx context.Context, name, endpoint string) {
 		d.add("warn", "clock", "provider sent no Date header; not checked", "")
 		return
 	}
-	skew := time.Since(date).Round(time.Second)
+	skew := d.f.Now().Sub(date).Round(time.Second)
 	if skew < 0 {
 		skew = -skew
 	}

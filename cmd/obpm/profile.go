@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/tokenstore"
@@ -31,7 +29,7 @@ func newCmdProfile(f *Factory, runF func(*ProfileAddOptions) error) *cobra.Comma
 		Use:   "profile",
 		Short: "Manage OAuth client profiles (config file + client secret in the keyring)",
 	}
-	cmd.AddCommand(newCmdProfileAdd(f, runF), newCmdProfileList(f), newCmdProfileRemove(f))
+	cmd.AddCommand(newCmdProfileAdd(f, runF), newCmdProfileList(f, nil), newCmdProfileRemove(f, nil))
 	return cmd
 }
 
@@ -166,13 +164,13 @@ func readSecret(f *Factory, opts *ProfileAddOptions, sandboxClient bool) (string
 		}
 		return s, nil
 	}
-	if file, ok := f.In.(*os.File); ok && term.IsTerminal(int(file.Fd())) {
+	if f.isTerminal(f.In) {
 		if sandboxClient {
 			fmt.Fprintf(f.ErrOut, "Client secret (Enter for the sandbox default %q): ", config.SandboxClientSecret)
 		} else {
 			fmt.Fprint(f.ErrOut, "Client secret (input hidden): ")
 		}
-		b, err := term.ReadPassword(int(file.Fd()))
+		b, err := f.readPassword(f.In)
 		fmt.Fprintln(f.ErrOut)
 		if err != nil {
 			return "", fmt.Errorf("read client secret: %w", err)
@@ -191,76 +189,102 @@ func readSecret(f *Factory, opts *ProfileAddOptions, sandboxClient bool) (string
 	return "", flagErrorf("no client secret: run in a terminal to be prompted, or pipe it with --client-secret-stdin")
 }
 
-func newCmdProfileList(f *Factory) *cobra.Command {
+// ProfileListOptions are the flags of `obpm profile list` (none yet; the
+// type keeps the command the same shape as the others).
+type ProfileListOptions struct{}
+
+func newCmdProfileList(f *Factory, runF func(*ProfileListOptions) error) *cobra.Command {
+	opts := &ProfileListOptions{}
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List profiles",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			path, err := config.Path(f.Getenv)
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			cfg, err := config.Load(path)
-			if err != nil {
-				return err
-			}
-			if len(cfg.Profiles) == 0 {
-				fmt.Fprintf(f.ErrOut, "No profiles in %s. Add one: obpm profile add sandbox --provider sandbox\n", path)
-				return nil
-			}
-			tw := tabwriter.NewWriter(f.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tPROVIDER\tCLIENT ID\tREDIRECT URI\tDEFAULT")
-			for _, n := range cfg.Names() {
-				p := cfg.Profiles[n]
-				def := ""
-				if n == cfg.DefaultProfile {
-					def = "*"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", n, p.Provider, p.ClientID, p.RedirectURI, def)
-			}
-			return tw.Flush()
+			return profileListRun(f, opts)
 		},
 	}
 }
 
-func newCmdProfileRemove(f *Factory) *cobra.Command {
-	var insecure bool
+func profileListRun(f *Factory, _ *ProfileListOptions) error {
+	path, err := config.Path(f.Getenv)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return err
+	}
+	if len(cfg.Profiles) == 0 {
+		fmt.Fprintf(f.ErrOut, "No profiles in %s. Add one: obpm profile add sandbox --provider sandbox\n", path)
+		return nil
+	}
+	tw := tabwriter.NewWriter(f.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tPROVIDER\tCLIENT ID\tREDIRECT URI\tDEFAULT")
+	for _, n := range cfg.Names() {
+		p := cfg.Profiles[n]
+		def := ""
+		if n == cfg.DefaultProfile {
+			def = "*"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", n, p.Provider, p.ClientID, p.RedirectURI, def)
+	}
+	return tw.Flush()
+}
+
+// ProfileRemoveOptions are the flags of `obpm profile remove`.
+type ProfileRemoveOptions struct {
+	Name     string
+	Insecure bool
+}
+
+func newCmdProfileRemove(f *Factory, runF func(*ProfileRemoveOptions) error) *cobra.Command {
+	opts := &ProfileRemoveOptions{}
 	cmd := &cobra.Command{
 		Use:   "remove NAME",
 		Short: "Remove a profile, its client secret and its stored tokens (run obpm logout first to revoke them)",
 		Args:  exactArgs(1, "obpm profile remove NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			env, err := openAuth(f, insecure)
-			if err != nil {
-				return err
+			opts.Name = args[0]
+			if runF != nil {
+				return runF(opts)
 			}
-			name, ctx := args[0], cmd.Context()
-			err = config.Update(ctx, env.cfgPath, func(cfg *config.Config) error {
-				if cfg.Profiles[name] == nil {
-					return &config.UnknownProfileError{Name: name, Path: env.cfgPath}
-				}
-				for _, k := range []tokenstore.Kind{tokenstore.User, tokenstore.Institution} {
-					if err := env.tokens.Delete(ctx, name, k); err != nil {
-						return err
-					}
-				}
-				if err := env.tokens.DeleteSecret(ctx, name); err != nil {
-					return err
-				}
-				delete(cfg.Profiles, name)
-				if cfg.DefaultProfile == name {
-					cfg.DefaultProfile = ""
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(f.ErrOut, "Profile %q removed from %s with its secret and tokens.\n", name, env.cfgPath)
-			return nil
+			return profileRemoveRun(cmd.Context(), f, opts)
 		},
 	}
-	storageFlag(cmd, &insecure)
+	storageFlag(cmd, &opts.Insecure)
 	return cmd
+}
+
+func profileRemoveRun(ctx context.Context, f *Factory, opts *ProfileRemoveOptions) error {
+	env, err := openAuth(f, opts.Insecure)
+	if err != nil {
+		return err
+	}
+	name := opts.Name
+	err = config.Update(ctx, env.cfgPath, func(cfg *config.Config) error {
+		if cfg.Profiles[name] == nil {
+			return &config.UnknownProfileError{Name: name, Path: env.cfgPath}
+		}
+		for _, k := range []tokenstore.Kind{tokenstore.User, tokenstore.Institution} {
+			if err := env.tokens.Delete(ctx, name, k); err != nil {
+				return err
+			}
+		}
+		if err := env.tokens.DeleteSecret(ctx, name); err != nil {
+			return err
+		}
+		delete(cfg.Profiles, name)
+		if cfg.DefaultProfile == name {
+			cfg.DefaultProfile = ""
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f.ErrOut, "Profile %q removed from %s with its secret and tokens.\n", name, env.cfgPath)
+	return nil
 }

@@ -5,13 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"syscall"
 	"time"
 
+	"github.com/obpm/obpm/authhelper/keyring"
+	"github.com/obpm/obpm/authhelper/oauthflow"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 // Exit codes, decided in one place (Main) from typed errors, as gh does.
@@ -25,16 +29,77 @@ const (
 
 // Factory holds everything with side effects so that tests can swap it.
 // Data goes to Out; progress, warnings and errors go to ErrOut.
+//
+// The seams below OpenStore are optional: a nil one means the real thing, so
+// a test sets only what it fakes (a hung keyring, a terminal, a skewed
+// provider clock) and still runs the command in process.
 type Factory struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
 	Getenv func(string) string
 	Now    func() time.Time
+
+	// OpenStore opens the secret store (keyring.Open).
+	OpenStore func(getenv func(string) string, configDir string, insecure bool) (keyring.Store, string, error)
+	// HTTPClient is the client for the provider (token grants, doctor's clock check).
+	HTTPClient func() *http.Client
+	// IsTerminal reports whether r is an interactive terminal (prompts).
+	IsTerminal func(r io.Reader) bool
+	// ReadPassword reads a line from the terminal r without echo.
+	ReadPassword func(r io.Reader) ([]byte, error)
 }
 
 func defaultFactory() *Factory {
-	return &Factory{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, Getenv: os.Getenv, Now: time.Now}
+	return &Factory{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, Getenv: os.Getenv, Now: time.Now,
+		OpenStore: keyring.Open, HTTPClient: defaultHTTPClient, IsTerminal: isTerminal, ReadPassword: readPassword}
+}
+
+func (f *Factory) openStore(getenv func(string) string, configDir string, insecure bool) (keyring.Store, string, error) {
+	if f.OpenStore != nil {
+		return f.OpenStore(getenv, configDir, insecure)
+	}
+	return keyring.Open(getenv, configDir, insecure)
+}
+
+func (f *Factory) httpClient() *http.Client {
+	if f.HTTPClient != nil {
+		return f.HTTPClient()
+	}
+	return defaultHTTPClient()
+}
+
+func (f *Factory) isTerminal(r io.Reader) bool {
+	if f.IsTerminal != nil {
+		return f.IsTerminal(r)
+	}
+	return isTerminal(r)
+}
+
+func (f *Factory) readPassword(r io.Reader) ([]byte, error) {
+	if f.ReadPassword != nil {
+		return f.ReadPassword(r)
+	}
+	return readPassword(r)
+}
+
+// defaultHTTPClient bounds every call to a provider: a hung token endpoint
+// must not hang a command.
+func defaultHTTPClient() *http.Client {
+	return &http.Client{Timeout: oauthflow.DefaultHTTPTimeout}
+}
+
+func isTerminal(r io.Reader) bool {
+	file, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(file.Fd()))
+}
+
+func readPassword(r io.Reader) ([]byte, error) {
+	file, ok := r.(*os.File)
+	if !ok {
+		return nil, errors.New("no terminal to read the secret from")
+	}
+	return term.ReadPassword(int(file.Fd()))
 }
 
 // ExitError ends the command with a given status after the command has already

@@ -21,8 +21,8 @@ import (
 	"github.com/obpm/obpm/sandbox"
 )
 
-// sandboxOptions are the flags of `obpm sandbox`.
-type sandboxOptions struct {
+// SandboxOptions are the flags of `obpm sandbox`.
+type SandboxOptions struct {
 	Addr          string
 	AllowRemote   bool
 	ClientID      string
@@ -38,13 +38,12 @@ type sandboxOptions struct {
 	PrintData     bool
 	Verbose       bool
 
-	f *Factory
 	// ready, when set (tests), receives the listening address.
 	ready func(addr string)
 }
 
-func newCmdSandbox(f *Factory, runF func(*sandboxOptions) error) *cobra.Command {
-	opts := &sandboxOptions{f: f}
+func newCmdSandbox(f *Factory, runF func(*SandboxOptions) error) *cobra.Command {
+	opts := &SandboxOptions{}
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Run a local, stateful Open Banking testbed",
@@ -84,7 +83,7 @@ redirect URI and client_use_code.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return sandboxRun(cmd.Context(), opts)
+			return sandboxRun(cmd.Context(), f, opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -121,8 +120,8 @@ func checkLoopback(addr string) error {
 	return fmt.Errorf("--addr %q is not a loopback address: use 127.0.0.1 or [::1], or add --allow-remote", addr)
 }
 
-func sandboxRun(ctx context.Context, opts *sandboxOptions) error {
-	out, errOut := opts.f.Out, opts.f.ErrOut
+func sandboxRun(ctx context.Context, f *Factory, opts *SandboxOptions) error {
+	out, errOut := f.Out, f.ErrOut
 	if opts.PrintData {
 		_, err := out.Write(sandbox.SeedYAML())
 		return err
@@ -133,7 +132,7 @@ func sandboxRun(ctx context.Context, opts *sandboxOptions) error {
 	}
 	cfg := sandbox.Config{
 		StateFile: opts.StateFile, TokenTTL: opts.TokenTTL, RefreshTTL: opts.RefreshTTL,
-		Latency: opts.Latency, FailRate: opts.FailRate, Now: opts.f.Now,
+		Latency: opts.Latency, FailRate: opts.FailRate, Now: f.Now,
 		Logger: slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: level})),
 	}
 	if opts.DataFile != "" {
@@ -180,12 +179,12 @@ func sandboxRun(ctx context.Context, opts *sandboxOptions) error {
 	base := "http://" + ln.Addr().String()
 	// Record where the sandbox listens (owner-only file in the config
 	// folder) so that `obpm generate --with-key` writes the real base_url.
-	if dir, err := config.Dir(opts.f.Getenv); err == nil {
+	if dir, err := config.Dir(f.Getenv); err == nil {
 		if runfile.Write(dir, runfile.Sandbox, runfile.Record{URL: base, Port: ln.Addr().(*net.TCPAddr).Port, Started: time.Now().UTC()}) == nil {
 			defer runfile.Remove(dir, runfile.Sandbox, os.Getpid())
 		}
 	}
-	printBanner(opts, srv, base)
+	printBanner(f, opts, srv, base)
 	if opts.ready != nil {
 		opts.ready(ln.Addr().String())
 	}
@@ -212,8 +211,8 @@ func sandboxRun(ctx context.Context, opts *sandboxOptions) error {
 }
 
 // printBanner shows what a newcomer copies into Postman or the helper.
-func printBanner(opts *sandboxOptions, srv *sandbox.Server, base string) {
-	w := tabwriter.NewWriter(opts.f.Out, 0, 0, 2, ' ', 0)
+func printBanner(f *Factory, opts *SandboxOptions, srv *sandbox.Server, base string) {
+	w := tabwriter.NewWriter(f.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(w, "obpm sandbox listening on %s\n", base)
 	fmt.Fprintf(w, "  authorize\t%s/oauth/2.0/authorize\n", base)
 	fmt.Fprintf(w, "  token\t%s/oauth/2.0/token\n", base)

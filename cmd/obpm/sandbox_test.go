@@ -32,15 +32,15 @@ func Test_NewCmdSandbox(t *testing.T) {
 		name    string
 		args    []string
 		wantErr string
-		check   func(t *testing.T, o *sandboxOptions)
+		check   func(t *testing.T, o *SandboxOptions)
 	}{
-		{name: "defaults", args: nil, check: func(t *testing.T, o *sandboxOptions) {
+		{name: "defaults", args: nil, check: func(t *testing.T, o *SandboxOptions) {
 			if o.Addr != "127.0.0.1:8790" || o.TokenTTL != sandbox.DefaultTokenTTL || o.ClientID != "" {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
 		{name: "client with two redirect uris", args: []string{"--client-id", "app", "--client-secret", "s", "--redirect-uri", "http://127.0.0.1:1/a", "--redirect-uri", "http://127.0.0.1:2/b", "--token-ttl", "5s"},
-			check: func(t *testing.T, o *sandboxOptions) {
+			check: func(t *testing.T, o *SandboxOptions) {
 				if len(o.RedirectURIs) != 2 || o.TokenTTL != 5*time.Second {
 					t.Errorf("opts = %+v", o)
 				}
@@ -60,8 +60,8 @@ func Test_NewCmdSandbox(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, _, _ := testFactory()
-			var got *sandboxOptions
-			cmd := newCmdSandbox(f, func(o *sandboxOptions) error { got = o; return nil })
+			var got *SandboxOptions
+			cmd := newCmdSandbox(f, func(o *SandboxOptions) error { got = o; return nil })
 			cmd.SetArgs(tt.args)
 			cmd.SetOut(f.Out)
 			cmd.SetErr(f.ErrOut)
@@ -102,9 +102,9 @@ func Test_sandboxRun(t *testing.T) {
 	// --redirect-uri alone adds a callback to the built-in client (a helper
 	// on another port) without repeating its id and secret.
 	extra := "http://127.0.0.1:9791/callback"
-	opts := &sandboxOptions{f: f, Addr: "127.0.0.1:0", StateFile: state, TokenTTL: sandbox.DefaultTokenTTL, RedirectURIs: []string{extra}, ready: func(a string) { ready <- a }}
+	opts := &SandboxOptions{Addr: "127.0.0.1:0", StateFile: state, TokenTTL: sandbox.DefaultTokenTTL, RedirectURIs: []string{extra}, ready: func(a string) { ready <- a }}
 	done := make(chan error, 1)
-	go func() { done <- sandboxRun(ctx, opts) }()
+	go func() { done <- sandboxRun(ctx, f, opts) }()
 	var addr string
 	select {
 	case addr = <-ready:
@@ -178,7 +178,7 @@ func Test_sandboxRun_busyPort(t *testing.T) {
 	}
 	defer l.Close()
 	f, _, _ := testFactory()
-	err = sandboxRun(context.Background(), &sandboxOptions{f: f, Addr: l.Addr().String(), TokenTTL: sandbox.DefaultTokenTTL})
+	err = sandboxRun(context.Background(), f, &SandboxOptions{Addr: l.Addr().String(), TokenTTL: sandbox.DefaultTokenTTL})
 	want := "listen on " + l.Addr().String() + ": port in use (is another obpm sandbox running? stop it, or pick another --addr)"
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v, want %q", err, want)
@@ -187,7 +187,7 @@ func Test_sandboxRun_busyPort(t *testing.T) {
 
 func Test_sandboxRun_printData(t *testing.T) {
 	f, out, _ := testFactory()
-	if err := sandboxRun(context.Background(), &sandboxOptions{f: f, PrintData: true}); err != nil {
+	if err := sandboxRun(context.Background(), f, &SandboxOptions{PrintData: true}); err != nil {
 		t.Fatal(err)
 	}
 	d, err := sandbox.ParseData([]byte(out.String()))

@@ -22,10 +22,10 @@ type Backend struct {
 // New returns an empty backend.
 func New() *Backend { return &Backend{items: map[string]string{}} }
 
-// Keyring wraps b with short timeouts under service.
+// Keyring wraps b in a keyring.Keyring under service with the default
+// timeouts; tests that need short ones set ReadTimeout/WriteTimeout.
 func (b *Backend) Keyring(service string) *keyring.Keyring {
-	k := keyring.NewWithBackend(service, b)
-	return k
+	return keyring.NewWithBackend(service, b)
 }
 
 // Fail makes every call fail with err (nil restores).
