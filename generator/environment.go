@@ -176,25 +176,50 @@ func isSecretName(k string) bool {
 // environments writes the selected environments with every variable the
 // collection uses.
 func (b *builder) environments(name string, used map[string]bool) ([]*environment, error) {
-	targets := b.envTargets()
-	if len(b.opts.Envs) > 0 {
-		avail := map[string]envTarget{}
-		names := make([]string, 0, len(targets))
-		for _, t := range targets {
-			avail[t.name] = t
-			names = append(names, t.name)
-		}
-		var keep []envTarget
-		for _, want := range b.opts.Envs {
-			t, ok := avail[want]
-			if !ok {
-				sort.Strings(names)
-				return nil, fmt.Errorf("generate: no environment %q in this document; choose from %s", want, strings.Join(names, ", "))
-			}
-			keep = append(keep, t)
-		}
-		targets = keep
+	targets, err := selectTargets(b.envTargets(), b.opts.Envs)
+	if err != nil {
+		return nil, err
 	}
+	rest := b.envVariables(used)
+	var out []*environment
+	for _, t := range targets {
+		e, err := b.environment(name, t, rest)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// selectTargets keeps the targets named by --env, in that order (all when
+// none is named).
+func selectTargets(targets []envTarget, want []string) ([]envTarget, error) {
+	if len(want) == 0 {
+		return targets, nil
+	}
+	avail := map[string]envTarget{}
+	names := make([]string, 0, len(targets))
+	for _, t := range targets {
+		avail[t.name] = t
+		names = append(names, t.name)
+	}
+	var keep []envTarget
+	for _, w := range want {
+		t, ok := avail[w]
+		if !ok {
+			sort.Strings(names)
+			return nil, fmt.Errorf("generate: no environment %q in this document; choose from %s", w, strings.Join(names, ", "))
+		}
+		keep = append(keep, t)
+	}
+	return keep, nil
+}
+
+// envVariables lists, sorted, the variables an environment holds beyond the
+// fixed four: those the requests use (minus the ones the scripts set) and
+// those the auth schemes and token scripts need.
+func (b *builder) envVariables(used map[string]bool) []string {
 	scriptOwned := map[string]bool{"bank_tran_id": true, "tran_dtime": true, "obpm_allow_manual": true}
 	fixed := []string{"base_url", "obpm_helper_url", "obpm_helper_key", "obpm_profile"}
 	extra := map[string]bool{}
@@ -225,41 +250,42 @@ func (b *builder) environments(name string, used map[string]bool) ([]*environmen
 		}
 	}
 	sort.Strings(rest)
+	return rest
+}
 
-	var out []*environment
-	for _, t := range targets {
-		e := &environment{ID: stableID("environment:" + name + ":" + t.name), Name: name + " (" + t.name + ")",
-			Scope: "environment", envName: t.name}
-		add := func(k, v string) {
-			typ := "default"
-			if isSecretName(k) {
-				typ = "secret"
-			}
-			e.Values = append(e.Values, envValue{Key: k, Value: v, Type: typ, Enabled: true})
+// environment builds and encodes the environment of one target: the fixed
+// variables, the server's own, then rest with their values for t.
+func (b *builder) environment(name string, t envTarget, rest []string) (*environment, error) {
+	e := &environment{ID: stableID("environment:" + name + ":" + t.name), Name: name + " (" + t.name + ")",
+		Scope: "environment", envName: t.name}
+	add := func(k, v string) {
+		typ := "default"
+		if isSecretName(k) {
+			typ = "secret"
 		}
-		add("base_url", t.baseURL)
-		serverVars := map[string]bool{}
-		for _, v := range t.vars {
-			e.Values = append(e.Values, v)
-			serverVars[v.Key] = true
-		}
-		add("obpm_helper_url", b.opts.HelperURL)
-		add("obpm_helper_key", b.opts.HelperKey)
-		add("obpm_profile", t.name)
-		for _, k := range rest {
-			if serverVars[k] {
-				continue
-			}
-			add(k, b.envValue(k, t))
-		}
-		data, err := encode(e)
-		if err != nil {
-			return nil, fmt.Errorf("generate: write environment %s: %w", t.name, err)
-		}
-		e.data = data
-		out = append(out, e)
+		e.Values = append(e.Values, envValue{Key: k, Value: v, Type: typ, Enabled: true})
 	}
-	return out, nil
+	add("base_url", t.baseURL)
+	serverVars := map[string]bool{}
+	for _, v := range t.vars {
+		e.Values = append(e.Values, v)
+		serverVars[v.Key] = true
+	}
+	add("obpm_helper_url", b.opts.HelperURL)
+	add("obpm_helper_key", b.opts.HelperKey)
+	add("obpm_profile", t.name)
+	for _, k := range rest {
+		if serverVars[k] {
+			continue
+		}
+		add(k, b.envValue(k, t))
+	}
+	data, err := encode(e)
+	if err != nil {
+		return nil, fmt.Errorf("generate: write environment %s: %w", t.name, err)
+	}
+	e.data = data
+	return e, nil
 }
 
 // envValue is a variable's value in one environment: OAuth URLs and scopes

@@ -48,64 +48,103 @@ func opTransactionList(s *Server, r *request) (map[string]any, error) {
 	if !a.InquiryAgree {
 		return nil, newAPIError(rspNoInquiry, "fintech_use_num "+a.FintechUseNum)
 	}
-	from, to := r.str("from_date"), r.str("to_date")
-	if from != "" && to != "" && from > to {
-		return nil, newAPIError(rspFormat, "필드 from_date: "+from+" is after to_date "+to)
+	q, err := parseTxnQuery(r)
+	if err != nil {
+		return nil, err
 	}
-	lo, hi := from+"000000", to+"235959"
-	if r.str("inquiry_base") == "T" {
-		if t := r.str("from_time"); t != "" {
-			lo = from + t
-		}
-		if t := r.str("to_time"); t != "" {
-			hi = to + t
-		}
-	}
-	desc := r.str("sort_order") != "A"
-	rows := []Txn{}
-	for _, t := range a.History {
-		at := t.Date + t.Time
-		if (from != "" && at < lo) || (to != "" && at > hi) {
-			continue
-		}
-		switch r.str("inquiry_type") {
-		case "I":
-			if t.InOut != inoutIn {
-				continue
-			}
-		case "O":
-			if t.InOut != inoutOut {
-				continue
-			}
-		}
-		rows = append(rows, t)
-	}
-	slices.SortFunc(rows, func(x, y Txn) int {
-		c := strings.Compare(traceKey(x), traceKey(y))
-		if desc {
-			c = -c
-		}
-		return c
-	})
-	if cur := r.str("befor_inquiry_trace_info"); cur != "" {
-		i := slices.IndexFunc(rows, func(t Txn) bool {
-			if desc {
-				return traceKey(t) < cur
-			}
-			return traceKey(t) > cur
-		})
-		if i < 0 {
-			i = len(rows)
-		}
-		rows = rows[i:]
-	}
-	if len(rows) == 0 && r.str("befor_inquiry_trace_info") == "" {
+	rows := q.filter(a.History)
+	q.sort(rows)
+	rows = q.after(rows)
+	if len(rows) == 0 && q.cursor == "" {
 		return nil, newAPIError(rspNoTxn, "")
 	}
 	next := len(rows) > pageSize
 	if next {
 		rows = rows[:pageSize]
 	}
+	return renderTxnList(s, r, a, rows, next), nil
+}
+
+// txnQuery is what a transaction list request asks for: the window, the
+// direction (inquiry_type), the order and the paging cursor.
+type txnQuery struct {
+	from, to string // dates; "" = open
+	lo, hi   string // date+time bounds of the window
+	inOut    string // "I", "O" or "" (both)
+	desc     bool
+	cursor   string // befor_inquiry_trace_info
+}
+
+func parseTxnQuery(r *request) (txnQuery, error) {
+	q := txnQuery{from: r.str("from_date"), to: r.str("to_date"), desc: r.str("sort_order") != "A",
+		cursor: r.str("befor_inquiry_trace_info")}
+	if q.from != "" && q.to != "" && q.from > q.to {
+		return q, newAPIError(rspFormat, "필드 from_date: "+q.from+" is after to_date "+q.to)
+	}
+	q.lo, q.hi = q.from+"000000", q.to+"235959"
+	if r.str("inquiry_base") == "T" {
+		if t := r.str("from_time"); t != "" {
+			q.lo = q.from + t
+		}
+		if t := r.str("to_time"); t != "" {
+			q.hi = q.to + t
+		}
+	}
+	switch r.str("inquiry_type") {
+	case "I":
+		q.inOut = inoutIn
+	case "O":
+		q.inOut = inoutOut
+	}
+	return q, nil
+}
+
+// filter returns the rows of history inside the window and direction.
+func (q txnQuery) filter(history []Txn) []Txn {
+	rows := []Txn{}
+	for _, t := range history {
+		at := t.Date + t.Time
+		if (q.from != "" && at < q.lo) || (q.to != "" && at > q.hi) {
+			continue
+		}
+		if q.inOut != "" && t.InOut != q.inOut {
+			continue
+		}
+		rows = append(rows, t)
+	}
+	return rows
+}
+
+// sort orders rows by traceKey, newest first unless sort_order is A.
+func (q txnQuery) sort(rows []Txn) {
+	slices.SortFunc(rows, func(x, y Txn) int {
+		c := strings.Compare(traceKey(x), traceKey(y))
+		if q.desc {
+			c = -c
+		}
+		return c
+	})
+}
+
+// after drops the sorted rows up to and including the paging cursor.
+func (q txnQuery) after(rows []Txn) []Txn {
+	if q.cursor == "" {
+		return rows
+	}
+	i := slices.IndexFunc(rows, func(t Txn) bool {
+		if q.desc {
+			return traceKey(t) < q.cursor
+		}
+		return traceKey(t) > q.cursor
+	})
+	if i < 0 {
+		i = len(rows)
+	}
+	return rows[i:]
+}
+
+// renderTxnList is the answer body of one page of rows.
+func renderTxnList(s *Server, r *request, a *accountState, rows []Txn, next bool) map[string]any {
 	list := make([]any, 0, len(rows))
 	trace := ""
 	for _, t := range rows {
@@ -127,7 +166,7 @@ func opTransactionList(s *Server, r *request) (map[string]any, error) {
 	if r.str("account_num") != "" {
 		out["account_num"] = a.AccountNum
 	}
-	return out, nil
+	return out
 }
 
 func opRealName(s *Server, r *request) (map[string]any, error) {

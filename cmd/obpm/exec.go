@@ -69,10 +69,20 @@ shell from expanding them first).`,
 }
 
 func execRun(ctx context.Context, f *Factory, opts *ExecOptions) error {
+	vars, err := execEnv(ctx, f, opts)
+	if err != nil {
+		return err
+	}
+	return runChild(ctx, f, opts.Args, vars)
+}
+
+// execEnv gets the fresh tokens, the helper's URL and its key: the OBPM_*
+// variables COMMAND runs with.
+func execEnv(ctx context.Context, f *Factory, opts *ExecOptions) (map[string]string, error) {
 	// One keyring read of the helper key serves all three values below.
 	env, name, dc, err := openProfile(ctx, f, opts.Insecure, opts.Profile)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// The URL of the daemon that proved itself, else where one is expected.
 	vars := map[string]string{}
@@ -83,7 +93,7 @@ func execRun(ctx context.Context, f *Factory, opts *ExecOptions) error {
 		// Scripts send OBPM_HELPER_KEY to OBPM_HELPER_URL: with no daemon of
 		// ours there, another program must not be listening on it.
 		if env.ci == nil && client.Listening(ctx, u) {
-			return &client.ImpostorError{URL: u, Reason: "a program that is not the obpm helper listens there and scripts would send it OBPM_HELPER_KEY"}
+			return nil, &client.ImpostorError{URL: u, Reason: "a program that is not the obpm helper listens there and scripts would send it OBPM_HELPER_KEY"}
 		}
 		vars["OBPM_HELPER_URL"] = u
 	}
@@ -94,13 +104,13 @@ func execRun(ctx context.Context, f *Factory, opts *ExecOptions) error {
 	} else {
 		user, err := freshToken(ctx, env, dc, name, string(tokenstore.User))
 		if err != nil {
-			return asAuthError(err)
+			return nil, asAuthError(err)
 		}
 		vars["OBPM_ACCESS_TOKEN"], vars["OBPM_USER_SEQ_NO"] = user.AccessToken, user.UserSeqNo
 		// Saved now, before COMMAND runs: a rotated token must survive a
 		// failing command.
 		if err := env.saveRefreshToken(ctx, opts.WriteRefresh); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	inst, err := freshToken(ctx, env, dc, name, string(tokenstore.Institution))
@@ -109,7 +119,7 @@ func execRun(ctx context.Context, f *Factory, opts *ExecOptions) error {
 		// alone still runs most scripts, so say it and go on.
 		var lr *session.LoginRequiredError
 		if errors.As(err, &lr) {
-			return asAuthError(err)
+			return nil, asAuthError(err)
 		}
 		fmt.Fprintf(f.ErrOut, "obpm exec: no institution token (%v); OBPM_INSTITUTION_TOKEN is empty\n", err)
 		vars["OBPM_INSTITUTION_TOKEN"] = ""
@@ -121,16 +131,21 @@ func execRun(ctx context.Context, f *Factory, opts *ExecOptions) error {
 	} else {
 		key, err := env.tokens.HelperKey(ctx)
 		if err != nil && !errors.Is(err, tokenstore.ErrNoHelperKey) {
-			return err
+			return nil, err
 		}
 		vars["OBPM_HELPER_KEY"] = key
 	}
+	return vars, nil
+}
 
-	path, err := exec.LookPath(opts.Args[0])
+// runChild runs args with vars added to obpm's environment and returns its
+// exit status as an ExitError (127 not found, 126 not runnable).
+func runChild(ctx context.Context, f *Factory, args []string, vars map[string]string) error {
+	path, err := exec.LookPath(args[0])
 	if err != nil {
-		return &ExitError{Code: 127, Err: fmt.Errorf("exec %s: %w", opts.Args[0], err)}
+		return &ExitError{Code: 127, Err: fmt.Errorf("exec %s: %w", args[0], err)}
 	}
-	c := exec.CommandContext(ctx, path, opts.Args[1:]...)
+	c := exec.CommandContext(ctx, path, args[1:]...)
 	// On Ctrl-C or SIGTERM the command gets an interrupt and time to finish
 	// (Newman writes its reports), not an instant kill; it is killed only if
 	// it is still running after execWaitDelay.
@@ -153,6 +168,6 @@ func execRun(ctx context.Context, f *Factory, opts *ExecOptions) error {
 		}
 		return &ExitError{Code: code}
 	default:
-		return &ExitError{Code: 126, Err: fmt.Errorf("exec %s: %w", opts.Args[0], err)}
+		return &ExitError{Code: 126, Err: fmt.Errorf("exec %s: %w", args[0], err)}
 	}
 }

@@ -1,0 +1,126 @@
+package generator
+
+// Responses: the saved example responses of a request, their headers, and
+// the compact JSON Schema the generated tests check a response against.
+
+import (
+	"bytes"
+	"maps"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	postman "github.com/rbretecher/go-postman-collection"
+)
+
+// responseSchema is the compact JSON Schema of a response schema, remembered
+// per schema (operations share $ref'd response schemas).
+func (b *builder) responseSchema(ref *openapi3.SchemaRef) string {
+	if s, ok := b.schemaJSON[ref.Value]; ok && ref.Value != nil {
+		return s
+	}
+	var buf bytes.Buffer
+	writeJSON(&buf, jsonSchema(ref, nil, new(int)), "", "")
+	if ref.Value != nil {
+		b.schemaJSON[ref.Value] = buf.String()
+	}
+	return buf.String()
+}
+
+// responses are the saved examples: one per response code and named example
+// (or one derived from the schema), JSON media types pretty-printed.
+func (b *builder) responses(o *operation) []*postman.Response {
+	if o.op.Responses == nil {
+		return nil
+	}
+	codes := o.op.Responses.Keys()
+	sort.Strings(codes)
+	var out []*postman.Response
+	for _, code := range codes {
+		r := o.op.Responses.Value(code)
+		if r == nil || r.Value == nil {
+			continue
+		}
+		n, _ := strconv.Atoi(code)
+		desc := ""
+		if r.Value.Description != nil {
+			desc = strings.TrimSpace(*r.Value.Description)
+		}
+		label := code
+		if desc != "" {
+			label = code + " " + firstLine(desc)
+		}
+		place := o.place + ".responses." + code
+		headers := b.responseHeaders(r.Value, place)
+		if len(r.Value.Links) > 0 {
+			b.warn(place+".links", "response links are not represented in Postman; mark the fields later requests need with x-obpm-capture")
+		}
+		content := sortedContent(r.Value.Content)
+		if len(content) == 0 {
+			resp := &postman.Response{Name: label, Code: n, Status: statusText(code)}
+			if len(headers) > 0 {
+				resp.Headers = &postman.HeaderList{Headers: headers}
+			}
+			out = append(out, resp)
+			continue
+		}
+		m := content[0]
+		type variant struct {
+			name string
+			val  any
+		}
+		var vs []variant
+		switch {
+		case m.media.Example != nil:
+			vs = append(vs, variant{label, b.fromExample(m.media.Example, m.media.Schema, place, 0)})
+		case len(m.media.Examples) > 0:
+			for _, ex := range sortedExamples(m.media.Examples) {
+				l := strings.TrimSpace(ex.ex.Summary)
+				if l == "" {
+					l = ex.key
+				}
+				vs = append(vs, variant{code + " " + l, b.fromExample(ex.ex.Value, m.media.Schema, place, 0)})
+			}
+		default:
+			v, _ := b.sample(m.media.Schema, place, nil)
+			vs = append(vs, variant{label, v})
+		}
+		for _, v := range vs {
+			hs := append([]*postman.Header{{Key: "Content-Type", Value: m.ctype}}, headers...)
+			resp := &postman.Response{Name: v.name, Code: n, Status: statusText(code), Headers: &postman.HeaderList{Headers: hs}}
+			if isJSON(m.ctype) {
+				var buf bytes.Buffer
+				writeJSON(&buf, v.val, "", "    ")
+				resp.Body, resp.PreviewLanguage = buf.String(), "json"
+			} else {
+				resp.Body, resp.PreviewLanguage = scalarString(v.val), "text"
+			}
+			out = append(out, resp)
+		}
+	}
+	return out
+}
+
+// responseHeaders are the response's documented headers (name order) with
+// their example, or a value derived from the schema, for a saved response.
+func (b *builder) responseHeaders(r *openapi3.Response, place string) []*postman.Header {
+	var out []*postman.Header
+	for _, name := range slices.Sorted(maps.Keys(r.Headers)) {
+		h := r.Headers[name]
+		if h == nil || h.Value == nil || strings.EqualFold(name, "Content-Type") {
+			continue // OpenAPI ignores a Content-Type header here: the media type says it
+		}
+		v := b.paramValue(&h.Value.Parameter, place+".headers."+name)
+		out = append(out, &postman.Header{Key: cleanName(name), Value: scalarString(v), Description: h.Value.Description})
+	}
+	return out
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return strings.TrimSpace(s[:i])
+	}
+	return s
+}
