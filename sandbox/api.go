@@ -308,8 +308,12 @@ func (s *Server) validate(ctx context.Context, r *http.Request, route *routers.R
 			}
 			body = b
 		}
-		for k, v := range m {
-			in[k] = v
+		if len(in) == 0 {
+			in = m // a POST without a query: the body is the input, no copy
+		} else {
+			for k, v := range m {
+				in[k] = v
+			}
 		}
 	}
 	if c := s.bodyChecks[route]; c != nil && c.valid(r.Header.Get("Content-Type"), m) {
