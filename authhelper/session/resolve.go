@@ -36,6 +36,32 @@ func (e *ConfigError) Error() string {
 
 func (e *ConfigError) Unwrap() error { return e.Err }
 
+type loadedKey struct{}
+
+type loaded struct {
+	cfg  *config.Config
+	path string
+}
+
+// WithConfig returns ctx carrying cfg, a config its caller has just had from
+// the loader without error: a resolver called with it uses it rather than
+// loading again. A token read checks the profile and then resolves it; with
+// this it looks at the config file once, not twice, and both steps see the
+// same version of it.
+func WithConfig(ctx context.Context, cfg *config.Config, path string) context.Context {
+	if cfg == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, loadedKey{}, loaded{cfg, path})
+}
+
+func loadedConfig(ctx context.Context) (*config.Config, string, error) {
+	if l, ok := ctx.Value(loadedKey{}).(loaded); ok {
+		return l.cfg, l.path, nil
+	}
+	return nil, "", nil
+}
+
 // NewResolver resolves profiles from the config file and client secrets from
 // the store. Secrets are cached per profile until the config changes (the
 // loader returns a new *Config), so that serving a fresh token costs no
@@ -48,7 +74,10 @@ func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, no
 		secrets = map[string]string{}
 	)
 	return func(ctx context.Context, name string) (*oauthflow.Client, error) {
-		cfg, path, err := load()
+		cfg, path, err := loadedConfig(ctx)
+		if cfg == nil {
+			cfg, path, err = load()
+		}
 		if cfg == nil {
 			return nil, err
 		}
