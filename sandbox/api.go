@@ -157,7 +157,7 @@ func (s *Server) answer(w http.ResponseWriter, route *routers.Route, in map[stri
 		s.log.Error("sandbox operation failed", "path", route.Path, "err", err)
 		body = map[string]any{"api_tran_id": body["api_tran_id"], "api_tran_dtm": body["api_tran_dtm"], "rsp_code": rspInternal, "rsp_message": rspMessage(rspInternal)}
 	}
-	writeJSON(w, body)
+	s.writeAnswer(w, body)
 }
 
 func firstListTranID(in map[string]any) string {
