@@ -109,8 +109,14 @@ func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, no
 // file's size or modification time changed (a token read should not parse
 // YAML; an edit by `obpm profile add` is still seen at once). A file that
 // does not parse gives the last good config with a *ConfigError.
+//
+// Where the folder can be watched (dirWatch: Linux, local filesystems) a
+// read with no change in the folder since the last one costs no stat
+// either; the file is still stat'ed at least once every watchTrust, so
+// that what a watch cannot see (the folder's parent renamed, say) shows
+// within that time.
 func FileLoader(path string) ConfigLoader {
-	// The stamp is compared, not formatted: a token read pays one stat.
+	// The stamp is compared, not formatted.
 	type fileStamp struct {
 		exists      bool
 		size, mtime int64
@@ -121,15 +127,33 @@ func FileLoader(path string) ConfigLoader {
 		read     bool           // the file was read at least once
 		stamp    fileStamp      // of the file as last read, good or bad
 		brokenBy error          // set while the file at stamp does not parse
+		watch    *dirWatch      // nil: stat on every read
+		watched  bool           // a watch was tried (on the second read: a one-shot command needs none)
+		statAt   time.Time      // of the last stat
 	)
+	result := func() (*config.Config, string, error) {
+		if brokenBy != nil {
+			return cached, path, &ConfigError{Err: brokenBy, Stale: cached != nil}
+		}
+		return cached, path, nil
+	}
 	return func() (*config.Config, string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		now := time.Now()
+		if read && (cached != nil || brokenBy != nil) && watch != nil && now.Sub(statAt) < watchTrust && !watch.changed() {
+			return result()
+		}
+		if read && !watched {
+			// Before the stat: a change between the two is then seen by both.
+			watched, watch = true, newDirWatch(path)
+		}
 		st, err := os.Stat(path)
+		statAt = now
 		var cur fileStamp
 		if err == nil {
 			cur = fileStamp{true, st.Size(), st.ModTime().UnixNano()}
 		}
-		mu.Lock()
-		defer mu.Unlock()
 		if !read || cur != stamp || (cached == nil && brokenBy == nil) {
 			c, err := config.Load(path)
 			read, stamp, brokenBy = true, cur, err
@@ -137,9 +161,9 @@ func FileLoader(path string) ConfigLoader {
 				cached = c
 			}
 		}
-		if brokenBy != nil {
-			return cached, path, &ConfigError{Err: brokenBy, Stale: cached != nil}
-		}
-		return cached, path, nil
+		return result()
 	}
 }
+
+// watchTrust is how long FileLoader trusts a quiet dirWatch without a stat.
+const watchTrust = time.Second
