@@ -380,8 +380,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		lw := &logWriter{ResponseWriter: w}
 		next.ServeHTTP(lw, r)
-		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", lw.status,
-			"rsp_code", lw.rsp, "latency", time.Since(start).Round(time.Microsecond).String())
+		// LogAttrs: the same line as Info, without boxing each value.
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", lw.status), slog.String("rsp_code", lw.rsp),
+			slog.String("latency", time.Since(start).Round(time.Microsecond).String()))
 	})
 }
 
