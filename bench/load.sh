@@ -121,17 +121,20 @@ echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); sandbox state file $
 # Per target: requests/s summed over the rounds (the same time each) against
 # bare's; the worst round's p99; server and client CPU per request, and the
 # ratio a CPU-bound run would give, (client+server of bare)/(client+server
-# of the target), which the machine's other load disturbs less.
+# of the target), which the machine's other load disturbs less; and the
+# server's CPU alone, bare's / the target's ("x bare srv": the client's
+# share, larger for a larger answer, left out).
 awk -v idle="$idle_rss" -v tok="$tok_ms" '
   { t = $1; n[t]++; for (i = 2; i <= NF; i++) { split($i, kv, "="); x[t, kv[1]] += kv[2]; if (kv[1] == "p99_ms" && kv[2] > p99[t]) p99[t] = kv[2] } }
   END {
-    printf "\n%-17s %9s %7s %9s %10s %10s %9s\n", "target", "req/s", "x bare", "p99 ms", "srv us/req", "cli us/req", "x bare cpu"
+    printf "\n%-17s %9s %7s %9s %10s %10s %9s %9s\n", "target", "req/s", "x bare", "p99 ms", "srv us/req", "cli us/req", "x bare cpu", "x bare srv"
     bc = (x["bare", "server_cpu_us"] + x["bare", "client_cpu_us"]) / n["bare"]
+    bs = x["bare", "server_cpu_us"] / n["bare"]
     split("bare daemon-token sandbox-balance withdraw-memory withdraw-state", ts, " ")
     for (i = 1; i <= 5; i++) { t = ts[i]; if (!n[t]) continue
       c = (x[t, "server_cpu_us"] + x[t, "client_cpu_us"]) / n[t]
-      printf "%-17s %9.0f %7.2f %9s %10.1f %10.1f %9.2f\n", t, x[t, "rps"] / n[t], x[t, "rps"] / x["bare", "rps"], p99[t],
-        x[t, "server_cpu_us"] / n[t], x[t, "client_cpu_us"] / n[t], bc / c }
+      printf "%-17s %9.0f %7.2f %9s %10.1f %10.1f %9.2f %9.2f\n", t, x[t, "rps"] / n[t], x[t, "rps"] / x["bare", "rps"], p99[t],
+        x[t, "server_cpu_us"] / n[t], x[t, "client_cpu_us"] / n[t], bc / c, bs / (x[t, "server_cpu_us"] / n[t]) }
     printf "daemon idle RSS with 10 profiles: %s MB; obpm token (warm daemon, best of 20): %s ms\n", idle, tok
   }' "$work/results"
 awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "p99_ms") p[$1] = p[$1] " " kv[2]; if (kv[1] == "rps") q[$1] = q[$1] " " kv[2] } }

@@ -157,7 +157,7 @@ func (s *Server) answer(w http.ResponseWriter, route *routers.Route, in map[stri
 		s.log.Error("sandbox operation failed", "path", route.Path, "err", err)
 		body = map[string]any{"api_tran_id": body["api_tran_id"], "api_tran_dtm": body["api_tran_dtm"], "rsp_code": rspInternal, "rsp_message": rspMessage(rspInternal)}
 	}
-	writeJSON(w, body)
+	s.writeAnswer(w, body)
 }
 
 func firstListTranID(in map[string]any) string {
@@ -308,8 +308,12 @@ func (s *Server) validate(ctx context.Context, r *http.Request, route *routers.R
 			}
 			body = b
 		}
-		for k, v := range m {
-			in[k] = v
+		if len(in) == 0 {
+			in = m // a POST without a query: the body is the input, no copy
+		} else {
+			for k, v := range m {
+				in[k] = v
+			}
 		}
 	}
 	if c := s.bodyChecks[route]; c != nil && c.valid(r.Header.Get("Content-Type"), m) {

@@ -33,18 +33,20 @@ func BenchmarkLoadSpec(b *testing.B) {
 	}
 }
 
-// BenchmarkBalance measures one balance inquiry through the whole handler:
-// token check, request validation, the bank_tran_id rule and the answer.
-func BenchmarkBalance(b *testing.B) {
-	srv, err := sandbox.New(sandbox.Config{Spec: loadSpec(b)})
+// benchToken starts a sandbox handler for cfg and returns it with a user
+// token carrying scope (approved by user1 through the real authorize flow).
+func benchToken(b *testing.B, cfg sandbox.Config, scope string) (http.Handler, string) {
+	b.Helper()
+	cfg.Spec = loadSpec(b)
+	srv, err := sandbox.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	h := srv.Handler()
 	ts := httptest.NewServer(h)
-	defer ts.Close()
+	b.Cleanup(ts.Close)
 	q := url.Values{"response_type": {"code"}, "client_id": {sandbox.DefaultClientID}, "redirect_uri": {sandbox.DefaultRedirectURI},
-		"scope": {"inquiry"}, "state": {strings.Repeat("s", 32)}}
+		"scope": {scope}, "state": {strings.Repeat("s", 32)}}
 	loc, err := sandboxtest.Approve(context.Background(), nil, ts.URL+"/oauth/2.0/authorize?"+q.Encode(), "user1")
 	if err != nil {
 		b.Fatal(err)
@@ -59,17 +61,58 @@ func BenchmarkBalance(b *testing.B) {
 	}
 	_ = json.NewDecoder(resp.Body).Decode(&tok)
 	resp.Body.Close()
+	if tok.AccessToken == "" {
+		b.Fatal("no access token")
+	}
+	return h, tok.AccessToken
+}
+
+// BenchmarkBalance measures one balance inquiry through the whole handler:
+// token check, request validation, the bank_tran_id rule and the answer.
+func BenchmarkBalance(b *testing.B) {
+	h, tok := benchToken(b, sandbox.Config{}, "inquiry")
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		i++
 		q := url.Values{"bank_tran_id": {tranID(i)}, "fintech_use_num": {fin1}, "tran_dtime": {"20261126101010"}}
 		req := httptest.NewRequest(http.MethodGet, "/v2.0/account/balance/fin_num?"+q.Encode(), nil)
-		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		req.Header.Set("Authorization", "Bearer "+tok)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if !strings.Contains(rec.Body.String(), `"rsp_code":"A0000"`) {
 			b.Fatal(rec.Body.String())
 		}
+	}
+}
+
+// BenchmarkWithdraw measures one withdraw of 1 won through the whole
+// handler, in memory and with a state file (journal record and fsync).
+func BenchmarkWithdraw(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		state bool
+	}{{"memory", false}, {"state", true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var cfg sandbox.Config
+			if bc.state {
+				cfg.StateFile = b.TempDir() + "/state.json"
+			}
+			h, tok := benchToken(b, cfg, "login inquiry transfer")
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				body, _ := json.Marshal(withdrawIn(tranID(i), fin1, "1"))
+				req := httptest.NewRequest(http.MethodPost, "/v2.0/transfer/withdraw/fin_num", strings.NewReader(string(body)))
+				req.Header.Set("Authorization", "Bearer "+tok)
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if !strings.Contains(rec.Body.String(), `"rsp_code":"A0000"`) {
+					b.Fatal(rec.Body.String())
+				}
+			}
+		})
 	}
 }

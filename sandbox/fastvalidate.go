@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
+	"reflect"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
@@ -82,6 +84,7 @@ func (c *queryCheck) valid(q url.Values) bool {
 type bodyCheck struct {
 	content openapi3.Content
 	media   *openapi3.MediaType // content's application/json
+	schema  *openapi3.Schema    // media's, flattened (flatSchema)
 	opts    []openapi3.SchemaValidationOption
 }
 
@@ -97,9 +100,12 @@ func newBodyChecks(routes map[routeKey]*routers.Route) map[*routers.Route]*bodyC
 			mt.Schema.Value.Type == nil || !mt.Schema.Value.Type.Is(openapi3.TypeObject) {
 			continue
 		}
-		c := &bodyCheck{content: op.RequestBody.Value.Content, media: mt, opts: []openapi3.SchemaValidationOption{openapi3.VisitAsRequest()}}
+		c := &bodyCheck{content: op.RequestBody.Value.Content, media: mt, schema: mt.Schema.Value,
+			opts: []openapi3.SchemaValidationOption{openapi3.VisitAsRequest()}}
 		if route.Spec.IsOpenAPI31OrLater() {
 			c.opts = append(c.opts, openapi3.EnableJSONSchema2020())
+		} else {
+			c.schema = flatSchema(c.schema)
 		}
 		out[route] = c
 	}
@@ -113,5 +119,60 @@ func (c *bodyCheck) valid(contentType string, body map[string]any) bool {
 		return false
 	}
 	// The media type openapi3filter would pick for this Content-Type.
-	return c.content.Get(contentType) == c.media && c.media.Schema.Value.VisitJSON(body, c.opts...) == nil
+	return c.content.Get(contentType) == c.media && c.schema.VisitJSON(body, c.opts...) == nil
+}
+
+// flatSchema returns s with each property written `allOf: [X]` and nothing
+// but annotations besides (how the spec puts x-obpm-generate or a
+// description on a $ref) replaced by X: the same verdicts (allOf of one
+// schema is that schema) without visiting an allOf per field, a tenth of a
+// withdraw's time. A wrapper with anything else (a constraint, nullable,
+// readOnly), or around a readOnly or writeOnly X, is kept as it is: those
+// change how the object around it is judged.
+func flatSchema(s *openapi3.Schema) *openapi3.Schema {
+	var props openapi3.Schemas
+	for name, ref := range s.Properties {
+		inner := unwrapAllOf(ref)
+		if inner == ref {
+			continue
+		}
+		if props == nil {
+			props = maps.Clone(s.Properties)
+		}
+		props[name] = inner
+	}
+	if props == nil {
+		return s
+	}
+	flat := *s
+	flat.Properties = props
+	return &flat
+}
+
+func unwrapAllOf(ref *openapi3.SchemaRef) *openapi3.SchemaRef {
+	w := ref.Value
+	if w == nil || len(w.AllOf) != 1 || w.AllOf[0] == nil || w.AllOf[0].Value == nil {
+		return ref
+	}
+	inner := w.AllOf[0]
+	if inner.Value.ReadOnly || inner.Value.WriteOnly {
+		return ref
+	}
+	// The wrapper without its allOf and its annotations must be the zero
+	// Schema, field by field (empty lists and maps count as unset): any
+	// other field, known today or added to kin-openapi later, keeps it.
+	bare := *w
+	bare.AllOf, bare.Extensions, bare.Origin = nil, nil, nil
+	bare.Description, bare.Title, bare.Example, bare.Deprecated, bare.ExternalDocs = "", "", nil, false, nil
+	v := reflect.ValueOf(&bare).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if (f.Kind() == reflect.Slice || f.Kind() == reflect.Map) && f.Len() == 0 && f.CanSet() {
+			f.SetZero()
+		}
+	}
+	if !reflect.DeepEqual(bare, openapi3.Schema{}) {
+		return ref
+	}
+	return inner
 }

@@ -156,3 +156,28 @@ func requestExample(op *openapi3.Operation) map[string]any {
 	}
 	return m
 }
+
+// TestFlatSchemaUnwrapsAnnotatedRefs: the withdraw body's fields written
+// `allOf: [$ref]` with x-obpm-generate are validated against the $ref'd
+// schema directly, and a wrapper that adds a constraint is kept.
+func TestFlatSchemaUnwrapsAnnotatedRefs(t *testing.T) {
+	inner := &openapi3.SchemaRef{Ref: "#/components/schemas/BankTranId", Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Pattern: "^[A-Z0-9]{20}$"}}
+	plain := &openapi3.SchemaRef{Value: &openapi3.Schema{AllOf: openapi3.SchemaRefs{inner}, Description: "d",
+		Extensions: map[string]any{"x-obpm-generate": "bank_tran_id"}}}
+	limited := &openapi3.SchemaRef{Value: &openapi3.Schema{AllOf: openapi3.SchemaRefs{inner}, MaxLength: openapi3.Ptr(uint64(5))}}
+	readOnly := &openapi3.SchemaRef{Value: &openapi3.Schema{AllOf: openapi3.SchemaRefs{inner}, ReadOnly: true}}
+	// not: {} refuses every value, although kin-openapi's IsEmpty calls it empty.
+	refuseAll := &openapi3.SchemaRef{Value: &openapi3.Schema{AllOf: openapi3.SchemaRefs{inner}, Not: &openapi3.SchemaRef{Value: &openapi3.Schema{}}}}
+	s := &openapi3.Schema{Type: &openapi3.Types{"object"}, Properties: openapi3.Schemas{"a": plain, "b": limited, "c": readOnly, "d": inner, "e": refuseAll}}
+	flat := flatSchema(s)
+	if flat.Properties["a"] != inner || flat.Properties["b"] != limited || flat.Properties["c"] != readOnly || flat.Properties["d"] != inner ||
+		flat.Properties["e"] != refuseAll {
+		t.Fatalf("flattened properties %v", flat.Properties)
+	}
+	if s.Properties["a"] != plain {
+		t.Fatal("flatSchema changed the spec's schema")
+	}
+	if same := flatSchema(&openapi3.Schema{Properties: openapi3.Schemas{"d": inner}}); same.Properties["d"] != inner {
+		t.Fatal("nothing to flatten: changed")
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -142,4 +144,86 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// keyOrders remembers the sorted key lists of the answers encoded so far.
+// An operation answers with the same fields every time, so an answer whose
+// keys are a remembered list is written in that order by looking each key
+// up, without collecting and sorting its keys (a fifth of encoding it).
+// The output is appendJSON's byte for byte: the same key set has one
+// sorted order.
+type keyOrders struct {
+	mu    sync.Mutex                 // serialises additions
+	lists atomic.Pointer[[][]string] // read without the lock; replaced, never changed
+}
+
+// maxKeyOrders bounds keyOrders: past it, new key sets are sorted per answer.
+const maxKeyOrders = 256
+
+// appendMap appends m as appendJSON does.
+func (o *keyOrders) appendMap(dst []byte, m map[string]any) ([]byte, error) {
+	if lists := o.lists.Load(); lists != nil {
+		for _, keys := range *lists {
+			if len(keys) != len(m) || len(keys) == 0 {
+				continue
+			}
+			if _, ok := m[keys[0]]; !ok {
+				continue
+			}
+			out, ok, err := appendInOrder(dst, m, keys)
+			if ok || err != nil {
+				return out, err
+			}
+		}
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	o.remember(keys)
+	out, _, err := appendInOrder(dst, m, keys)
+	return out, err
+}
+
+func (o *keyOrders) remember(keys []string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var old [][]string
+	if p := o.lists.Load(); p != nil {
+		old = *p
+	}
+	if len(old) >= maxKeyOrders {
+		return
+	}
+	for _, l := range old {
+		if slices.Equal(l, keys) {
+			return
+		}
+	}
+	lists := append(slices.Clip(old), keys)
+	o.lists.Store(&lists)
+}
+
+// appendInOrder appends m with its keys in the order of keys, which holds
+// as many distinct keys as m has. ok is false, and dst is returned as it
+// came, when a key is missing from m (m has another key set).
+func appendInOrder(dst []byte, m map[string]any, keys []string) (out []byte, ok bool, err error) {
+	start := len(dst)
+	dst = append(dst, '{')
+	for i, k := range keys {
+		v, found := m[k]
+		if !found {
+			return dst[:start], false, nil
+		}
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, k)
+		dst = append(dst, ':')
+		if dst, err = appendJSON(dst, v); err != nil {
+			return dst, true, err
+		}
+	}
+	return append(dst, '}'), true, nil
 }

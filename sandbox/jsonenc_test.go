@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"strconv"
 	"testing"
 )
 
@@ -36,5 +37,41 @@ func TestAppendJSONMatchesEncoder(t *testing.T) {
 	}
 	if _, err := appendJSON(nil, map[string]any{"x": math.NaN()}); err == nil {
 		t.Error("NaN: no error")
+	}
+}
+
+// TestKeyOrdersMatchAppendJSON: answers written through remembered key
+// orders are appendJSON's bytes, also for key sets of one size that differ,
+// a key set that grows, and past the bound.
+func TestKeyOrdersMatchAppendJSON(t *testing.T) {
+	var o keyOrders
+	maps := []map[string]any{
+		{"b": "1", "a": "2", "c": map[string]any{"y": 1.0, "x": nil}},
+		{"b": "1", "a": "2", "d": "3"}, // same size, another key
+		{"b": "1", "a": "2", "c": "3"}, // the first set again
+		{"b": "1", "a": "2", "c": "3", "e": []any{"z"}},
+		{},
+		{"한글": "값", "a": "\"q\""},
+	}
+	for i := range maxKeyOrders + 5 {
+		maps = append(maps, map[string]any{"k" + strconv.Itoa(i): i, "a": "x"})
+	}
+	for round := range 2 {
+		for _, m := range maps {
+			want, err := appendJSON([]byte("prefix"), m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := o.appendMap([]byte("prefix"), m)
+			if err != nil || string(got) != string(want) {
+				t.Fatalf("round %d: %v\n got %s\nwant %s", round, err, got, want)
+			}
+		}
+	}
+	if n := len(*o.lists.Load()); n != maxKeyOrders {
+		t.Errorf("%d key orders remembered, want the bound %d", n, maxKeyOrders)
+	}
+	if _, err := o.appendMap(nil, map[string]any{"b": "1", "a": "2", "c": math.Inf(1)}); err == nil {
+		t.Error("Inf through a remembered order: no error")
 	}
 }

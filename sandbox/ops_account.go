@@ -18,18 +18,21 @@ func opBalance(s *Server, r *request) (map[string]any, error) {
 	if !a.InquiryAgree {
 		return nil, newAPIError(rspNoInquiry, "fintech_use_num "+a.FintechUseNum)
 	}
-	out := bankBlock(r, r.str("bank_tran_id"))
+	out := bankBlockSized(r, r.str("bank_tran_id"), 11)
 	last := a.IssueDate
 	if n := len(a.History); n > 0 {
 		last = a.History[n-1].Date
 	}
-	for k, v := range map[string]any{
-		"bank_name": s.st.bankName(a.BankCodeStd), "savings_bank_name": "", "fintech_use_num": a.FintechUseNum,
-		"balance_amt": itoa(a.Balance), "available_amt": itoa(max(a.Balance, 0)), "account_type": a.AccountType,
-		"product_name": a.ProductName, "account_issue_date": a.IssueDate, "maturity_date": "", "last_tran_date": last,
-	} {
-		out[k] = v
-	}
+	out["bank_name"] = s.st.bankName(a.BankCodeStd)
+	out["savings_bank_name"] = ""
+	out["fintech_use_num"] = a.FintechUseNum
+	out["balance_amt"] = itoa(a.Balance)
+	out["available_amt"] = itoa(max(a.Balance, 0))
+	out["account_type"] = a.AccountType
+	out["product_name"] = a.ProductName
+	out["account_issue_date"] = a.IssueDate
+	out["maturity_date"] = ""
+	out["last_tran_date"] = last
 	if r.str("account_num") != "" {
 		out["account_num"] = a.AccountNum
 	}

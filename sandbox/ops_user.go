@@ -137,8 +137,15 @@ func (s *Server) accountItem(a *accountState, holder string) map[string]any {
 
 // bankBlock is the participant-bank block of a successful answer.
 func bankBlock(r *request, tranID string) map[string]any {
-	return map[string]any{"bank_tran_id": tranID, "bank_tran_date": kstDay(r.Now),
-		"bank_code_tran": bankCodeTran, "bank_rsp_code": bankOK, "bank_rsp_message": ""}
+	return bankBlockSized(r, tranID, 0)
+}
+
+// bankBlockSized is bankBlock with room for extra more fields.
+func bankBlockSized(r *request, tranID string, extra int) map[string]any {
+	m := make(map[string]any, 5+extra)
+	m["bank_tran_id"], m["bank_tran_date"], m["bank_code_tran"] = tranID, kstDay(r.Now), bankCodeTran
+	m["bank_rsp_code"], m["bank_rsp_message"] = bankOK, ""
+	return m
 }
 
 func opUserMe(s *Server, r *request) (map[string]any, error) {

@@ -57,6 +57,8 @@ type Server struct {
 	file *stateFile
 	// verified maps a token whose signature was checked to its claims.
 	verified map[string]claims
+	// answerKeys writes the API's answers without sorting their keys.
+	answerKeys keyOrders
 }
 
 // verifiedMax bounds Server.verified.
@@ -375,8 +377,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		lw := &logWriter{ResponseWriter: w}
 		next.ServeHTTP(lw, r)
-		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", lw.status,
-			"rsp_code", lw.rsp, "latency", time.Since(start).Round(time.Microsecond).String())
+		// LogAttrs: the same line as Info, without boxing each value.
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", lw.status), slog.String("rsp_code", lw.rsp),
+			slog.String("latency", time.Since(start).Round(time.Microsecond).String()))
 	})
 }
 
@@ -387,6 +391,19 @@ func writeJSON(w http.ResponseWriter, body map[string]any) {
 }
 
 func writeJSONStatus(w http.ResponseWriter, status int, body map[string]any) {
+	b, err := appendJSON(make([]byte, 0, 1024), body)
+	writeEncoded(w, status, body, b, err)
+}
+
+// writeAnswer is writeJSON for the API's answers: their key sets repeat,
+// and s.answerKeys encodes them without sorting the keys each time.
+func (s *Server) writeAnswer(w http.ResponseWriter, body map[string]any) {
+	b, err := s.answerKeys.appendMap(make([]byte, 0, 1024), body)
+	writeEncoded(w, http.StatusOK, body, b, err)
+}
+
+// writeEncoded writes b, body encoded (or the encoding error's answer).
+func writeEncoded(w http.ResponseWriter, status int, body map[string]any, b []byte, err error) {
 	if lw, ok := w.(*logWriter); ok {
 		if c, ok := body["rsp_code"].(string); ok {
 			lw.rsp = c
@@ -394,7 +411,6 @@ func writeJSONStatus(w http.ResponseWriter, status int, body map[string]any) {
 			lw.rsp = "token"
 		}
 	}
-	b, err := appendJSON(make([]byte, 0, 1024), body)
 	if err != nil {
 		b, status = []byte(`{"rsp_code":"`+rspInternal+`","rsp_message":"answer not encodable"}`), http.StatusInternalServerError
 	}

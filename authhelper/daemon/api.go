@@ -115,19 +115,27 @@ func (s *Server) knownProfile(w http.ResponseWriter, r *http.Request) (string, b
 // configured profile. A config that does not parse lets the name through
 // and is returned, so that a token read reads the config once.
 func (s *Server) checkProfile(w http.ResponseWriter, name string) (cfgErr error, ok bool) {
+	_, cfgErr, ok = s.checkProfileCtx(context.Background(), w, name)
+	return cfgErr, ok
+}
+
+// checkProfileCtx is checkProfile that also returns ctx carrying the config
+// it read (session.WithConfig), for the session manager to resolve the
+// profile from without reading the file again.
+func (s *Server) checkProfileCtx(ctx context.Context, w http.ResponseWriter, name string) (context.Context, error, bool) {
 	if len(name) > maxProfileName {
 		writeError(w, http.StatusNotFound, "unknown_profile", "no such profile", "obpm profile list")
-		return nil, false
+		return ctx, nil, false
 	}
 	cfg, path, err := s.o.Config()
 	if err != nil {
-		return err, true
+		return ctx, err, true
 	}
 	if _, err := cfg.Profile(name, path); err != nil {
 		s.writeErr(w, name, err)
-		return nil, false
+		return ctx, nil, false
 	}
-	return nil, true
+	return session.WithConfig(ctx, cfg, path), nil, true
 }
 
 // ProfileInfos is GET /v1/profiles' list: every profile of cfg with the
@@ -170,7 +178,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 
 // serveToken answers a token read; tokenRoute calls it without the router.
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, name string) {
-	cfgErr, ok := s.checkProfile(w, name)
+	ctx, cfgErr, ok := s.checkProfileCtx(r.Context(), w, name)
 	if !ok {
 		return
 	}
@@ -180,7 +188,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, name string)
 		writeError(w, http.StatusBadRequest, "bad_request", err.Error(), "")
 		return
 	}
-	t, err := s.o.Manager.Token(r.Context(), profile, kind)
+	t, err := s.o.Manager.Token(ctx, profile, kind)
 	if err != nil {
 		s.writeErr(w, profile, err)
 		return

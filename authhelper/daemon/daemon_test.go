@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,6 +52,8 @@ type fixture struct {
 	// httpTimeout bounds calls to the provider (a node server on a busy
 	// machine needs more than the Go fake).
 	httpTimeout time.Duration
+	// loads counts the daemon's config reads.
+	loads atomic.Int64
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -75,6 +78,8 @@ func (f *fixture) start() {
 	if f.cfgPath != "" {
 		load = session.FileLoader(f.cfgPath)
 	}
+	inner := load
+	load = func() (*config.Config, string, error) { f.loads.Add(1); return inner() }
 	m := &session.Manager{Store: f.st, Now: f.clk.Now, Log: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Resolve: session.NewResolver(load, f.st, &http.Client{Timeout: f.httpTimeout}, f.clk.Now)}
 	f.d = New(Options{Manager: m, Config: load, Key: testKey, Log: m.Log, Now: f.clk.Now})
@@ -657,5 +662,35 @@ func TestHealthzProof(t *testing.T) {
 	}
 	if code, _ := f.do(t, req{method: "GET", path: "/healthz?nonce=" + strings.Repeat("n", 100)}); code != 400 {
 		t.Fatalf("long nonce = %d", code)
+	}
+}
+
+// TestTokenReadReadsConfigOnce: a fresh-token read checks the profile and
+// resolves it from one read of the config (one stat of the file), and an
+// edit made between two reads is still seen by the next one.
+func TestTokenReadReadsConfigOnce(t *testing.T) {
+	f := newFixture(t)
+	f.cfgPath = filepath.Join(t.TempDir(), config.FileName)
+	if err := f.cfg.Save(f.cfgPath); err != nil {
+		t.Fatal(err)
+	}
+	f.start()
+	f.login(t)
+	for i := range 3 {
+		before := f.loads.Load()
+		code, body := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token?kind=user", key: testKey})
+		if code != 200 || body["access_token"] == "" {
+			t.Fatalf("read %d: %d %v", i, code, body)
+		}
+		if n := f.loads.Load() - before; n != 1 {
+			t.Fatalf("read %d loaded the config %d times, want 1", i, n)
+		}
+	}
+	delete(f.cfg.Profiles, "sb") // `obpm profile remove sb`
+	if err := f.cfg.Save(f.cfgPath); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token?kind=user", key: testKey}); code != 404 {
+		t.Fatalf("after the profile's removal: %d %v, want 404", code, body)
 	}
 }

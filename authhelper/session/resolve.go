@@ -36,6 +36,32 @@ func (e *ConfigError) Error() string {
 
 func (e *ConfigError) Unwrap() error { return e.Err }
 
+type loadedKey struct{}
+
+type loaded struct {
+	cfg  *config.Config
+	path string
+}
+
+// WithConfig returns ctx carrying cfg, a config its caller has just had from
+// the loader without error: a resolver called with it uses it rather than
+// loading again. A token read checks the profile and then resolves it; with
+// this it looks at the config file once, not twice, and both steps see the
+// same version of it.
+func WithConfig(ctx context.Context, cfg *config.Config, path string) context.Context {
+	if cfg == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, loadedKey{}, loaded{cfg, path})
+}
+
+func loadedConfig(ctx context.Context) (*config.Config, string, error) {
+	if l, ok := ctx.Value(loadedKey{}).(loaded); ok {
+		return l.cfg, l.path, nil
+	}
+	return nil, "", nil
+}
+
 // NewResolver resolves profiles from the config file and client secrets from
 // the store. Secrets are cached per profile until the config changes (the
 // loader returns a new *Config), so that serving a fresh token costs no
@@ -48,7 +74,10 @@ func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, no
 		secrets = map[string]string{}
 	)
 	return func(ctx context.Context, name string) (*oauthflow.Client, error) {
-		cfg, path, err := load()
+		cfg, path, err := loadedConfig(ctx)
+		if cfg == nil {
+			cfg, path, err = load()
+		}
 		if cfg == nil {
 			return nil, err
 		}
@@ -80,8 +109,14 @@ func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, no
 // file's size or modification time changed (a token read should not parse
 // YAML; an edit by `obpm profile add` is still seen at once). A file that
 // does not parse gives the last good config with a *ConfigError.
+//
+// Where the folder can be watched (dirWatch: Linux, local filesystems) a
+// read with no change in the folder since the last one costs no stat
+// either; the file is still stat'ed at least once every watchTrust, so
+// that what a watch cannot see (the folder's parent renamed, say) shows
+// within that time.
 func FileLoader(path string) ConfigLoader {
-	// The stamp is compared, not formatted: a token read pays one stat.
+	// The stamp is compared, not formatted.
 	type fileStamp struct {
 		exists      bool
 		size, mtime int64
@@ -92,15 +127,33 @@ func FileLoader(path string) ConfigLoader {
 		read     bool           // the file was read at least once
 		stamp    fileStamp      // of the file as last read, good or bad
 		brokenBy error          // set while the file at stamp does not parse
+		watch    *dirWatch      // nil: stat on every read
+		watched  bool           // a watch was tried (on the second read: a one-shot command needs none)
+		statAt   time.Time      // of the last stat
 	)
+	result := func() (*config.Config, string, error) {
+		if brokenBy != nil {
+			return cached, path, &ConfigError{Err: brokenBy, Stale: cached != nil}
+		}
+		return cached, path, nil
+	}
 	return func() (*config.Config, string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		now := time.Now()
+		if read && (cached != nil || brokenBy != nil) && watch != nil && now.Sub(statAt) < watchTrust && !watch.changed() {
+			return result()
+		}
+		if read && !watched {
+			// Before the stat: a change between the two is then seen by both.
+			watched, watch = true, newDirWatch(path)
+		}
 		st, err := os.Stat(path)
+		statAt = now
 		var cur fileStamp
 		if err == nil {
 			cur = fileStamp{true, st.Size(), st.ModTime().UnixNano()}
 		}
-		mu.Lock()
-		defer mu.Unlock()
 		if !read || cur != stamp || (cached == nil && brokenBy == nil) {
 			c, err := config.Load(path)
 			read, stamp, brokenBy = true, cur, err
@@ -108,9 +161,9 @@ func FileLoader(path string) ConfigLoader {
 				cached = c
 			}
 		}
-		if brokenBy != nil {
-			return cached, path, &ConfigError{Err: brokenBy, Stale: cached != nil}
-		}
-		return cached, path, nil
+		return result()
 	}
 }
+
+// watchTrust is how long FileLoader trusts a quiet dirWatch without a stat.
+const watchTrust = time.Second
