@@ -156,25 +156,6 @@ func TestParseNewmanBodyForms(t *testing.T) {
 	}
 }
 
-// sandboxToken posts a grant to the sandbox's token endpoint.
-func sandboxToken(t *testing.T, base string, form url.Values) string {
-	t.Helper()
-	form.Set("client_id", "obpm-sandbox")
-	form.Set("client_secret", "obpm-sandbox-secret")
-	resp, err := http.PostForm(base+"/oauth/2.0/token", form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.AccessToken == "" {
-		t.Fatalf("token %s: %v", form.Get("grant_type"), err)
-	}
-	return body.AccessToken
-}
-
 // TestSandboxRunHasNoDrift: a whole run of the generated Open Banking
 // collection against the sandbox matches the embedded description.
 func TestSandboxRunHasNoDrift(t *testing.T) {
@@ -185,15 +166,11 @@ func TestSandboxRunHasNoDrift(t *testing.T) {
 	}
 	srv := httptest.NewServer(sb.Handler())
 	defer srv.Close()
-	inst := sandboxToken(t, srv.URL, url.Values{"grant_type": {"client_credentials"}, "scope": {"oob sa"}})
-	authURL := srv.URL + "/oauth/2.0/authorize?" + url.Values{"response_type": {"code"}, "client_id": {"obpm-sandbox"},
-		"redirect_uri": {generator.DefaultHelperURL + "/callback"}, "scope": {"login inquiry transfer cardinfo fintechinfo insuinfo loaninfo"},
-		"state": {strings.Repeat("s", 32)}, "auth_type": {"0"}}.Encode()
-	loc, err := sandboxtest.Approve(context.Background(), nil, authURL, "user1")
+	instTok, userTok, err := sandboxtest.Tokens(context.Background(), nil, srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	user := sandboxToken(t, srv.URL, url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")}, "redirect_uri": {generator.DefaultHelperURL + "/callback"}})
+	inst, user := instTok["access_token"].(string), userTok["access_token"].(string)
 	doc, err := specs.LoadOpenBanking(context.Background())
 	if err != nil {
 		t.Fatal(err)

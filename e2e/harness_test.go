@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -34,7 +33,7 @@ type world struct {
 func newWorld(t *testing.T, bin string) *world {
 	t.Helper()
 	dir := t.TempDir()
-	sport, hport := freePort(t), freePort(t)
+	sport, hport := testenv.FreePort(t), testenv.FreePort(t)
 	env := append(os.Environ(),
 		"OBPM_CONFIG_DIR="+filepath.Join(dir, "config"),
 		// Until a test picks its own (authtest.KeyringService), a service no
@@ -75,16 +74,6 @@ func buildObpm(t *testing.T) string {
 		t.Fatalf("go build ./cmd/obpm: %v\n%s", err, b)
 	}
 	return out
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // run runs obpm to completion and returns stdout; it fails the test on a non-zero exit.

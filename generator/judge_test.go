@@ -141,20 +141,9 @@ type prismJudge struct {
 	upstream *httptest.Server
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 // start launches Prism and waits (bounded) until it answers.
 func (j *prismJudge) start() error {
-	addr := freePort(j.t)
+	addr := testenv.FreeAddr(j.t)
 	_, port, _ := net.SplitHostPort(addr)
 	args := []string{"mock", "-h", "127.0.0.1", "-p", port, j.spec}
 	if j.upstream != nil {

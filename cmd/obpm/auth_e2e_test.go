@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -53,7 +52,7 @@ func (c *offsetClock) Advance(d time.Duration) {
 }
 
 func newAuthWorld(t *testing.T, realKeyring bool) *authWorld {
-	w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": t.TempDir()}, port: freePort(t)}
+	w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": t.TempDir()}, port: testenv.FreePort(t)}
 	if realKeyring {
 		testenv.RequireKeyring(t)
 		w.env[keyring.ServiceEnv] = authtest.KeyringService(t, "obpm-test")
@@ -63,15 +62,6 @@ func newAuthWorld(t *testing.T, realKeyring bool) *authWorld {
 	}
 	w.env["OBPM_HELPER_URL"] = "http://127.0.0.1:" + strconv.Itoa(w.port)
 	return w
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func (w *authWorld) factory(in string) (*Factory, *testenv.Buffer, *testenv.Buffer) {

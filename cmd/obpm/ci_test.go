@@ -34,17 +34,6 @@ func ciShellJob(t *testing.T) string {
 	return s[start+len("<!-- ci-shell-job -->\n```sh\n") : end]
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 // waitListening polls until addr accepts connections (bounded).
 func waitListening(t *testing.T, addr string) {
 	t.Helper()
@@ -91,7 +80,7 @@ func TestCIShellJobWithoutKeyring(t *testing.T) {
 
 	// Once, on a developer's machine: a sandbox state that knows a refresh
 	// token (docs/ci.md, "Getting the secrets"); the test plays the browser.
-	addr := freeAddr(t)
+	addr := testenv.FreeAddr(t)
 	state := filepath.Join(work, ".ci", "sandbox-state.json")
 	sb := exec.CommandContext(ctx, filepath.Join(bin, "obpm"), "sandbox", "--addr", addr, "--state", state, "--refresh-ttl", "87600h")
 	sb.Env = env
@@ -137,7 +126,7 @@ func TestCIShellJobWithoutKeyring(t *testing.T) {
 	job := exec.CommandContext(ctx, "sh", "-c", ciShellJob(t))
 	job.Dir = work
 	job.Env = append(env, "OBPM_PROVIDER=sandbox", "OBPM_CLIENT_ID=obpm-sandbox", "OBPM_CLIENT_SECRET=obpm-sandbox-secret",
-		"OBPM_REFRESH_TOKEN="+tok.RefreshToken, "SANDBOX_ADDR="+freeAddr(t), "SANDBOX_STATE="+state, "REFRESH_OUT="+refreshOut)
+		"OBPM_REFRESH_TOKEN="+tok.RefreshToken, "SANDBOX_ADDR="+testenv.FreeAddr(t), "SANDBOX_STATE="+state, "REFRESH_OUT="+refreshOut)
 	out, err := job.CombinedOutput()
 	if err != nil {
 		t.Fatalf("the CI shell job failed: %v\n%s", err, out)

@@ -32,10 +32,10 @@ func newSeamWorld(t *testing.T, baseURL string) *seamWorld {
 	t.Helper()
 	w := &seamWorld{dir: t.TempDir(), backend: fakekeyring.New()}
 	// Free ports, never the defaults: other obpm daemons may run here.
-	w.env = map[string]string{config.DirEnv: w.dir, "OBPM_HELPER_URL": "http://127.0.0.1:" + strconv.Itoa(freePort(t))}
+	w.env = map[string]string{config.DirEnv: w.dir, "OBPM_HELPER_URL": "http://127.0.0.1:" + strconv.Itoa(testenv.FreePort(t))}
 	cfg := &config.Config{DefaultProfile: "sb", Profiles: map[string]*config.Profile{"sb": {
 		Name: "sb", Provider: config.ProviderSandbox, BaseURL: baseURL, ClientID: config.SandboxClientID,
-		RedirectURI: "http://127.0.0.1:" + strconv.Itoa(freePort(t)) + "/callback"}}}
+		RedirectURI: "http://127.0.0.1:" + strconv.Itoa(testenv.FreePort(t)) + "/callback"}}}
 	if err := cfg.Save(filepath.Join(w.dir, config.FileName)); err != nil {
 		t.Fatal(err)
 	}

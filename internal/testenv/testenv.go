@@ -6,10 +6,12 @@
 package testenv
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -97,4 +99,23 @@ func RequireKeyring(t testing.TB) {
 	case <-time.After(5 * time.Second):
 		Missing(t, "keyring round trip timed out (locked collection?)")
 	}
+}
+
+// FreePort returns a loopback TCP port that was free a moment ago. Tests start
+// servers on it (never on obpm's default ports, which a developer's own daemon
+// or sandbox may hold); the small race with another process is accepted.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// FreeAddr is FreePort as "127.0.0.1:PORT".
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(FreePort(t)))
 }

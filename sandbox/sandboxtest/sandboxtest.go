@@ -14,6 +14,7 @@ package sandboxtest
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -22,6 +23,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/obpm/obpm/internal/defaults"
 )
 
 // Approve opens authorizeURL, chooses userID on the consent page and
@@ -201,4 +204,49 @@ func snippet(b []byte) string {
 		s = s[:300] + "…"
 	}
 	return s
+}
+
+// Tokens gets the two tokens a collection run needs from the sandbox at base,
+// with its built-in client: an institution token (client_credentials, "oob
+// sa") and a user token for user1 (authorize, consent, code exchange), both
+// as the token endpoint's JSON. Tests that hand tokens to Newman use it.
+func Tokens(ctx context.Context, hc *http.Client, base string) (institution, user map[string]any, err error) {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	grant := func(form url.Values) (map[string]any, error) {
+		form.Set("client_id", defaults.SandboxClientID)
+		form.Set("client_secret", defaults.SandboxClientSecret)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/oauth/2.0/token", strings.NewReader(form.Encode()))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := hc.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+			return nil, fmt.Errorf("token %s: %w", form.Get("grant_type"), err)
+		}
+		if tok, _ := body["access_token"].(string); tok == "" {
+			return nil, fmt.Errorf("token %s: no access_token in %v", form.Get("grant_type"), body)
+		}
+		return body, nil
+	}
+	if institution, err = grant(url.Values{"grant_type": {"client_credentials"}, "scope": {"oob sa"}}); err != nil {
+		return nil, nil, err
+	}
+	authURL := base + "/oauth/2.0/authorize?" + url.Values{"response_type": {"code"}, "client_id": {defaults.SandboxClientID},
+		"redirect_uri": {defaults.HelperCallback}, "scope": {defaults.SandboxUserScope},
+		"state": {strings.Repeat("s", 32)}, "auth_type": {"0"}}.Encode()
+	loc, err := Approve(ctx, hc, authURL, "user1")
+	if err != nil {
+		return nil, nil, err
+	}
+	user, err = grant(url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")},
+		"redirect_uri": {defaults.HelperCallback}})
+	return institution, user, err
 }
