@@ -54,14 +54,45 @@ func (b *builder) neutral(s, place string) string {
 }
 
 func (b *builder) neutralOnce(s string, changed *bool) string {
-	return anyVarRef.ReplaceAllStringFunc(s, func(m string) string {
-		name := m[2 : len(m)-2]
+	var out strings.Builder
+	last := 0
+	for _, ix := range anyVarRef.FindAllStringIndex(s, -1) {
+		i, j := ix[0], ix[1]
+		name := s[i+2 : j-2]
 		// A variable the document names with x-obpm-variable is its own
 		// explicit choice (the Open Banking token request sends client_id).
-		if !reservedVar(name) || b.optIn[name] {
-			return m
+		if (!reservedVar(name) || b.optIn[name]) && !composes(s, i, j) {
+			continue
 		}
 		*changed = true
-		return "{" + name + "}"
-	})
+		out.WriteString(s[last:i])
+		out.WriteString("{" + name + "}")
+		last = j
+	}
+	if last == 0 {
+		return s
+	}
+	out.WriteString(s[last:])
+	return out.String()
+}
+
+// composes reports whether the reference s[i:j] could, once Postman
+// substitutes its value, build another reference with the text around it:
+// Postman resolves nested references, so "{{obpm_helper_{{x}}}}" with a
+// server variable x = "key" (or "{{{{x}}}}" with x = "obpm_helper_key")
+// sends the helper key. That is a reference touching a brace, or one inside
+// an open "{{" or before a "}}" with no brace between.
+func composes(s string, i, j int) bool {
+	before, after := s[:i], s[j:]
+	if strings.HasSuffix(before, "{") || strings.HasSuffix(before, "}") ||
+		strings.HasPrefix(after, "{") || strings.HasPrefix(after, "}") {
+		return true
+	}
+	if k := strings.LastIndexAny(before, "{}"); k > 0 && before[k] == '{' && before[k-1] == '{' {
+		return true
+	}
+	if k := strings.IndexAny(after, "{}"); k >= 0 && k+1 < len(after) && after[k] == '}' && after[k+1] == '}' {
+		return true
+	}
+	return false
 }

@@ -309,3 +309,79 @@ paths:
 		t.Errorf("no warning about the renamed server variable: %v", res.Warnings)
 	}
 }
+
+// TestReservedVariablesNotComposed: Postman resolves nested references, so
+// spec text can build a reserved name out of a server variable's value
+// ("{{obpm_helper_{{sfx}}}}" with sfx = key). Resolving the written request
+// as Postman does, with the environment and a helper key, never yields the key.
+func TestReservedVariablesNotComposed(t *testing.T) {
+	spec := `openapi: 3.0.3
+info: {title: t, version: '1'}
+servers:
+  - url: 'https://api.example.com/{sfx}/{mid}/{whole}/{open}/{close}'
+    variables:
+      sfx: {default: key}
+      mid: {default: helper}
+      whole: {default: obpm_helper_key}
+      open: {default: '{'}
+      close: {default: '}'}
+paths:
+  /x:
+    post:
+      operationId: x
+      parameters:
+        - {name: a, in: query, required: true, example: '{{obpm_helper_{{sfx}}}}', schema: {type: string}}
+        - {name: b, in: query, required: true, example: '{{obpm_{{mid}}_key}}', schema: {type: string}}
+        - {name: c, in: query, required: true, example: '{{{{whole}}}}', schema: {type: string}}
+        - {name: d, in: header, required: true, example: '{{open}}{{whole}}{{close}}}', schema: {type: string}}
+        - {name: e, in: query, required: true, example: '{{{{open}}whole}}}', schema: {type: string}}
+        - {name: ok, in: query, required: true, example: 'p{{sfx}}q', schema: {type: string}}
+      requestBody:
+        content:
+          application/json:
+            example: {k: '{{obpm_helper_{{sfx}}}}', ok: '{{mid}}'}
+      responses: {'200': {description: ok}}
+`
+	res := gen(t, spec, Options{})
+	var env struct {
+		Values []envValue `json:"values"`
+	}
+	if err := json.Unmarshal(res.Files[1].Data, &env); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"obpm_helper_key": "SECRET-HELPER-KEY"}
+	for _, v := range env.Values {
+		if v.Key != "obpm_helper_key" {
+			vars[v.Key] = v.Value
+		}
+	}
+	// Postman's substitution: /\{\{([^{}]*?)}}/g, repeated up to 19 times.
+	re := regexp.MustCompile(`\{\{([^{}]*?)\}\}`)
+	resolve := func(s string) string {
+		for range 19 {
+			next := re.ReplaceAllStringFunc(s, func(m string) string {
+				if v, ok := vars[m[2:len(m)-2]]; ok {
+					return v
+				}
+				return m
+			})
+			if next == s {
+				break
+			}
+			s = next
+		}
+		return s
+	}
+	for name, r := range requests(t, res) {
+		req := r["request"].(jmap)
+		delete(req, "auth")
+		data, _ := json.Marshal(req)
+		if got := resolve(string(data)); strings.Contains(got, "SECRET-HELPER-KEY") {
+			t.Errorf("request %s resolves to the helper key: %s", name, data)
+		}
+	}
+	col := string(res.Files[0].Data)
+	if !strings.Contains(col, "p{{sfx}}q") || !strings.Contains(col, `{{mid}}`) {
+		t.Errorf("references that compose nothing were neutralised too")
+	}
+}
