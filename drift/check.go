@@ -332,6 +332,25 @@ func fold(ref *openapi3.SchemaRef, v *view, depth int) {
 	}
 }
 
+// altProp is the schema of property k in the first of alts (folded) that
+// describes it; nil when none does.
+func altProp(alts []*openapi3.SchemaRef, k string, depth int) *openapi3.SchemaRef {
+	if depth > 32 {
+		return nil
+	}
+	for _, a := range alts {
+		var av view
+		fold(a, &av, 0)
+		if p, ok := av.props[k]; ok {
+			return p
+		}
+		if p := altProp(av.alts, k, depth+1); p != nil {
+			return p
+		}
+	}
+	return nil
+}
+
 func jsonType(v any) string {
 	switch x := v.(type) {
 	case nil:
@@ -339,7 +358,12 @@ func jsonType(v any) string {
 	case bool:
 		return "boolean"
 	case json.Number:
-		if _, err := x.Int64(); err == nil {
+		// An integer beyond int64 (a long id) or written 1.0 is still an
+		// integer to JSON Schema.
+		if !strings.ContainsAny(string(x), ".eE") {
+			return "integer"
+		}
+		if f, err := x.Float64(); err == nil && f == math.Trunc(f) && !math.IsInf(f, 0) {
 			return "integer"
 		}
 		return "number"
@@ -434,6 +458,12 @@ func (c *checker) value(ref *openapi3.SchemaRef, v any, path string, depth int) 
 			}
 		}) {
 			if p, ok := w.props[k]; ok {
+				c.value(p, x[k], join(path, k), depth+1)
+				continue
+			}
+			// Properties beside oneOf/anyOf: a field one alternative
+			// describes is described.
+			if p := altProp(w.alts, k, 0); p != nil {
 				c.value(p, x[k], join(path, k), depth+1)
 				continue
 			}
