@@ -540,24 +540,27 @@ func (m *merger) keyed(where, label string, hasBase bool, b, t, o obj, key strin
 	bm, tm, om := map[string]any{}, map[string]any{}, map[string]any{}
 	var order []string
 	seen := map[string]bool{}
-	for _, e := range asArr(o[key]) {
-		k := keyOf(e)
-		om[k] = e
-		if !seen[k] {
-			seen[k], order = true, append(order, k)
+	// A key written twice (Postman lets two saved responses share a name)
+	// is its own entry from its second time on, as events does: a map by
+	// the bare key would keep only the last and lose the user's others.
+	add := func(m map[string]any, list arr, ordered bool) {
+		n := map[string]int{}
+		for _, e := range list {
+			k := keyOf(e)
+			if n[k] > 0 {
+				k = fmt.Sprintf("%s#%d", k, n[keyOf(e)])
+			}
+			n[keyOf(e)]++
+			m[k] = e
+			if ordered && !seen[k] {
+				seen[k], order = true, append(order, k)
+			}
 		}
 	}
-	for _, e := range asArr(t[key]) {
-		k := keyOf(e)
-		tm[k] = e
-		if !seen[k] {
-			seen[k], order = true, append(order, k)
-		}
-	}
+	add(om, asArr(o[key]), true)
+	add(tm, asArr(t[key]), true)
 	if b != nil {
-		for _, e := range asArr(b[key]) {
-			bm[keyOf(e)] = e
-		}
+		add(bm, asArr(b[key]), false)
 	}
 	var out arr
 	for _, k := range order {
