@@ -6,6 +6,7 @@ import (
 	"math"
 	"mime"
 	"net/mail"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -74,6 +75,10 @@ func (r *Report) HasDrift() bool {
 // comes before it); the template with most literal segments wins.
 type opMatcher struct {
 	ops []*opEntry
+	// bases are the servers' base paths ("api/v1"; "" for none): the
+	// operation on "/" answers only a request for one of them, where any
+	// URL's path ends with its (empty) template.
+	bases map[string]bool
 }
 
 type opEntry struct {
@@ -84,7 +89,15 @@ type opEntry struct {
 }
 
 func newMatcher(doc *openapi3.T) *opMatcher {
-	m := &opMatcher{}
+	m := &opMatcher{bases: map[string]bool{"": true}}
+	for _, sv := range doc.Servers {
+		if sv == nil {
+			continue
+		}
+		if u, err := url.Parse(sv.URL); err == nil {
+			m.bases[strings.Trim(u.Path, "/")] = true
+		}
+	}
 	if doc.Paths == nil {
 		return m
 	}
@@ -96,6 +109,9 @@ func newMatcher(doc *openapi3.T) *opMatcher {
 				e.id = e.method + " " + p
 			}
 			for _, s := range strings.Split(strings.Trim(p, "/"), "/") {
+				if s == "" && strings.Trim(p, "/") == "" {
+					break // "/": no segment (a literal "" would match any last segment)
+				}
 				if strings.Contains(s, "{") {
 					e.segs = append(e.segs, "")
 				} else {
@@ -115,6 +131,12 @@ func (m *opMatcher) find(method, path string) *opEntry {
 	var best *opEntry
 	for _, e := range m.ops {
 		if e.method != method || len(e.segs) > len(segs) {
+			continue
+		}
+		if len(e.segs) == 0 {
+			if m.bases[strings.Trim(path, "/")] {
+				return e // the request is for the base path itself
+			}
 			continue
 		}
 		tail := segs[len(segs)-len(e.segs):]

@@ -243,3 +243,42 @@ components:
 		t.Errorf("findings = %q, want only the undescribed field", got)
 	}
 }
+
+// TestRootOperation: the operation on "/" answers a request for the server's
+// base path only; it neither takes "/{id}"'s requests nor hides requests the
+// description lacks.
+func TestRootOperation(t *testing.T) {
+	spec := `openapi: 3.0.3
+info: {title: t, version: '1'}
+servers: [{url: 'http://h/api'}]
+paths:
+  /:
+    get:
+      operationId: index
+      responses: {'200': {description: ok, content: {application/json: {schema: {type: object, properties: {links: {type: array}}}}}}}
+  /{id}:
+    get:
+      operationId: item
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: ok, content: {application/json: {schema: {type: object, properties: {id: {type: string}}}}}}}
+`
+	doc, err := generator.LoadData(context.Background(), []byte(spec), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := func(p, body string) Execution {
+		u, _ := url.Parse("http://h" + p)
+		return Execution{Method: "GET", URL: u, Status: 200, Body: []byte(body), ContentType: "application/json"}
+	}
+	rep := Check(doc, []Execution{ex("/api", `{"links":[]}`), ex("/api/", `{"links":[]}`), ex("/api/7", `{"id":"7"}`), ex("/api/a/b/c", `{}`)})
+	if got := findings(rep); len(got) != 0 {
+		t.Errorf("findings = %q, want none", got)
+	}
+	runs := map[string]int{}
+	for _, o := range rep.Operations {
+		runs[o.ID] = o.Runs
+	}
+	if runs["index"] != 2 || runs["item"] != 2 || len(rep.Unmatched) != 0 {
+		t.Errorf("runs %v, unmatched %q; want index 2, item 2", runs, rep.Unmatched)
+	}
+}
