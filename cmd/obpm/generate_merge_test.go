@@ -164,3 +164,29 @@ func Test_generateMergeKeepsSecretsPrivate(t *testing.T) {
 		t.Errorf("collection mode %o, want 0644", fi.Mode().Perm())
 	}
 }
+
+// --with-key is not dropped when --merge is given: the local copies with
+// the key are written too.
+func Test_generateMergeWithKey(t *testing.T) {
+	cfgDir := t.TempDir()
+	f, stdout, stderr := genFactory()
+	env := map[string]string{"OBPM_INSECURE_STORAGE": "1", "OBPM_CONFIG_DIR": cfgDir}
+	f.Getenv = func(k string) string { return env[k] }
+	if code := Main([]string{"env-key"}, f); code != 0 {
+		t.Fatalf("env-key: %s", stderr)
+	}
+	key := strings.TrimSpace(stdout.String())
+	out := filepath.Join(t.TempDir(), "postman")
+	if code := Main([]string{"generate", "--spec", "../../merge/testdata/v1.yaml", "--out", out}, f); code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, stderr)
+	}
+	export := filepath.Join(t.TempDir(), "col.json")
+	editExport(t, filepath.Join(out, "pets.postman_collection.json"), export)
+	if code := Main([]string{"generate", "--spec", "../../merge/testdata/v1.yaml", "--out", out, "--merge", export, "--with-key"}, f); code != 0 {
+		t.Fatalf("generate --merge --with-key: exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "local", "pets.127-0-0-1.postman_environment.json"))
+	if err != nil || !strings.Contains(string(b), key) {
+		t.Errorf("--with-key with --merge wrote no local environment with the key: %v", err)
+	}
+}
