@@ -194,3 +194,28 @@ func TestPreviousRefreshTokenTried(t *testing.T) {
 		t.Fatalf("Token = %v, %v; want a refresh with the previous refresh token", got, err)
 	}
 }
+
+// TestLogoutForgetsUnsavedToken: a token the keyring refused and a logout
+// that followed once the keyring was back: nothing is left to persist, so
+// neither the ticker nor the shutdown flush tries to write a token that is
+// gone (and Flush does not report a logged-out profile as not persisted).
+func TestLogoutForgetsUnsavedToken(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.login(t)
+	f.kr.Fail(fakekeyring.ErrUnavailable)
+	f.clk.Add(time.Hour - time.Minute)
+	if _, err := f.m.Token(ctx, "sb", tokenstore.User); err != nil {
+		t.Fatal(err)
+	}
+	f.kr.Fail(nil)
+	if _, err := f.m.Logout(ctx, "sb"); err != nil {
+		t.Fatal(err)
+	}
+	if st := f.m.Status(ctx, "sb", tokenstore.User); st.NotPersisted || st.State != StateNone {
+		t.Errorf("status after logout = %+v, want none and nothing unsaved", st)
+	}
+	if err := f.m.Flush(ctx); err != nil {
+		t.Errorf("Flush after logout: %v", err)
+	}
+}

@@ -644,7 +644,9 @@ func (m *Manager) Logout(ctx context.Context, profile string) (warnings []error,
 		}
 		derr := m.Store.Delete(ctx, profile, kind)
 		if derr == nil {
+			// An unsaved token is gone too: nothing is left to write.
 			e.tok, e.loaded, e.loginNeeded, e.lastErr = nil, true, "", nil
+			e.unsaved, e.saveErr, e.saveBackoff, e.saveNext = false, nil, 0, time.Time{}
 		}
 		e.release()
 		if derr != nil {

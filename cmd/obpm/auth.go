@@ -15,6 +15,7 @@ import (
 	"github.com/obpm/obpm/authhelper/keyring"
 	"github.com/obpm/obpm/authhelper/session"
 	"github.com/obpm/obpm/authhelper/tokenstore"
+	"github.com/obpm/obpm/internal/filelock"
 )
 
 // addAuthCommands adds the OAuth helper's commands (issue 6) and exec (issue 7).
@@ -104,6 +105,20 @@ func (e *authEnv) manager(log *slog.Logger) *session.Manager {
 		m.Lock = session.FileLocks(filepath.Join(filepath.Dir(e.cfgPath), "locks"))
 	}
 	return m
+}
+
+// ensureHelperKey is tokenstore.EnsureHelperKey under a lock file shared by
+// the user's obpm processes: without it, an `obpm serve` and an
+// `obpm env-key` started together on a fresh install would each store a
+// key of their own, and one of them would go on with a key the keyring no
+// longer holds (clients refuse the daemon, or Postman's key is refused).
+func (e *authEnv) ensureHelperKey(ctx context.Context) (key string, created bool, err error) {
+	unlock, err := filelock.Lock(ctx, filepath.Join(filepath.Dir(e.cfgPath), "locks", "helper-key.lock"))
+	if err != nil {
+		return "", false, fmt.Errorf("create the helper key: %w", err)
+	}
+	defer unlock()
+	return e.tokens.EnsureHelperKey(ctx)
 }
 
 // flush is the end of a daemon-less command that may have renewed a token:

@@ -98,6 +98,34 @@ func TestDoctorWarnsAboutReadableKeyCopies(t *testing.T) {
 	}
 }
 
+// doctor searches the same three levels whether --scan is ".", a path or
+// a path with a trailing slash.
+func TestDoctorScanDepthSameForEveryRoot(t *testing.T) {
+	w := sandboxProfileWorld(t)
+	key := strings.TrimSpace(w.must(t, "env-key"))
+	dir := t.TempDir()
+	body := []byte(`{"values":[{"key":"obpm_helper_key","value":"` + key + `"}]}`)
+	for _, d := range []string{"a/b", "a/b/c"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, d, "leak.json"), body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_ = os.Chmod(filepath.Join(dir, d, "leak.json"), 0o644)
+	}
+	t.Chdir(dir)
+	for _, root := range []string{dir, dir + "/", "."} {
+		f, out, _ := w.factory("")
+		w.run(context.Background(), f, "doctor", "--offline", "--scan", root)
+		in2 := strings.Contains(out.String(), filepath.Join("a", "b", "leak.json"))
+		in3 := strings.Contains(out.String(), filepath.Join("a", "b", "c", "leak.json"))
+		if !in2 || in3 {
+			t.Errorf("--scan %s: found level-3 copy %v (want true), level-4 copy %v (want false):\n%s", root, in2, in3, out)
+		}
+	}
+}
+
 func TestServiceDryRunAndStatus(t *testing.T) {
 	home := t.TempDir()
 	w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": t.TempDir(), "OBPM_HELPER_URL": "http://127.0.0.1:9"}}

@@ -190,7 +190,10 @@ func (d *doctor) checkKeyCopies(root, key string) {
 			return fs.SkipAll
 		}
 		if e.IsDir() {
-			depth := strings.Count(filepath.ToSlash(strings.TrimPrefix(p, root)), "/")
+			// Levels below root, however root is spelled ("." walks "a/b",
+			// "/x" walks "/x/a/b", "x/" walks "x/a/b").
+			rel, _ := filepath.Rel(root, p)
+			depth := strings.Count(filepath.ToSlash(rel), "/") + 1
 			if p != root && (depth >= scanDepth || e.Name() == "node_modules" || e.Name() == ".git") {
 				return filepath.SkipDir
 			}

@@ -35,7 +35,7 @@ func envKeyRun(ctx context.Context, f *Factory, opts *EnvKeyOptions) error {
 	if err != nil {
 		return err
 	}
-	key, created, err := env.tokens.EnsureHelperKey(ctx)
+	key, created, err := env.ensureHelperKey(ctx)
 	if err != nil {
 		return err
 	}

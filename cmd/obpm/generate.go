@@ -183,7 +183,13 @@ func generateRun(ctx context.Context, f *Factory, opts *GenerateOptions) error {
 		return &ExitError{Code: exitError, Err: fmt.Errorf("%d file(s) in %s differ from %s; run `obpm generate` to update them", len(stale), opts.Out, src)}
 	}
 	if len(opts.Merge.Exports) > 0 {
-		return generateMerge(f, opts, res)
+		if err := generateMerge(f, opts, res); err != nil {
+			return err
+		}
+		if opts.WithKey {
+			return writeLocalEnvs(f, opts.Out, res.Files, key)
+		}
+		return nil
 	}
 	if err := writeFiles(opts.Out, res.Files); err != nil {
 		return err

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -52,11 +55,22 @@ func generateMerge(f *Factory, opts *GenerateOptions, res *generator.Result) err
 	if err != nil {
 		return err
 	}
-	out := make([]generator.File, len(plan.Files))
-	for i, file := range plan.Files {
-		out[i] = generator.File{Name: file.Name, Data: file.Data}
+	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
+		return fmt.Errorf("create output folder %s: %w", opts.Out, err)
 	}
-	if err := writeFiles(opts.Out, out); err != nil {
+	set := make([]atomicfile.File, len(plan.Files))
+	for i, file := range plan.Files {
+		set[i] = atomicfile.File{Name: file.Name, Data: file.Data, Perm: 0o644}
+		// The merge keeps the secrets of the user's export (the helper key
+		// pasted into Postman, passwords): such a file is owner-only, and
+		// said, since the shared files are otherwise meant to be committed.
+		if keys := secretValues(file.Data); len(keys) > 0 {
+			set[i].Perm = 0o600
+			fmt.Fprintf(f.ErrOut, "! %s keeps your secret value(s) %s from the export: written owner-only (0600); do not commit it (obpm generate --with-key puts the helper key into the git-ignored local/ copies instead)\n",
+				filepath.Join(opts.Out, file.Name), strings.Join(keys, ", "))
+		}
+	}
+	if err := atomicfile.WriteAll(opts.Out, set); err != nil {
 		return err
 	}
 	if err := plan.SaveSnapshot(); err != nil {
@@ -70,4 +84,27 @@ func generateMerge(f *Factory, opts *GenerateOptions, res *generator.Result) err
 	fmt.Fprintf(f.Out, "wrote %s (merged)\n", filepath.Join(opts.Out, res.Files[0].Name))
 	fmt.Fprintln(f.Out, plan.Report.Summary())
 	return nil
+}
+
+// secretValues names the variables of a Postman environment that hold a
+// non-empty secret: the helper key, or any variable of type secret. Other
+// files (the collection) have none.
+func secretValues(data []byte) []string {
+	var env struct {
+		Values []struct {
+			Key   string `json:"key"`
+			Value any    `json:"value"`
+			Type  string `json:"type"`
+		} `json:"values"`
+	}
+	if json.Unmarshal(data, &env) != nil {
+		return nil
+	}
+	var keys []string
+	for _, v := range env.Values {
+		if s, _ := v.Value.(string); s != "" && (v.Type == "secret" || v.Key == "obpm_helper_key") {
+			keys = append(keys, v.Key)
+		}
+	}
+	return keys
 }

@@ -113,3 +113,80 @@ func Test_generateWatchMerge(t *testing.T) {
 		t.Errorf("report:\n%s", md)
 	}
 }
+
+// An exported environment carries the secrets the user typed into Postman
+// (the helper key above all); the merge keeps them, so the merged file is
+// written owner-only and the user is told not to commit it. A merged file
+// without a secret stays 0644.
+func Test_generateMergeKeepsSecretsPrivate(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "postman")
+	f, _, stderr := genFactory()
+	if code := Main([]string{"generate", "--spec", "../../merge/testdata/v1.yaml", "--out", out}, f); code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, stderr)
+	}
+	envFile := filepath.Join(out, "pets.127-0-0-1.postman_environment.json")
+	data, err := os.ReadFile(envFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const key = "the-helper-key-pasted-into-postman"
+	var env map[string]any
+	if err := json.Unmarshal(data, &env); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range env["values"].([]any) {
+		if m := v.(map[string]any); m["key"] == "obpm_helper_key" {
+			m["value"] = key
+		}
+	}
+	exported, _ := json.Marshal(env)
+	exportEnv := filepath.Join(t.TempDir(), "env.json")
+	exportCol := filepath.Join(t.TempDir(), "col.json")
+	if err := os.WriteFile(exportEnv, exported, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	editExport(t, filepath.Join(out, "pets.postman_collection.json"), exportCol)
+	f, _, stderr = genFactory()
+	if code := Main([]string{"generate", "--spec", "../../merge/testdata/v1.yaml", "--out", out, "--merge", exportCol, "--merge", exportEnv}, f); code != 0 {
+		t.Fatalf("generate --merge: exit %d: %s", code, stderr)
+	}
+	got, _ := os.ReadFile(envFile)
+	if !strings.Contains(string(got), key) {
+		t.Fatalf("the merge dropped the user's secret:\n%s", got)
+	}
+	if fi, _ := os.Stat(envFile); fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s holds the helper key with mode %o, want 0600", envFile, fi.Mode().Perm())
+	}
+	if !strings.Contains(stderr.String(), "obpm_helper_key") {
+		t.Errorf("no warning naming the secret: %s", stderr)
+	}
+	if fi, _ := os.Stat(filepath.Join(out, "pets.postman_collection.json")); fi.Mode().Perm() != 0o644 {
+		t.Errorf("collection mode %o, want 0644", fi.Mode().Perm())
+	}
+}
+
+// --with-key is not dropped when --merge is given: the local copies with
+// the key are written too.
+func Test_generateMergeWithKey(t *testing.T) {
+	cfgDir := t.TempDir()
+	f, stdout, stderr := genFactory()
+	env := map[string]string{"OBPM_INSECURE_STORAGE": "1", "OBPM_CONFIG_DIR": cfgDir}
+	f.Getenv = func(k string) string { return env[k] }
+	if code := Main([]string{"env-key"}, f); code != 0 {
+		t.Fatalf("env-key: %s", stderr)
+	}
+	key := strings.TrimSpace(stdout.String())
+	out := filepath.Join(t.TempDir(), "postman")
+	if code := Main([]string{"generate", "--spec", "../../merge/testdata/v1.yaml", "--out", out}, f); code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, stderr)
+	}
+	export := filepath.Join(t.TempDir(), "col.json")
+	editExport(t, filepath.Join(out, "pets.postman_collection.json"), export)
+	if code := Main([]string{"generate", "--spec", "../../merge/testdata/v1.yaml", "--out", out, "--merge", export, "--with-key"}, f); code != 0 {
+		t.Fatalf("generate --merge --with-key: exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "local", "pets.127-0-0-1.postman_environment.json"))
+	if err != nil || !strings.Contains(string(b), key) {
+		t.Errorf("--with-key with --merge wrote no local environment with the key: %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -161,6 +162,36 @@ func Test_generateWithKeyWithoutKey(t *testing.T) {
 	if !strings.Contains(stderr.String(), "warning: --insecure-storage") {
 		t.Errorf("no insecure-storage warning: %s", stderr)
 	}
+}
+
+// --with-key never writes the key into an environment whose
+// obpm_helper_url points off this machine (OBPM_HELPER_URL is not loopback):
+// Postman would send the key there on every request.
+func Test_generateWithKeyRefusesRemoteHelperURL(t *testing.T) {
+	cfgDir := t.TempDir()
+	f, stdout, stderr := genFactory()
+	env := map[string]string{"OBPM_INSECURE_STORAGE": "1", "OBPM_CONFIG_DIR": cfgDir}
+	f.Getenv = func(k string) string { return env[k] }
+	if code := Main([]string{"env-key"}, f); code != 0 {
+		t.Fatalf("env-key: %s", stderr)
+	}
+	key := strings.TrimSpace(stdout.String())
+	env["OBPM_HELPER_URL"] = "http://helper.example.com:8791"
+	out := t.TempDir()
+	if code := Main([]string{"generate", "--spec", fixture(t, "petstore"), "--out", out, "--with-key"}, f); code == 0 {
+		t.Errorf("generate --with-key with a remote OBPM_HELPER_URL succeeded: %s", stdout)
+	}
+	if !strings.Contains(stderr.String(), "OBPM_HELPER_URL") {
+		t.Errorf("error should name OBPM_HELPER_URL: %s", stderr)
+	}
+	_ = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if b, _ := os.ReadFile(p); strings.Contains(string(b), key) {
+				t.Errorf("%s holds the helper key", p)
+			}
+		}
+		return nil
+	})
 }
 
 func Test_diff(t *testing.T) {

@@ -41,6 +41,12 @@ func writeLocalEnvs(f *Factory, dir string, files []generator.File, key string) 
 			fmt.Fprintln(f.ErrOut, "warning:", warn)
 		}
 		helperURL = u
+		// Postman sends obpm_helper_key to obpm_helper_url on every request:
+		// the key must not go into a file that points it at another machine
+		// (a mistyped or hostile OBPM_HELPER_URL), as exec and token refuse too.
+		if err := client.CheckLocal(helperURL); err != nil {
+			return fmt.Errorf("--with-key: %w", err)
+		}
 		if r, err := runfile.Read(cfgDir, runfile.Sandbox); err == nil && r.URL != "" {
 			sandboxURL = r.URL
 		}

@@ -66,7 +66,7 @@ func serveRun(ctx context.Context, f *Factory, opts *ServeOptions) error {
 	if _, err := env.loadConfig(); err != nil {
 		return err
 	}
-	key, created, err := env.tokens.EnsureHelperKey(ctx)
+	key, created, err := env.ensureHelperKey(ctx)
 	if err != nil {
 		return err
 	}
