@@ -168,14 +168,7 @@ func Test_generateMergeKeepsSecretsPrivate(t *testing.T) {
 // --with-key is not dropped when --merge is given: the local copies with
 // the key are written too.
 func Test_generateMergeWithKey(t *testing.T) {
-	cfgDir := t.TempDir()
-	f, stdout, stderr := genFactory()
-	env := map[string]string{"OBPM_INSECURE_STORAGE": "1", "OBPM_CONFIG_DIR": cfgDir}
-	f.Getenv = func(k string) string { return env[k] }
-	if code := Main([]string{"env-key"}, f); code != 0 {
-		t.Fatalf("env-key: %s", stderr)
-	}
-	key := strings.TrimSpace(stdout.String())
+	f, _, key, _, stderr := keyedFactory(t)
 	out := filepath.Join(t.TempDir(), "postman")
 	if code := Main([]string{"generate", "--spec", "../../merge/testdata/v1.yaml", "--out", out}, f); code != 0 {
 		t.Fatalf("generate: exit %d: %s", code, stderr)

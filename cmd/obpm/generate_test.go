@@ -21,6 +21,22 @@ func genFactory() (*Factory, *bytes.Buffer, *bytes.Buffer) {
 	return &Factory{In: strings.NewReader(""), Out: out, ErrOut: errOut, Getenv: func(k string) string { return env[k] }, Now: time.Now}, out, errOut
 }
 
+// keyedFactory is a generate factory with its own config folder and the
+// insecure file store, whose helper key already exists (made by env-key, as a
+// user's first command would); it returns the key and the factory's env map.
+func keyedFactory(t *testing.T) (f *Factory, env map[string]string, key string, stdout, stderr *bytes.Buffer) {
+	t.Helper()
+	f, stdout, stderr = genFactory()
+	env = map[string]string{"OBPM_INSECURE_STORAGE": "1", "OBPM_CONFIG_DIR": t.TempDir()}
+	f.Getenv = func(k string) string { return env[k] }
+	if code := Main([]string{"env-key"}, f); code != 0 {
+		t.Fatalf("env-key: %s", stderr)
+	}
+	key = strings.TrimSpace(stdout.String())
+	stdout.Reset()
+	return f, env, key, stdout, stderr
+}
+
 func Test_NewCmdGenerate(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -168,14 +184,7 @@ func Test_generateWithKeyWithoutKey(t *testing.T) {
 // obpm_helper_url points off this machine (OBPM_HELPER_URL is not loopback):
 // Postman would send the key there on every request.
 func Test_generateWithKeyRefusesRemoteHelperURL(t *testing.T) {
-	cfgDir := t.TempDir()
-	f, stdout, stderr := genFactory()
-	env := map[string]string{"OBPM_INSECURE_STORAGE": "1", "OBPM_CONFIG_DIR": cfgDir}
-	f.Getenv = func(k string) string { return env[k] }
-	if code := Main([]string{"env-key"}, f); code != 0 {
-		t.Fatalf("env-key: %s", stderr)
-	}
-	key := strings.TrimSpace(stdout.String())
+	f, env, key, stdout, stderr := keyedFactory(t)
 	env["OBPM_HELPER_URL"] = "http://helper.example.com:8791"
 	out := t.TempDir()
 	if code := Main([]string{"generate", "--spec", fixture(t, "petstore"), "--out", out, "--with-key"}, f); code == 0 {
@@ -285,14 +294,8 @@ func Test_watched(t *testing.T) {
 // helper and the sandbox really run; the shared files keep no key, so the
 // next --check is not stale. Another Unix user reads nothing.
 func Test_generateWithKeyIsPrivate(t *testing.T) {
-	cfgDir := t.TempDir()
-	f, stdout, stderr := genFactory()
-	env := map[string]string{"OBPM_INSECURE_STORAGE": "1", "OBPM_CONFIG_DIR": cfgDir}
-	f.Getenv = func(k string) string { return env[k] }
-	if code := Main([]string{"env-key"}, f); code != 0 {
-		t.Fatalf("env-key: %s", stderr)
-	}
-	key := strings.TrimSpace(stdout.String())
+	f, env, key, stdout, stderr := keyedFactory(t)
+	cfgDir := env["OBPM_CONFIG_DIR"]
 	// A daemon and a sandbox on other ports (this process stands in for both).
 	for name, u := range map[string]string{runfile.Daemon: "http://127.0.0.1:45999", runfile.Sandbox: "http://127.0.0.1:45998"} {
 		if err := runfile.Write(cfgDir, name, runfile.Record{URL: u}); err != nil {
