@@ -431,6 +431,23 @@ func shellStatements(b fencedBlock) []statement {
 
 // stripComment removes a # comment that is outside quotes and starts a word.
 func stripComment(s string) string {
+	if end, _ := scanShell(s, true); end < len(s) {
+		return strings.TrimRight(s[:end], " \t")
+	}
+	return s
+}
+
+// quoteOpen reports whether s ends inside a quoted string ('…' or "…").
+func quoteOpen(s string) bool {
+	_, open := scanShell(s, false)
+	return open
+}
+
+// scanShell walks s tracking single and double quotes. With stopAtComment it
+// stops at a # that is outside quotes and starts a word, and returns its
+// index; otherwise it returns len(s). open says whether a quote is still open
+// where it stopped.
+func scanShell(s string, stopAtComment bool) (end int, open bool) {
 	var q rune
 	for i, r := range s {
 		switch {
@@ -440,26 +457,11 @@ func stripComment(s string) string {
 			}
 		case r == '\'' || r == '"':
 			q = r
-		case r == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t'):
-			return strings.TrimRight(s[:i], " \t")
+		case stopAtComment && r == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t'):
+			return i, false
 		}
 	}
-	return s
-}
-
-func quoteOpen(s string) bool {
-	var q rune
-	for _, r := range s {
-		switch {
-		case q != 0:
-			if r == q {
-				q = 0
-			}
-		case r == '\'' || r == '"':
-			q = r
-		}
-	}
-	return q != 0
+	return len(s), q != 0
 }
 
 // shellWords splits a command line into words, honouring quotes, and turns
