@@ -127,17 +127,19 @@ func (w *collectionWriter) encodeRequests(items []*postman.Items, prefix string)
 	}
 }
 
+// marshalCompact is json.Marshal, but calls a value's own MarshalJSON
+// directly: the library's output is already compact and escaped, and
+// json.Marshal would only copy it once more.
+func marshalCompact(v any) ([]byte, error) {
+	if m, ok := v.(json.Marshaler); ok {
+		return m.MarshalJSON()
+	}
+	return json.Marshal(v)
+}
+
 // encodeValue marshals v, applies the patches and indents it under prefix.
 func encodeValue(v any, prefix string) ([]byte, error) {
-	var raw []byte
-	var err error
-	if m, ok := v.(json.Marshaler); ok {
-		// The library's MarshalJSON output is already compact and escaped:
-		// json.Marshal would only copy it once more.
-		raw, err = m.MarshalJSON()
-	} else {
-		raw, err = json.Marshal(v)
-	}
+	raw, err := marshalCompact(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode %T: %w", v, err)
 	}
@@ -177,15 +179,7 @@ func (w *collectionWriter) value(v any, prefix string) {
 	if w.err != nil {
 		return
 	}
-	var raw []byte
-	var err error
-	if m, ok := v.(json.Marshaler); ok {
-		// The library's MarshalJSON output is already compact and escaped:
-		// json.Marshal would only copy it once more.
-		raw, err = m.MarshalJSON()
-	} else {
-		raw, err = json.Marshal(v)
-	}
+	raw, err := marshalCompact(v)
 	if err != nil {
 		w.err = fmt.Errorf("encode %T: %w", v, err)
 		return
