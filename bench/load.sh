@@ -4,11 +4,15 @@
 #   - the daemon's token route   GET /v1/profiles/sb/token?kind=user
 #   - the sandbox's balance      GET /v2.0/account/balance/fin_num
 #   - the sandbox's withdraw     POST /v2.0/transfer/withdraw/fin_num, in memory and with --state
-#   - bare                       a net/http handler returning a constant
+#   - bare                       a net/http handler returning a constant (120 bytes)
+#   - bare-sized                 the same handler returning one answer of the daemon's
+#                                token route, byte for byte, with its Content-Type: the
+#                                daemon's ratio is printed against both bare variants
 #
 #   bench/load.sh [SECONDS] [CONNECTIONS]     # default 5 s, 64 connections, 3 rounds (ROUNDS=n),
 #                                             # paced latency runs at RATE=2000 requests/s
 #   bench/load.sh --soak N                    # N balance requests; sandbox RSS sampled
+#   TARGETS='bare bare-sized daemon-token' bench/load.sh   # only these targets (default: all)
 #
 # Everything listens on 127.0.0.1 on free ports; each run is bounded in time
 # (and in count: at most 2,000,000 requests). The daemon keeps its tokens in a
@@ -76,6 +80,13 @@ for _ in $(seq 100); do kill -0 "$(cat "$work/login.pid")" 2>/dev/null || break;
 key=$("$obpm" env-key 2>/dev/null)
 token=$("$obpm" token --profile sb 2>/dev/null)
 [ -n "$key" ] && [ -n "$token" ] || { echo "bench: no helper key or token" >&2; cat "$work"/*.err >&2; exit 1; }
+# The sized floor: one answer of the daemon, served as a constant.
+curl -fsS -H "Authorization: Bearer $key" -D "$work/answer.hdr" -o "$work/answer.json" "$helper/v1/profiles/sb/token?kind=user"
+ctype=$(awk -F': *' 'tolower($1) == "content-type" { sub(/\r$/, "", $2); print $2 }' "$work/answer.hdr")
+start bare-sized "$load" bare -body-file "$work/answer.json" -content-type "${ctype:-application/json}"
+waitfor "$work/bare-sized.out" listening
+baresized=$(awk '/listening/ {print $2}' "$work/bare-sized.out")
+echo "== answers: bare $(awk '/listening/ {print $3}' "$work/bare.out") bytes; daemon and bare-sized $(wc -c <"$work/answer.json") bytes ($ctype)" >&2
 sleep 1
 idle_rss=$(rss_mb "$(cat "$work/daemon.pid")")
 
@@ -101,21 +112,25 @@ fi
 
 echo "== $rounds rounds of $secs s per target, $conns connections; load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 run() { "$load" run -c "$conns" -d "${secs}s" "$@"; }
-barepid=$(cat "$work/bare.pid") dpid=$(cat "$work/daemon.pid") sbpid=$(cat "$work/sandbox.pid") sbmempid=$(cat "$work/sandbox-mem.pid")
+# runif -label LABEL ...: run, unless $TARGETS is set and does not name LABEL's target.
+runif() { [ -z "${TARGETS:-}" ] || [[ " $TARGETS " == *" ${2%@*} "* ]] || return 0; run "$@"; }
+barepid=$(cat "$work/bare.pid") sizedpid=$(cat "$work/bare-sized.pid") dpid=$(cat "$work/daemon.pid") sbpid=$(cat "$work/sandbox.pid") sbmempid=$(cat "$work/sandbox-mem.pid")
 for r in $(seq "$rounds"); do
-  run -label bare -url "$bare/" -expect access_token -pid "$barepid"
-  run -label daemon-token -url "$helper/v1/profiles/sb/token?kind=user" -H "Authorization: Bearer $key" -expect access_token -pid "$dpid"
-  run -label sandbox-balance -url "$balance" -H "Authorization: Bearer $token" -expect '"rsp_code":"A0000"' -pid "$sbpid"
-  run -label withdraw-memory -url "$sbmem/v2.0/transfer/withdraw/fin_num" -method POST -body "$withdraw" \
+  runif -label bare -url "$bare/" -expect access_token -pid "$barepid"
+  runif -label daemon-token -url "$helper/v1/profiles/sb/token?kind=user" -H "Authorization: Bearer $key" -expect access_token -pid "$dpid"
+  runif -label bare-sized -url "$baresized/" -expect access_token -pid "$sizedpid"
+  runif -label sandbox-balance -url "$balance" -H "Authorization: Bearer $token" -expect '"rsp_code":"A0000"' -pid "$sbpid"
+  runif -label withdraw-memory -url "$sbmem/v2.0/transfer/withdraw/fin_num" -method POST -body "$withdraw" \
     -H "Authorization: Bearer $memtoken" -H "Content-Type: application/json" -expect '"rsp_code":"A0000"' -pid "$sbmempid"
-  run -label withdraw-state -url "$sb/v2.0/transfer/withdraw/fin_num" -method POST -body "$withdraw" \
+  runif -label withdraw-state -url "$sb/v2.0/transfer/withdraw/fin_num" -method POST -body "$withdraw" \
     -H "Authorization: Bearer $token" -H "Content-Type: application/json" -expect '"rsp_code":"A0000"' -pid "$sbpid"
 done | tee "$work/results"
 # Latency at a fixed load (64 connections sharing $rate requests/s) rather
 # than at saturation, where p99 is mostly queueing (64 in flight / rps).
 for r in $(seq "$rounds"); do
-  run -label "bare@$rate" -rate "$rate" -url "$bare/" -expect access_token
-  run -label "daemon-token@$rate" -rate "$rate" -url "$helper/v1/profiles/sb/token?kind=user" -H "Authorization: Bearer $key" -expect access_token
+  runif -label "bare@$rate" -rate "$rate" -url "$bare/" -expect access_token
+  runif -label "daemon-token@$rate" -rate "$rate" -url "$helper/v1/profiles/sb/token?kind=user" -H "Authorization: Bearer $key" -expect access_token
+  runif -label "bare-sized@$rate" -rate "$rate" -url "$baresized/" -expect access_token
 done | tee "$work/paced"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); sandbox state file $(du -k "$work/state.json" | cut -f1) kB; RSS: sandbox $(rss_mb "$sbpid") MB, in-memory sandbox $(rss_mb "$sbmempid") MB"
 # Per target: requests/s summed over the rounds (the same time each) against
@@ -123,18 +138,23 @@ echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); sandbox state file $
 # ratio a CPU-bound run would give, (client+server of bare)/(client+server
 # of the target), which the machine's other load disturbs less; and the
 # server's CPU alone, bare's / the target's ("x bare srv": the client's
-# share, larger for a larger answer, left out).
+# share, larger for a larger answer, left out). The same three ratios
+# against bare-sized ("x sized": a floor answering the daemon's bytes) follow
+# for the daemon; the 120-byte figures stay the main columns.
 awk -v idle="$idle_rss" -v tok="$tok_ms" '
   { t = $1; n[t]++; for (i = 2; i <= NF; i++) { split($i, kv, "="); x[t, kv[1]] += kv[2]; if (kv[1] == "p99_ms" && kv[2] > p99[t]) p99[t] = kv[2] } }
+  function cpu(t) { return (x[t, "server_cpu_us"] + x[t, "client_cpu_us"]) / n[t] }
+  function srv(t) { return x[t, "server_cpu_us"] / n[t] }
   END {
     printf "\n%-17s %9s %7s %9s %10s %10s %9s %9s\n", "target", "req/s", "x bare", "p99 ms", "srv us/req", "cli us/req", "x bare cpu", "x bare srv"
-    bc = (x["bare", "server_cpu_us"] + x["bare", "client_cpu_us"]) / n["bare"]
-    bs = x["bare", "server_cpu_us"] / n["bare"]
-    split("bare daemon-token sandbox-balance withdraw-memory withdraw-state", ts, " ")
-    for (i = 1; i <= 5; i++) { t = ts[i]; if (!n[t]) continue
-      c = (x[t, "server_cpu_us"] + x[t, "client_cpu_us"]) / n[t]
+    split("bare bare-sized daemon-token sandbox-balance withdraw-memory withdraw-state", ts, " ")
+    for (i = 1; i <= 6; i++) { t = ts[i]; if (!n[t]) continue
       printf "%-17s %9.0f %7.2f %9s %10.1f %10.1f %9.2f %9.2f\n", t, x[t, "rps"] / n[t], x[t, "rps"] / x["bare", "rps"], p99[t],
-        x[t, "server_cpu_us"] / n[t], x[t, "client_cpu_us"] / n[t], bc / c, bs / (x[t, "server_cpu_us"] / n[t]) }
+        srv(t), x[t, "client_cpu_us"] / n[t], cpu("bare") / cpu(t), srv("bare") / srv(t) }
+    if (n["bare-sized"] && n["daemon-token"])
+      printf "daemon-token against bare (120 B): x bare %.2f, x bare cpu %.2f, x bare srv %.2f; against bare-sized (same answer): x sized %.2f, x sized cpu %.2f, x sized srv %.2f\n",
+        x["daemon-token", "rps"] / x["bare", "rps"], cpu("bare") / cpu("daemon-token"), srv("bare") / srv("daemon-token"),
+        x["daemon-token", "rps"] / x["bare-sized", "rps"], cpu("bare-sized") / cpu("daemon-token"), srv("bare-sized") / srv("daemon-token")
     printf "daemon idle RSS with 10 profiles: %s MB; obpm token (warm daemon, best of 20): %s ms\n", idle, tok
   }' "$work/results"
 awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "p99_ms") p[$1] = p[$1] " " kv[2]; if (kv[1] == "rps") q[$1] = q[$1] " " kv[2] } }
