@@ -54,6 +54,9 @@ type fixture struct {
 	httpTimeout time.Duration
 	// loads counts the daemon's config reads.
 	loads atomic.Int64
+	// logLevel is the daemon's log level (default debug: the tests read
+	// the request lines).
+	logLevel slog.Leveler
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -80,7 +83,11 @@ func (f *fixture) start() {
 	}
 	inner := load
 	load = func() (*config.Config, string, error) { f.loads.Add(1); return inner() }
-	m := &session.Manager{Store: f.st, Now: f.clk.Now, Log: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	level := f.logLevel
+	if level == nil {
+		level = slog.LevelDebug
+	}
+	m := &session.Manager{Store: f.st, Now: f.clk.Now, Log: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: level})),
 		Resolve: session.NewResolver(load, f.st, &http.Client{Timeout: f.httpTimeout}, f.clk.Now)}
 	f.d = New(Options{Manager: m, Config: load, Key: testKey, Log: m.Log, Now: f.clk.Now})
 	f.srv.Config.Handler = f.d.Handler()
