@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const good = `default_profile: sb
@@ -139,6 +140,17 @@ func TestIsLoopbackHost(t *testing.T) {
 	} {
 		if got := IsLoopbackHost(host); got != want {
 			t.Errorf("IsLoopbackHost(%q) = %v, want %v", host, got, want)
+		}
+	}
+}
+
+func TestMargin(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+	}{{"", DefaultRefreshMargin}, {"30s", 30 * time.Second}, {"0s", 0}, {"-1m", DefaultRefreshMargin}, {"soon", DefaultRefreshMargin}} {
+		if got := (&Profile{RefreshMargin: tc.in}).Margin(); got != tc.want {
+			t.Errorf("Margin(%q) = %v, want %v", tc.in, got, tc.want)
 		}
 	}
 }

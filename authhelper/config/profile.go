@@ -133,6 +133,11 @@ func (p *Profile) UsePKCE() bool {
 
 // Margin returns the refresh margin.
 func (p *Profile) Margin() time.Duration {
+	if p.RefreshMargin == "" {
+		// The usual case, on every token read: ParseDuration's error for
+		// "" would be built (and allocated) only to be dropped.
+		return DefaultRefreshMargin
+	}
 	if d, err := time.ParseDuration(p.RefreshMargin); err == nil && d >= 0 {
 		return d
 	}

@@ -52,6 +52,8 @@ type Server struct {
 	log     *slog.Logger
 	refused *ratelog.Limiter
 	encoded tokenJSON
+	// jsonType is a token answer's Content-Type value, made once (see guard).
+	jsonType []string
 }
 
 // New returns a Server.
@@ -65,7 +67,7 @@ func New(o Options) *Server {
 	if o.RefreshEvery <= 0 {
 		o.RefreshEvery = 5 * time.Second
 	}
-	s := &Server{o: o, log: o.Log, refused: ratelog.New(o.Log, o.Now, 0)}
+	s := &Server{o: o, log: o.Log, refused: ratelog.New(o.Log, o.Now, 0), jsonType: []string{"application/json; charset=utf-8"}[:1:1]}
 	s.logins = oauthflow.NewLogins(o.Manager.CompleteLogin, o.Log, o.Now)
 	return s
 }

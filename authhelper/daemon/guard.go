@@ -26,10 +26,15 @@ func Guard(next http.Handler, log *slog.Logger) http.Handler {
 // guard is Guard with the refusal log to use: one line per kind of refusal
 // and minute, whatever the number of requests.
 func guard(next http.Handler, refused *ratelog.Limiter) http.Handler {
+	// The values are made once: Header.Set would allocate a slice for each
+	// per request. net/http copies them before writing, and Set, Add and
+	// Del replace a slice rather than write into it (cap == len: an append
+	// copies too).
+	noStore, nosniff := []string{"no-store"}[:1:1], []string{"nosniff"}[:1:1]
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Content-Type-Options", "nosniff")
+		h["Cache-Control"] = noStore
+		h["X-Content-Type-Options"] = nosniff
 		if !LoopbackHost(r.Host) {
 			refused.Warn("request refused: foreign Host", r.URL.Path)
 			writeError(w, http.StatusForbidden, "forbidden_host", "the helper answers only requests addressed to 127.0.0.1, [::1] or localhost", "use http://127.0.0.1:"+localPort(r))
@@ -49,11 +54,23 @@ func LoopbackHost(hostport string) bool {
 	if hostport == "" {
 		return false
 	}
+	if p, ok := strings.CutPrefix(hostport, "127.0.0.1:"); ok && allDigits(p) {
+		return true // what every client sends: no parse
+	}
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
 	}
 	return config.IsLoopbackHost(host)
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func (s *Server) requireKey(next http.Handler) http.Handler {

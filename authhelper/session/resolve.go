@@ -38,9 +38,23 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 
 type loadedKey struct{}
 
+// loaded is the context WithConfig returns: one allocation per token read,
+// where context.WithValue and the boxed value were two.
 type loaded struct {
+	context.Context
 	cfg  *config.Config
 	path string
+}
+
+// Value answers loadedKey with the *loaded itself (a pointer: no
+// allocation to box it) and passes every other key to the parent, so
+// that contexts derived from it (WithCancel, WithTimeout) still find the
+// parent's cancellation without a goroutine.
+func (l *loaded) Value(key any) any {
+	if key == (loadedKey{}) {
+		return l
+	}
+	return l.Context.Value(key)
 }
 
 // WithConfig returns ctx carrying cfg, a config its caller has just had from
@@ -52,11 +66,11 @@ func WithConfig(ctx context.Context, cfg *config.Config, path string) context.Co
 	if cfg == nil {
 		return ctx
 	}
-	return context.WithValue(ctx, loadedKey{}, loaded{cfg, path})
+	return &loaded{ctx, cfg, path}
 }
 
 func loadedConfig(ctx context.Context) (*config.Config, string, error) {
-	if l, ok := ctx.Value(loadedKey{}).(loaded); ok {
+	if l, ok := ctx.Value(loadedKey{}).(*loaded); ok {
 		return l.cfg, l.path, nil
 	}
 	return nil, "", nil

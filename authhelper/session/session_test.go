@@ -427,3 +427,35 @@ func TestResolverSeesNewSecret(t *testing.T) {
 		t.Fatalf("cached resolve: %v, %v", c, err)
 	}
 }
+
+// WithConfig's context finds its config through contexts derived from it,
+// and keeps its parent's values, deadline and cancellation.
+func TestWithConfigContext(t *testing.T) {
+	type k struct{}
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), k{}, "v"))
+	cfg := &config.Config{}
+	ctx := WithConfig(parent, cfg, "config.yaml")
+	child, stop := context.WithTimeout(ctx, time.Hour)
+	defer stop()
+	if got, path, _ := loadedConfig(child); got != cfg || path != "config.yaml" {
+		t.Fatalf("loadedConfig through a child = %p %q, want %p", got, path, cfg)
+	}
+	if got, _, _ := loadedConfig(parent); got != nil {
+		t.Fatalf("loadedConfig of the parent = %p, want none", got)
+	}
+	if child.Value(k{}) != "v" {
+		t.Fatal("the parent's value is lost")
+	}
+	if WithConfig(parent, nil, "x") != parent {
+		t.Fatal("a nil config should leave the context as it is")
+	}
+	cancel()
+	select {
+	case <-child.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("cancelling the parent did not reach the child")
+	}
+	if !errors.Is(child.Err(), context.Canceled) {
+		t.Fatalf("child.Err() = %v", child.Err())
+	}
+}
