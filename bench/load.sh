@@ -6,7 +6,8 @@
 #   - the sandbox's withdraw     POST /v2.0/transfer/withdraw/fin_num, in memory and with --state
 #   - bare                       a net/http handler returning a constant (120 bytes)
 #   - bare-sized                 the same handler returning one answer of the daemon's
-#                                token route, byte for byte, with its Content-Type: the
+#                                token route, byte for byte, with its headers, and sent
+#                                an Authorization header as long as the daemon's: the
 #                                daemon's ratio is printed against both bare variants
 #
 #   bench/load.sh [SECONDS] [CONNECTIONS]     # default 5 s, 64 connections, 3 rounds (ROUNDS=n),
@@ -83,10 +84,15 @@ token=$("$obpm" token --profile sb 2>/dev/null)
 # The sized floor: one answer of the daemon, served as a constant.
 curl -fsS -H "Authorization: Bearer $key" -D "$work/answer.hdr" -o "$work/answer.json" "$helper/v1/profiles/sb/token?kind=user"
 ctype=$(awk -F': *' 'tolower($1) == "content-type" { sub(/\r$/, "", $2); print $2 }' "$work/answer.hdr")
-start bare-sized "$load" bare -body-file "$work/answer.json" -content-type "${ctype:-application/json}"
+# Its other headers too (net/http writes Date and Content-Length itself).
+hdrs=()
+while IFS= read -r h; do hdrs+=(-H "$h"); done < <(tr -d '\r' <"$work/answer.hdr" | grep -iv '^\(HTTP/\|date:\|content-length:\|content-type:\|$\)')
+start bare-sized "$load" bare -body-file "$work/answer.json" -content-type "${ctype:-application/json}" "${hdrs[@]}"
 waitfor "$work/bare-sized.out" listening
 baresized=$(awk '/listening/ {print $2}' "$work/bare-sized.out")
-echo "== answers: bare $(awk '/listening/ {print $3}' "$work/bare.out") bytes; daemon and bare-sized $(wc -c <"$work/answer.json") bytes ($ctype)" >&2
+# bare-sized is sent a key-shaped Authorization header (not the key: only the daemon gets it).
+fakekey=$(printf '%*s' "${#key}" '' | tr ' ' x)
+echo "== answers: bare $(awk '/listening/ {print $3}' "$work/bare.out") bytes; daemon and bare-sized $(wc -c <"$work/answer.json") bytes ($ctype; bare-sized also sends: ${hdrs[*]})" >&2
 sleep 1
 idle_rss=$(rss_mb "$(cat "$work/daemon.pid")")
 
@@ -118,7 +124,7 @@ barepid=$(cat "$work/bare.pid") sizedpid=$(cat "$work/bare-sized.pid") dpid=$(ca
 for r in $(seq "$rounds"); do
   runif -label bare -url "$bare/" -expect access_token -pid "$barepid"
   runif -label daemon-token -url "$helper/v1/profiles/sb/token?kind=user" -H "Authorization: Bearer $key" -expect access_token -pid "$dpid"
-  runif -label bare-sized -url "$baresized/" -expect access_token -pid "$sizedpid"
+  runif -label bare-sized -url "$baresized/" -H "Authorization: Bearer $fakekey" -expect access_token -pid "$sizedpid"
   runif -label sandbox-balance -url "$balance" -H "Authorization: Bearer $token" -expect '"rsp_code":"A0000"' -pid "$sbpid"
   runif -label withdraw-memory -url "$sbmem/v2.0/transfer/withdraw/fin_num" -method POST -body "$withdraw" \
     -H "Authorization: Bearer $memtoken" -H "Content-Type: application/json" -expect '"rsp_code":"A0000"' -pid "$sbmempid"
@@ -130,7 +136,7 @@ done | tee "$work/results"
 for r in $(seq "$rounds"); do
   runif -label "bare@$rate" -rate "$rate" -url "$bare/" -expect access_token
   runif -label "daemon-token@$rate" -rate "$rate" -url "$helper/v1/profiles/sb/token?kind=user" -H "Authorization: Bearer $key" -expect access_token
-  runif -label "bare-sized@$rate" -rate "$rate" -url "$baresized/" -expect access_token
+  runif -label "bare-sized@$rate" -rate "$rate" -url "$baresized/" -H "Authorization: Bearer $fakekey" -expect access_token
 done | tee "$work/paced"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); sandbox state file $(du -k "$work/state.json" | cut -f1) kB; RSS: sandbox $(rss_mb "$sbpid") MB, in-memory sandbox $(rss_mb "$sbmempid") MB"
 # Per target: requests/s summed over the rounds (the same time each) against

@@ -2,7 +2,7 @@
 // bench/load.sh:
 //
 //	load run -url URL [-c 64] [-d 10s] [-n 2000000] [-rate RPS] [-pid PID] [-H 'K: V']... [-method POST -body JSON] [-expect TEXT]
-//	load bare [-addr 127.0.0.1:0] [-body-file F -content-type CT] # a bare net/http handler returning a constant
+//	load bare [-addr 127.0.0.1:0] [-body-file F -content-type CT -H 'K: V'...] # a bare net/http handler returning a constant
 //	load approve AUTHORIZE_URL [USER] # press 동의 on the sandbox consent page, follow the redirect
 //	load freeport                     # print a free loopback port
 //	load sandbox-token -base URL [-client-secret S -redirect-uri URI] # a user token straight from the sandbox
@@ -259,15 +259,26 @@ func run(args []string) error {
 }
 
 // bare serves a constant JSON answer: the floor the others are compared with.
-// With -body-file it serves that file's bytes instead (bench/load.sh gives it
-// one answer of the daemon, so that the floor answers as many bytes).
+// With -body-file it serves that file's bytes instead, and -H adds response
+// headers (bench/load.sh gives it one answer of the daemon and its headers,
+// so that the floor writes the same bytes).
 func bare(args []string) error {
 	fs := flag.NewFlagSet("bare", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "listen address (loopback)")
 	bodyFile := fs.String("body-file", "", "serve this file's bytes (default: a 120-byte token-like JSON)")
 	ctype := fs.String("content-type", "application/json", "Content-Type of the answer")
+	var hs headers
+	fs.Var(&hs, "H", "response header 'Name: value' (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	extra := http.Header{}
+	for _, h := range hs {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok {
+			return fmt.Errorf("header %q: want 'Name: value'", h)
+		}
+		extra.Add(strings.TrimSpace(k), strings.TrimSpace(v))
 	}
 	body := []byte(`{"access_token":"eyJhbGciOiJIUzI1NiJ9.constant.constant","token_type":"Bearer","expires_at":"2027-01-01T00:00:00Z"}` + "\n")
 	if *bodyFile != "" {
@@ -289,7 +300,11 @@ func bare(args []string) error {
 	}
 	fmt.Printf("listening http://%s %d bytes\n", ln.Addr(), len(body))
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", *ctype)
+		h := w.Header()
+		for k, v := range extra {
+			h[k] = v
+		}
+		h.Set("Content-Type", *ctype)
 		_, _ = w.Write(body)
 	})}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
