@@ -80,12 +80,13 @@ func loadedConfig(ctx context.Context) (*config.Config, string, error) {
 // the store. Secrets are cached per profile until the config changes (the
 // loader returns a new *Config), so that serving a fresh token costs no
 // keyring round trip, while `obpm profile add --force` with a new secret is
-// seen by a running daemon. hc may be nil.
+// seen by a running daemon. hc may be nil. The clients are cached with
+// their secrets (no allocation per token read): callers only read them.
 func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, now func() time.Time) Resolver {
 	var (
 		mu      sync.Mutex
-		of      *config.Config // the config the cached secrets belong to
-		secrets = map[string]string{}
+		of      *config.Config // the config the cached clients belong to
+		clients = map[string]*oauthflow.Client{}
 	)
 	return func(ctx context.Context, name string) (*oauthflow.Client, error) {
 		cfg, path, err := loadedConfig(ctx)
@@ -101,21 +102,24 @@ func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, no
 		}
 		mu.Lock()
 		if of != cfg {
-			of, secrets = cfg, map[string]string{}
+			of, clients = cfg, map[string]*oauthflow.Client{}
 		}
-		secret, ok := secrets[p.Name]
+		c := clients[p.Name]
 		mu.Unlock()
-		if !ok {
-			if secret, err = store.Secret(ctx, p.Name); err != nil {
-				return nil, err
-			}
-			mu.Lock()
-			if of == cfg {
-				secrets[p.Name] = secret
-			}
-			mu.Unlock()
+		if c != nil {
+			return c, nil
 		}
-		return &oauthflow.Client{Profile: p, Secret: secret, HTTP: hc, Now: now}, nil
+		secret, err := store.Secret(ctx, p.Name)
+		if err != nil {
+			return nil, err
+		}
+		c = &oauthflow.Client{Profile: p, Secret: secret, HTTP: hc, Now: now}
+		mu.Lock()
+		if of == cfg {
+			clients[p.Name] = c
+		}
+		mu.Unlock()
+		return c, nil
 	}
 }
 

@@ -419,12 +419,13 @@ func TestResolverSeesNewSecret(t *testing.T) {
 		t.Fatalf("first resolve: %v %v", c, err)
 	}
 	save("new-secret", "login inquiry") // `obpm profile add a --force …`
-	if c, err := resolve(ctx, "a"); err != nil || c.Secret != "new-secret" {
-		t.Fatalf("after profile add --force: secret %q, %v; want the new one", c.Secret, err)
+	c2, err := resolve(ctx, "a")
+	if err != nil || c2.Secret != "new-secret" || c2.Profile.Scope != "login inquiry" {
+		t.Fatalf("after profile add --force: %+v, %v; want the new secret and profile", c2, err)
 	}
 	kr.Fail(fakekeyring.ErrUnavailable) // from here a keyring read would fail
-	if c, err := resolve(ctx, "a"); err != nil || c.Secret != "new-secret" {
-		t.Fatalf("cached resolve: %v, %v", c, err)
+	if c, err := resolve(ctx, "a"); err != nil || c != c2 {
+		t.Fatalf("cached resolve: %v, %v; want the client of the last resolve", c, err)
 	}
 }
 
