@@ -34,6 +34,25 @@ type request struct {
 	// In holds the query parameters (GET) or the decoded JSON body (POST).
 	In  map[string]any
 	Now time.Time
+	// kstDay and kstTime of Now, formed once (day, hms)
+	dayStr, hmsStr string
+}
+
+// day is Now's KST date (yyyyMMdd); an answer and its history rows ask
+// for it several times.
+func (r *request) day() string {
+	if r.dayStr == "" {
+		r.dayStr = kstDay(r.Now)
+	}
+	return r.dayStr
+}
+
+// hms is Now's KST time (HHmmss).
+func (r *request) hms() string {
+	if r.hmsStr == "" {
+		r.hmsStr = kstTime(r.Now)
+	}
+	return r.hmsStr
 }
 
 func (r *request) str(name string) string {
@@ -42,7 +61,8 @@ func (r *request) str(name string) string {
 }
 
 // opHandler answers one operation; it runs with Server.mu held and returns
-// the body fields beyond the envelope, or an *apiError.
+// the body fields beyond the envelope, or an *apiError. The map is the
+// handler's own (made for this answer): the answer completes it in place.
 type opHandler func(s *Server, r *request) (map[string]any, error)
 
 // handleAPI serves every /v2.0 operation of the spec: route, token, request
@@ -66,7 +86,8 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, route, nil, now, newAPIError(rspFormat, err.Error()))
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	// The body is read: validate hands openapi3filter a reader of it when
+	// it asks that one.
 
 	// The gateway checks the token before the message, as the testbed does
 	// (a call without a header answers O0001 whatever its parameters).
@@ -123,7 +144,7 @@ func (s *Server) run(req *request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return overlay(s.examples.of(req.Route), req.In, out, kstDay(req.Now)), nil
+	return s.examples.overlay(req.Route, req.In, out, req.day()), nil
 }
 
 // answer writes the envelope around out, or the error.
@@ -418,7 +439,7 @@ func (s *Server) checkBankTranIDs(req *request) error {
 			}
 		}
 	}
-	day := kstDay(req.Now)
+	day := req.day()
 	if s.st.PrunedDay != day {
 		s.st.prune(req.Now)
 	}

@@ -439,7 +439,25 @@ func readBody(r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20+1))
+	var b []byte
+	var err error
+	if n := r.ContentLength; n > 0 && n <= 1<<20 {
+		// One read into a buffer of the announced size (and a byte more,
+		// to see the end), instead of io.ReadAll's doubling from 512.
+		b = make([]byte, n+1)
+		var got int
+		got, err = io.ReadFull(r.Body, b)
+		switch {
+		case err == io.ErrUnexpectedEOF || err == io.EOF:
+			b, err = b[:got], nil
+		case err == nil: // longer than announced: the rest as it comes
+			var rest []byte
+			rest, err = io.ReadAll(io.LimitReader(r.Body, 1<<20+1-int64(len(b))))
+			b = append(b, rest...)
+		}
+	} else {
+		b, err = io.ReadAll(io.LimitReader(r.Body, 1<<20+1))
+	}
 	if err != nil {
 		return nil, err
 	}
