@@ -17,6 +17,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"path"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -373,14 +374,25 @@ func (w *logWriter) Write(b []byte) (int, error) {
 
 // logRequests writes one line per request: method, path, rsp_code, latency.
 func (s *Server) logRequests(next http.Handler) http.Handler {
+	// The record goes to the handler directly, with the program counter of
+	// this line taken once: Logger.LogAttrs would ask runtime.Callers for
+	// it on every request, for a source (AddSource) that is always here.
+	var pcs [1]uintptr
+	runtime.Callers(1, pcs[:])
+	h := s.log.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		lw := &logWriter{ResponseWriter: w}
 		next.ServeHTTP(lw, r)
-		// LogAttrs: the same line as Info, without boxing each value.
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		ctx := r.Context()
+		if !h.Enabled(ctx, slog.LevelInfo) {
+			return
+		}
+		rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", pcs[0])
+		rec.AddAttrs(slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", lw.status), slog.String("rsp_code", lw.rsp),
 			slog.String("latency", time.Since(start).Round(time.Microsecond).String()))
+		_ = h.Handle(ctx, rec)
 	})
 }
 

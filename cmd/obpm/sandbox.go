@@ -130,10 +130,13 @@ func sandboxRun(ctx context.Context, f *Factory, opts *SandboxOptions) error {
 	if opts.Verbose {
 		level = slog.LevelDebug
 	}
+	// A log line per request: batched, not a write call each (LogWriter).
+	logOut := sandbox.NewLogWriter(errOut)
+	defer logOut.Close()
 	cfg := sandbox.Config{
 		StateFile: opts.StateFile, TokenTTL: opts.TokenTTL, RefreshTTL: opts.RefreshTTL,
 		Latency: opts.Latency, FailRate: opts.FailRate, Now: f.Now,
-		Logger: slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: level})),
+		Logger: slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level})),
 	}
 	if opts.DataFile != "" {
 		d, err := sandbox.LoadData(opts.DataFile)
@@ -184,6 +187,7 @@ func sandboxRun(ctx context.Context, f *Factory, opts *SandboxOptions) error {
 			defer runfile.Remove(dir, runfile.Sandbox, os.Getpid())
 		}
 	}
+	logOut.Flush() // warnings of New before the banner
 	printBanner(f, opts, srv, base)
 	if opts.ready != nil {
 		opts.ready(ln.Addr().String())
@@ -206,6 +210,7 @@ func sandboxRun(ctx context.Context, f *Factory, opts *SandboxOptions) error {
 	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("sandbox on %s: %w", opts.Addr, err)
 	}
+	_ = logOut.Close() // the last requests' lines before "stopped"
 	fmt.Fprintln(errOut, "obpm sandbox: stopped")
 	return nil
 }
