@@ -155,11 +155,19 @@ func (s *Server) answer(w http.ResponseWriter, route *routers.Route, in map[stri
 	}
 	body["api_tran_id"] = newUUID()
 	body["api_tran_dtm"] = apiTranDtm(now)
-	var ae *apiError
+	// An *apiError as it is, without errors.As (whose target would escape
+	// to the heap on every answer), else unwrapped.
+	ae, _ := err.(*apiError)
+	if ae == nil && err != nil {
+		var wrapped *apiError
+		if errors.As(err, &wrapped) {
+			ae = wrapped
+		}
+	}
 	switch {
 	case err == nil:
 		body["rsp_code"], body["rsp_message"] = rspOK, ""
-	case errors.As(err, &ae):
+	case ae != nil:
 		body = map[string]any{"api_tran_id": body["api_tran_id"], "api_tran_dtm": body["api_tran_dtm"], "rsp_code": ae.Code, "rsp_message": ae.Message}
 		if ae.BankCode != "" {
 			tranID, _ := in["bank_tran_id"].(string)

@@ -17,7 +17,7 @@ import (
 // goes to openapi3filter.ValidateRequest, whose errors the answers quote.
 type queryCheck struct {
 	params []*openapi3.Parameter
-	checks []schemaCheck // params[i]'s schema, compiled (compileCheck)
+	checks []func(string) bool // params[i]'s schema, compiled (stringCheckFor)
 }
 
 // newQueryChecks prepares a queryCheck for each route that qualifies.
@@ -52,9 +52,20 @@ func newQueryCheck(route *routers.Route) *queryCheck {
 			return nil
 		}
 		c.params = append(c.params, p)
-		c.checks = append(c.checks, schemaCheckFor(route, s, opts))
+		c.checks = append(c.checks, stringCheckFor(route, s, opts))
 	}
 	return c
+}
+
+// stringCheckFor is schemaCheckFor for a string.
+func stringCheckFor(route *routers.Route, s *openapi3.Schema, opts []openapi3.SchemaValidationOption) func(string) bool {
+	if !route.Spec.IsOpenAPI31OrLater() {
+		if c := compileStringCheck(s); c != nil {
+			return c
+		}
+	}
+	c := schemaCheckFor(route, s, opts)
+	return func(v string) bool { return c(v) }
 }
 
 // schemaCheckFor is compileCheck for an OpenAPI 3.0 document, and

@@ -75,6 +75,37 @@ func compileNode(s *openapi3.Schema, opts []openapi3.SchemaValidationOption, dep
 }
 
 func compileString(s *openapi3.Schema) schemaCheck {
+	check := compileStringOnly(s)
+	if check == nil {
+		return nil
+	}
+	return func(v any) bool {
+		str, ok := v.(string)
+		return ok && check(str)
+	}
+}
+
+// compileStringCheck is compileCheck for a string value (a query
+// parameter), without boxing it in an interface: nil when the schema, or
+// what it wraps, is not one compileString knows.
+func compileStringCheck(s *openapi3.Schema) func(string) bool {
+	for s != nil && len(s.AllOf) == 1 {
+		ref := &openapi3.SchemaRef{Value: s}
+		inner := unwrapAllOf(ref)
+		if inner == ref {
+			return nil
+		}
+		s = inner.Value
+	}
+	if s == nil || s.Always != nil || s.Not != nil || len(s.AllOf)+len(s.AnyOf)+len(s.OneOf) > 0 || s.Discriminator != nil ||
+		s.Type == nil || !s.Type.Is(openapi3.TypeString) || s.IsEmpty() || s.Const != nil || s.If != nil {
+		return nil
+	}
+	return compileStringOnly(s)
+}
+
+// compileStringOnly checks a string against a type: string schema.
+func compileStringOnly(s *openapi3.Schema) func(string) bool {
 	// A format kin-openapi knows (or is taught later, globally) is its to judge.
 	if s.Format != "" || s.Nullable {
 		return nil
@@ -103,11 +134,7 @@ func compileString(s *openapi3.Schema) schemaCheck {
 		}
 		maxLen = int64(*s.MaxLength)
 	}
-	return func(v any) bool {
-		str, ok := v.(string)
-		if !ok {
-			return false
-		}
+	return func(str string) bool {
 		if enum != nil && !enum[str] {
 			return false
 		}

@@ -81,8 +81,12 @@ func TestSchemaCheckNeverPassesWhatKinRefuses(t *testing.T) {
 				}
 				s := p.Value.Schema.Value
 				c := compileCheck(s, opts)
+				sc := compileStringCheck(s)
 				for _, v := range candidates(s) {
 					judge(where+" parameter "+p.Value.Name, s, c, v)
+					if str, ok := v.(string); ok && sc != nil {
+						judge(where+" parameter "+p.Value.Name+" (string check)", s, func(any) bool { return sc(str) }, v)
+					}
 				}
 			}
 			if op.RequestBody == nil || op.RequestBody.Value == nil {

@@ -60,6 +60,8 @@ type Server struct {
 	verified map[string]claims
 	// answerKeys writes the API's answers without sorting their keys.
 	answerKeys keyOrders
+	// answerBufs holds *[]byte buffers for writeAnswer.
+	answerBufs sync.Pool
 }
 
 // verifiedMax bounds Server.verified.
@@ -410,12 +412,27 @@ func writeJSONStatus(w http.ResponseWriter, status int, body map[string]any) {
 // writeAnswer is writeJSON for the API's answers: their key sets repeat,
 // and s.answerKeys encodes them without sorting the keys each time.
 func (s *Server) writeAnswer(w http.ResponseWriter, body map[string]any) {
-	b, err := s.answerKeys.appendMap(make([]byte, 0, 1024), body)
-	writeEncoded(w, http.StatusOK, body, b, err)
+	// The buffer is pooled: Write copies it into the connection's buffer.
+	bp, _ := s.answerBufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+		*bp = make([]byte, 0, 2048)
+	}
+	b, err := s.answerKeys.appendMap((*bp)[:0], body)
+	b = writeEncoded(w, http.StatusOK, body, b, err)
+	if cap(b) <= 64<<10 {
+		*bp = b[:0]
+		s.answerBufs.Put(bp)
+	}
 }
 
-// writeEncoded writes b, body encoded (or the encoding error's answer).
-func writeEncoded(w http.ResponseWriter, status int, body map[string]any, b []byte, err error) {
+// jsonContentType is the Content-Type of every answer, as a header value
+// list ready to put in a header map; nothing changes it.
+var jsonContentType = []string{"application/json; charset=UTF-8"}
+
+// writeEncoded writes b, body encoded (or the encoding error's answer),
+// and returns the slice it wrote.
+func writeEncoded(w http.ResponseWriter, status int, body map[string]any, b []byte, err error) []byte {
 	if lw, ok := w.(*logWriter); ok {
 		if c, ok := body["rsp_code"].(string); ok {
 			lw.rsp = c
@@ -426,9 +443,12 @@ func writeEncoded(w http.ResponseWriter, status int, body map[string]any, b []by
 	if err != nil {
 		b, status = []byte(`{"rsp_code":"`+rspInternal+`","rsp_message":"answer not encodable"}`), http.StatusInternalServerError
 	}
-	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	// Set would allocate the same one-element list for every answer.
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	b = append(b, '\n')
+	_, _ = w.Write(b)
+	return b
 }
 
 // sleep waits for d or until ctx ends.
