@@ -301,14 +301,19 @@ func (s *Server) satisfies(c caller, req openapi3.SecurityRequirement) bool {
 // validate runs kin-openapi's request validation and decodes the input; any
 // finding becomes A0004 naming the field.
 func (s *Server) validate(ctx context.Context, r *http.Request, route *routers.Route, params map[string]string, body []byte) (map[string]any, error) {
-	in := map[string]any{}
-	query := r.URL.Query()
-	for k, v := range query {
-		if len(v) > 0 {
-			in[k] = v[0]
+	in, plain := plainQuery(r.URL.RawQuery)
+	if !plain {
+		query := r.URL.Query()
+		in = make(map[string]any, len(query))
+		for k, v := range query {
+			if len(v) > 0 {
+				in[k] = v[0]
+			}
 		}
-	}
-	if c := s.queryChecks[route]; c != nil && len(body) == 0 && c.valid(query) {
+		if c := s.queryChecks[route]; c != nil && len(body) == 0 && c.valid(query) {
+			return in, nil
+		}
+	} else if c := s.queryChecks[route]; c != nil && len(body) == 0 && c.validPlain(in) {
 		return in, nil
 	}
 	var m map[string]any

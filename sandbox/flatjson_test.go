@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -83,4 +84,54 @@ func FuzzDecodeFlatObject(f *testing.F) {
 	}
 	f.Add([]byte(strings.Repeat(`{"a":"b",`, 3)))
 	f.Fuzz(func(t *testing.T, in []byte) { checkFlat(t, in) })
+}
+
+var querySeeds = []string{
+	"bank_tran_id=M202300001U000000001&fintech_use_num=199000000100000000000001&tran_dtime=20261126101010",
+	"", "a", "a=", "=b", "a=1&&b=2", "&a=1&", "a=1&a=2", "a=1=2", "a=%41", "a=b+c", "a=1;b=2", "a=%zz", "가=나",
+	"a=1&b", "a&a", "=&=", "a=\x00", "%", "a=1&A=2",
+}
+
+// checkPlainQuery holds plainQuery to url.ParseQuery's first values.
+func checkPlainQuery(t *testing.T, raw string) bool {
+	t.Helper()
+	in, plain := plainQuery(raw)
+	if !plain {
+		return false
+	}
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		t.Fatalf("%q: read plainly, ParseQuery says %v", raw, err)
+	}
+	want := map[string]any{}
+	for k, v := range q {
+		if len(v) != 1 {
+			t.Fatalf("%q: read plainly, ParseQuery has %d values for %q", raw, len(v), k)
+		}
+		want[k] = v[0]
+	}
+	if !reflect.DeepEqual(in, want) {
+		t.Fatalf("%q: %v, ParseQuery %v", raw, in, want)
+	}
+	return true
+}
+
+func TestPlainQueryMatchesParseQuery(t *testing.T) {
+	plain := 0
+	for _, raw := range querySeeds {
+		if checkPlainQuery(t, raw) {
+			plain++
+		}
+	}
+	if !checkPlainQuery(t, querySeeds[0]) || plain < 10 {
+		t.Fatalf("%d queries read plainly", plain)
+	}
+}
+
+// FuzzPlainQuery: go test ./sandbox -run '^$' -fuzz FuzzPlainQuery
+func FuzzPlainQuery(f *testing.F) {
+	for _, s := range querySeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) { checkPlainQuery(t, raw) })
 }
