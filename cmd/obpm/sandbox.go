@@ -132,9 +132,10 @@ func sandboxRun(ctx context.Context, f *Factory, opts *SandboxOptions) error {
 	}
 	// The sandbox's live heap is small and its requests allocate: at the
 	// default GOGC=100 the collector ran every few thousand requests, a
-	// tenth of the CPU under load. 200 cut a balance inquiry's server CPU
-	// by about a tenth for ~8 MB more RSS (bench/RESULTS.md). GOGC, when
-	// set, is the user's choice.
+	// tenth of the CPU under load. 200 cut a request's server CPU by about
+	// a tenth, for a heap up to 3x its live size instead of 2x (~8 MB more
+	// RSS when fresh, ~1.4x with a long in-memory history: bench/RESULTS.md).
+	// GOGC, when set, is the user's choice.
 	if f.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(sandboxGCPercent))
 	}
