@@ -233,9 +233,14 @@ func decodePathItem(v *yaml.Node) (item *openapi3.PathItem, err error) {
 			item, err = nil, fmt.Errorf("the OpenAPI parser failed on this document (%v)", r)
 		}
 	}()
-	item = &openapi3.PathItem{}
-	if err := v.Decode(item); err != nil {
-		return nil, err
+	// The hand decoder (kindecode.go) gives what kin-openapi's decode
+	// gives, or errSlowDecode for what it does not take: kin-openapi then
+	// decodes the item, errors and all.
+	if item, err = fastPathItem(v); err != nil {
+		item = &openapi3.PathItem{}
+		if err := v.Decode(item); err != nil {
+			return nil, err
+		}
 	}
 	stampPathItem(item, v)
 	v.Content = nil
