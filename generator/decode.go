@@ -56,7 +56,7 @@ func decodeTree(ctx context.Context, top *yaml.Node, stampPaths bool) (doc *open
 		// Decoded below, item by item.
 		top.Content[at] = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	}
-	err := top.Decode(doc)
+	err := decodeDoc(top, doc) // kindecode.go, else kin-openapi's decode
 	if paths != nil {
 		top.Content[at] = paths
 	}

@@ -1257,3 +1257,325 @@ func kdDependentRequired(n *yaml.Node) (map[string][]string, error) {
 func kdDescribe(n *yaml.Node) string {
 	return fmt.Sprintf("line %d column %d", n.Line, n.Column)
 }
+
+// decodeDoc decodes the document root into doc by hand, or through
+// kin-openapi when the hand decoder does not take it (doc is then as
+// kin-openapi leaves it, error and all).
+func decodeDoc(top *yaml.Node, doc *openapi3.T) error {
+	if t, err := fastDoc(top); err == nil {
+		*doc = *t
+		return nil
+	}
+	return top.Decode(doc)
+}
+
+// fastDoc decodes the document root by hand, or returns errSlowDecode.
+func fastDoc(n *yaml.Node) (doc *openapi3.T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			doc, err = nil, errSlowDecode
+		}
+	}()
+	return kdDoc(n)
+}
+
+func kdDoc(n *yaml.Node) (*openapi3.T, error) {
+	d := &openapi3.T{}
+	err := kdPairs(n, func(k string, v *yaml.Node) error {
+		var err error
+		switch k {
+		case "openapi":
+			d.OpenAPI, err = kdString(v)
+		case "components":
+			d.Components, err = kdNullOr(v, kdComponents)
+		case "info":
+			d.Info, err = kdNullOr(v, kdInfo)
+		case "paths":
+			d.Paths, err = kdNullOr(v, kdPaths)
+		case "security":
+			var s *openapi3.SecurityRequirements
+			if s, err = kdSecurity(v); s != nil {
+				d.Security = *s
+			}
+		case "servers":
+			d.Servers, err = kdList(v, kdServer)
+		case "tags":
+			d.Tags, err = kdList(v, kdTag)
+		case "externalDocs":
+			d.ExternalDocs, err = kdNullOr(v, kdExternalDocs)
+		case "webhooks":
+			d.Webhooks, err = kdMap(v, kdPathItem)
+		case "jsonSchemaDialect":
+			d.JSONSchemaDialect, err = kdString(v)
+		default:
+			err = kdExt(&d.Extensions, k, v)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// kdPaths mirrors unmarshalMaplikeYAML, as kdResponses does.
+func kdPaths(n *yaml.Node) (*openapi3.Paths, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, errSlowDecode
+	}
+	p := openapi3.NewPathsWithCapacity(len(n.Content) / 2)
+	p.Extensions = make(map[string]any)
+	err := kdPairs(n, func(k string, v *yaml.Node) error {
+		if strings.HasPrefix(k, "x-") {
+			a, err := kdAny(v)
+			p.Extensions[k] = a
+			return err
+		}
+		if kdIsNull(v) {
+			p.Set(k, &openapi3.PathItem{})
+			return nil
+		}
+		x, err := kdPathItem(v)
+		p.Set(k, x)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func kdInfo(n *yaml.Node) (*openapi3.Info, error) {
+	x := &openapi3.Info{}
+	err := kdPairs(n, func(k string, v *yaml.Node) error {
+		var err error
+		switch k {
+		case "title":
+			x.Title, err = kdString(v)
+		case "summary":
+			x.Summary, err = kdString(v)
+		case "description":
+			x.Description, err = kdString(v)
+		case "termsOfService":
+			x.TermsOfService, err = kdString(v)
+		case "contact":
+			x.Contact, err = kdNullOr(v, kdContact)
+		case "license":
+			x.License, err = kdNullOr(v, kdLicense)
+		case "version":
+			x.Version, err = kdString(v)
+		default:
+			err = kdExt(&x.Extensions, k, v)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+func kdContact(n *yaml.Node) (*openapi3.Contact, error) {
+	x := &openapi3.Contact{}
+	err := kdPairs(n, func(k string, v *yaml.Node) error {
+		var err error
+		switch k {
+		case "name":
+			x.Name, err = kdString(v)
+		case "url":
+			x.URL, err = kdString(v)
+		case "email":
+			x.Email, err = kdString(v)
+		default:
+			err = kdExt(&x.Extensions, k, v)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+func kdLicense(n *yaml.Node) (*openapi3.License, error) {
+	x := &openapi3.License{}
+	err := kdPairs(n, func(k string, v *yaml.Node) error {
+		var err error
+		switch k {
+		case "name":
+			x.Name, err = kdString(v)
+		case "url":
+			x.URL, err = kdString(v)
+		case "identifier":
+			x.Identifier, err = kdString(v)
+		default:
+			err = kdExt(&x.Extensions, k, v)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+func kdTag(n *yaml.Node) (*openapi3.Tag, error) {
+	x := &openapi3.Tag{}
+	err := kdPairs(n, func(k string, v *yaml.Node) error {
+		var err error
+		switch k {
+		case "name":
+			x.Name, err = kdString(v)
+		case "description":
+			x.Description, err = kdString(v)
+		case "externalDocs":
+			x.ExternalDocs, err = kdNullOr(v, kdExternalDocs)
+		default:
+			err = kdExt(&x.Extensions, k, v)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+func kdComponents(n *yaml.Node) (*openapi3.Components, error) {
+	c := &openapi3.Components{}
+	err := kdPairs(n, func(k string, v *yaml.Node) error {
+		var err error
+		switch k {
+		case "schemas":
+			c.Schemas, err = kdSchemas(v)
+		case "parameters":
+			c.Parameters, err = kdMap(v, kdParameterRef)
+		case "headers":
+			c.Headers, err = kdMap(v, kdHeaderRef)
+		case "requestBodies":
+			c.RequestBodies, err = kdMap(v, kdRequestBodyRef)
+		case "responses":
+			c.Responses, err = kdMap(v, kdResponseRef)
+		case "securitySchemes":
+			c.SecuritySchemes, err = kdMap(v, kdSecuritySchemeRef)
+		case "examples":
+			c.Examples, err = kdMap(v, kdExampleRef)
+		case "links":
+			c.Links, err = kdViaYAML[openapi3.Links](v)
+		case "callbacks":
+			c.Callbacks, err = kdViaYAML[openapi3.Callbacks](v)
+		default:
+			err = kdExt(&c.Extensions, k, v)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func kdSecuritySchemeRef(n *yaml.Node) (*openapi3.SecuritySchemeRef, error) {
+	if ref, summary, description, ok, simple := kdRef(n, true); ok {
+		if !simple {
+			return kdViaYAMLPtr[openapi3.SecuritySchemeRef](n)
+		}
+		return &openapi3.SecuritySchemeRef{Ref: ref, Summary: summary, Description: description}, kdRefCheck(n)
+	}
+	s := &openapi3.SecurityScheme{}
+	err := kdPairs(n, func(k string, v *yaml.Node) error {
+		var err error
+		switch k {
+		case "type":
+			s.Type, err = kdString(v)
+		case "description":
+			s.Description, err = kdString(v)
+		case "name":
+			s.Name, err = kdString(v)
+		case "in":
+			s.In, err = kdString(v)
+		case "scheme":
+			s.Scheme, err = kdString(v)
+		case "bearerFormat":
+			s.BearerFormat, err = kdString(v)
+		case "flows":
+			s.Flows, err = kdNullOr(v, kdOAuthFlows)
+		case "openIdConnectUrl":
+			s.OpenIdConnectUrl, err = kdString(v)
+		default:
+			err = kdExt(&s.Extensions, k, v)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &openapi3.SecuritySchemeRef{Value: s}, nil
+}
+
+func kdOAuthFlows(n *yaml.Node) (*openapi3.OAuthFlows, error) {
+	f := &openapi3.OAuthFlows{}
+	err := kdPairs(n, func(k string, v *yaml.Node) error {
+		var err error
+		switch k {
+		case "implicit":
+			f.Implicit, err = kdNullOr(v, kdOAuthFlow)
+		case "password":
+			f.Password, err = kdNullOr(v, kdOAuthFlow)
+		case "clientCredentials":
+			f.ClientCredentials, err = kdNullOr(v, kdOAuthFlow)
+		case "authorizationCode":
+			f.AuthorizationCode, err = kdNullOr(v, kdOAuthFlow)
+		default:
+			err = kdExt(&f.Extensions, k, v)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func kdOAuthFlow(n *yaml.Node) (*openapi3.OAuthFlow, error) {
+	f := &openapi3.OAuthFlow{}
+	err := kdPairs(n, func(k string, v *yaml.Node) error {
+		var err error
+		switch k {
+		case "authorizationUrl":
+			f.AuthorizationURL, err = kdString(v)
+		case "tokenUrl":
+			f.TokenURL, err = kdString(v)
+		case "refreshUrl":
+			f.RefreshURL, err = kdString(v)
+		case "scopes":
+			f.Scopes, err = kdStringMap(v)
+		default:
+			err = kdExt(&f.Extensions, k, v)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// kdStringMap is a map[string]string field: a null value is "" (the YAML
+// decoder sets it in a new map), any value but a string is refused by
+// kin-openapi (checkFieldValue).
+func kdStringMap(n *yaml.Node) (map[string]string, error) {
+	if kdIsNull(n) {
+		return nil, nil
+	}
+	out := make(map[string]string, len(n.Content)/2)
+	err := kdPairs(n, func(k string, v *yaml.Node) error {
+		s, err := kdString(v)
+		out[k] = s
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
