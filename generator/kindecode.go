@@ -2,7 +2,6 @@ package generator
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -1251,11 +1250,6 @@ func kdDependentRequired(n *yaml.Node) (map[string][]string, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-// kdDescribe names a node for a test's failure message.
-func kdDescribe(n *yaml.Node) string {
-	return fmt.Sprintf("line %d column %d", n.Line, n.Column)
 }
 
 // decodeDoc decodes the document root into doc by hand, or through
