@@ -59,7 +59,7 @@ func fastPathItem(n *yaml.Node) (item *openapi3.PathItem, err error) {
 // kdPairs checks that n is a mapping the hand decoder can read (string keys,
 // no merge key, no key written twice) and calls f for each entry.
 func kdPairs(n *yaml.Node, f func(k string, v *yaml.Node) error) error {
-	if n.Kind != yaml.MappingNode || len(n.Content)%2 != 0 {
+	if n.Kind != yaml.MappingNode || n.Tag != "!!map" || len(n.Content)%2 != 0 {
 		return errSlowDecode
 	}
 	c := n.Content
@@ -92,6 +92,12 @@ func kdPairs(n *yaml.Node, f func(k string, v *yaml.Node) error) error {
 		}
 	}
 	return nil
+}
+
+// kdSeq reports a sequence with the standard tag (a collection with a tag
+// of its own is left to the YAML decoder).
+func kdSeq(n *yaml.Node) bool {
+	return n.Kind == yaml.SequenceNode && n.Tag == "!!seq"
 }
 
 // kdExt adds an undeclared key to a type's extensions.
@@ -198,7 +204,7 @@ func kdStrings(n *yaml.Node) ([]string, error) {
 	if kdIsNull(n) {
 		return nil, nil
 	}
-	if n.Kind != yaml.SequenceNode {
+	if !kdSeq(n) {
 		return nil, errSlowDecode
 	}
 	out := make([]string, len(n.Content))
@@ -320,6 +326,9 @@ func kdAny(n *yaml.Node) (any, error) {
 		}
 		return nil, errSlowDecode
 	case yaml.SequenceNode:
+		if !kdSeq(n) {
+			return nil, errSlowDecode
+		}
 		out := make([]any, len(n.Content))
 		for i, e := range n.Content {
 			v, err := kdAny(e)
@@ -406,7 +415,7 @@ func kdList[V any](n *yaml.Node, value func(*yaml.Node) (*V, error)) ([]*V, erro
 	if kdIsNull(n) {
 		return nil, nil
 	}
-	if n.Kind != yaml.SequenceNode {
+	if !kdSeq(n) {
 		return nil, errSlowDecode
 	}
 	out := make([]*V, len(n.Content))
@@ -842,7 +851,7 @@ func kdSecurity(n *yaml.Node) (*openapi3.SecurityRequirements, error) {
 	if kdIsNull(n) {
 		return nil, nil
 	}
-	if n.Kind != yaml.SequenceNode {
+	if !kdSeq(n) {
 		return nil, errSlowDecode
 	}
 	out := make(openapi3.SecurityRequirements, len(n.Content))
@@ -852,7 +861,7 @@ func kdSecurity(n *yaml.Node) (*openapi3.SecurityRequirements, error) {
 		}
 		req := make(openapi3.SecurityRequirement, len(e.Content)/2)
 		err := kdPairs(e, func(k string, v *yaml.Node) error {
-			if v.Kind != yaml.SequenceNode {
+			if !kdSeq(v) {
 				return errSlowDecode
 			}
 			scopes, err := kdStrings(v)
@@ -1073,7 +1082,7 @@ func kdAnyList(n *yaml.Node) ([]any, error) {
 	if kdIsNull(n) {
 		return nil, nil
 	}
-	if n.Kind != yaml.SequenceNode {
+	if !kdSeq(n) {
 		return nil, errSlowDecode
 	}
 	v, err := kdAny(n)
@@ -1233,7 +1242,7 @@ func kdDependentRequired(n *yaml.Node) (map[string][]string, error) {
 	}
 	out := make(map[string][]string, len(n.Content)/2)
 	err := kdPairs(n, func(k string, v *yaml.Node) error {
-		if v.Kind != yaml.SequenceNode {
+		if !kdSeq(v) {
 			return errSlowDecode
 		}
 		l := make([]string, len(v.Content))

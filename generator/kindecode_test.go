@@ -363,6 +363,7 @@ func TestKinDecodeSnippets(t *testing.T) {
 		{"duplicate key", "get:\n  responses: {'200': {description: ok}}\n  summary: a\n  summary: b\n", false, false},
 		{"merge key", "get:\n  <<: {summary: s}\n  responses: {}\n", false, false},
 		{"anchor and alias", "get: &g\n  responses: {}\npost: *g\n", false, false},
+		{"tagged collections", "x-m: !foo {a: 1}\nx-s: !bar [1]\n", false, false},
 		{"binary tag", "x-b: !!binary aGVsbG8=\n", false, false},
 		{"bool yes", "get:\n  deprecated: yes\n  responses: {}\n", false, false},
 		{"bool quoted", "get:\n  deprecated: 'true'\n  responses: {}\n", false, false},
