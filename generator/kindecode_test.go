@@ -600,3 +600,34 @@ func BenchmarkDecodePathItems(b *testing.B) {
 		})
 	}
 }
+
+// FuzzKinDecode: on any YAML, the hand decoder either leaves a node to
+// kin-openapi or gives exactly what kin-openapi gives, as a path item, a
+// schema and a whole document.
+//
+//	go test ./generator -run '^$' -fuzz FuzzKinDecode -fuzztime 2m
+func FuzzKinDecode(f *testing.F) {
+	for _, seed := range []string{
+		"get: {responses: {'200': {description: ok, content: {a/b: {schema: {type: [string, 'null'], enum: [1, x, null], minimum: 1e3}}}}}}\n",
+		"parameters: [{name: a, in: query, schema: {$ref: '#/x'}}, {$ref: '#/p', summary: s}]\nx-a: {b: [1, 0x1F, 1_000, ~]}\n",
+		"type: object\nadditionalProperties: false\nexclusiveMinimum: 3\nrequired: [a, null]\nproperties: {a: {items: true}}\n",
+		"openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {/a: null, x-p: 1}\ncomponents: {securitySchemes: {o: {type: oauth2, flows: {implicit: {scopes: {a: b}}}}}}\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n := parseTree(data)
+		if n == nil || prepareNodes(n, 0) != nil {
+			return
+		}
+		for _, check := range []func() (bool, string){
+			func() (bool, string) { return kdCompare(n, kdPathItem) },
+			func() (bool, string) { return kdCompare(n, kdSchemaRef) },
+			func() (bool, string) { return kdCompare(n, kdDoc) },
+		} {
+			if _, failure := check(); failure != "" {
+				t.Fatalf("%q: %s", data, failure)
+			}
+		}
+	})
+}
