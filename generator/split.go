@@ -13,8 +13,8 @@ import (
 
 // pathSource is one path item of the document, parsed on demand.
 type pathSource struct {
-	Key   string                                   // the path as written
-	Line  int                                      // 1-based line of the key in the whole file
+	Key   string                                    // the path as written
+	Line  int                                       // 1-based line of the key in the whole file
 	parse func() (key, value *yaml.Node, err error) // nodes exactly as the whole-file parse gives them
 }
 
