@@ -275,6 +275,19 @@ func (s *streamer) run(items []pathSource, hook *streamHook) bool {
 		}
 	}()
 	ok := true
+	defer func() {
+		if r := recover(); r != nil {
+			// No goroutine outlives the run, whatever happens in use.
+			if ok {
+				close(stop)
+			}
+			for range queue {
+			}
+			wg.Wait()
+			s.encoders.Wait()
+			panic(r)
+		}
+	}()
 	for ch := range queue {
 		if ok && !s.use(<-ch, hook) {
 			ok = false
