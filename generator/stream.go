@@ -243,7 +243,9 @@ func (s *streamer) prepare(src pathSource) (p prepared) {
 }
 
 // run prepares the path items on all CPUs, a bounded window ahead, and
-// uses them in document order; false when one cannot be streamed.
+// uses them in document order; false when one cannot be streamed. The
+// parse funcs of different items run at the same time (splitSource's
+// contract).
 func (s *streamer) run(items []pathSource, hook *streamHook) bool {
 	workers := runtime.GOMAXPROCS(0)
 	queue := make(chan chan prepared, 2*workers+2) // results in document order
