@@ -39,9 +39,15 @@ func cleanName(s string) string { return strings.ReplaceAll(s, "\x00", "") }
 // patches and the indent (BenchmarkGenerateLarge). The bytes are the same as
 // json.Indent of the whole document.
 func marshalCollection(c *postman.Collection, id string) ([]byte, error) {
-	c.Info.Schema = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 	w := &collectionWriter{}
 	w.encodeRequests(c.Items, "\t")
+	return w.collection(c, id)
+}
+
+// collection writes c around its requests, encoded ahead into w.reqs in
+// the order items meets them (encodeRequests, or stream.go as it goes).
+func (w *collectionWriter) collection(c *postman.Collection, id string) ([]byte, error) {
+	c.Info.Schema = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 	w.out.Grow(w.size + w.size/8 + 1<<16)
 	w.out.WriteString("{")
 	if c.Auth != nil {

@@ -25,6 +25,7 @@ func (b *builder) responseSchema(ref *openapi3.SchemaRef) string {
 	writeJSON(&buf, jsonSchema(ref, nil, new(int)), "", "")
 	if ref.Value != nil {
 		b.schemaJSON[ref.Value] = buf.String()
+		b.cached(ref.Value)
 	}
 	return buf.String()
 }

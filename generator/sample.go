@@ -168,6 +168,10 @@ func (b *builder) mergedAllOf(s *openapi3.Schema) *openapi3.Schema {
 	}
 	m := *s
 	b.merged[s] = &m
+	if b.keep[s] {
+		b.keep[&m] = true // a shared schema's merge is shared too
+	}
+	b.cached(s)
 	var fill func(x *openapi3.Schema, depth int)
 	fill = func(x *openapi3.Schema, depth int) {
 		if x == nil || depth > maxSampleDepth {
@@ -328,6 +332,7 @@ func (b *builder) validSchemaValue(s *openapi3.Schema, kind byte, v any, place s
 	}
 	ok := b.validExample(s, v, place)
 	b.exampleOK[k] = ok
+	b.cached(s)
 	return ok
 }
 

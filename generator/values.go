@@ -206,6 +206,7 @@ func (b *builder) properties(s *openapi3.Schema) []namedSchema {
 	}
 	p := properties(s)
 	b.props[s] = p
+	b.cached(s)
 	return p
 }
 
