@@ -158,7 +158,7 @@ func streamGenerate(ctx context.Context, src *[]byte, name string, lopts LoadOpt
 	}
 	doc := &openapi3.T{}
 	top.Content[at] = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	if err := top.Decode(doc); err != nil {
+	if err := decodeDoc(top, doc); err != nil {
 		return nil, false, nil
 	}
 	top.Content[at] = paths
