@@ -53,6 +53,10 @@ import (
 //     scalar's content cannot be (the content is indented);
 //   - a deeper block collection is closed by the less indented cut line in
 //     the whole parse and by the end of input in the chunk's;
+//   - an empty node (a key without a value, a lone "- ") that ends the
+//     chunk takes the position of the token after it: the cut line's key
+//     in the whole parse, the end of input (the same line, column 1) in
+//     the chunk's: parseSpan moves it to the key's column;
 // so the cut line starts a token at the mapping's column in block context:
 // a new key of that mapping, or an error of the whole parse that the next
 // chunk's own parse meets too (its first line is the same token).
@@ -164,7 +168,8 @@ func parseChunked(data []byte, workers int) (*yaml.Node, bool) {
 			return err
 		}
 		g := groups[i-len(l.tops)]
-		sp := span{start: l.items[g[0]].start, end: l.items[g[1]-1].end, line: l.items[g[0]].line}
+		last := l.items[g[1]-1]
+		sp := span{start: l.items[g[0]].start, end: last.end, line: l.items[g[0]].line, next: last.next}
 		m, err := parseSpan(data, sp, l.keys[g[0]:g[1]], 2)
 		parts[i-len(l.tops)] = m
 		return err
@@ -187,8 +192,10 @@ func parseChunked(data []byte, workers int) (*yaml.Node, bool) {
 }
 
 // span is a run of whole lines of the document: bytes [start, end), the
-// first of them line number line (1-based).
-type span struct{ start, end, line int }
+// first of them line number line (1-based). next is the column (1-based)
+// of the key that follows in the whole file when it is not at column 1
+// (the next path item), else 0.
+type span struct{ start, end, line, next int }
 
 // yamlLayout is where a YAML document is cut.
 type yamlLayout struct {
@@ -214,9 +221,10 @@ func scanYAMLLayout(data []byte) (l yamlLayout, ok bool) {
 		seenItem           = map[string]bool{}
 		seenPaths          bool
 	)
-	closeLast := func(off int) {
+	closeLast := func(off, next int) {
 		if inPaths && len(l.items) > 0 {
 			l.items[len(l.items)-1].end = off
+			l.items[len(l.items)-1].next = next
 		} else if len(l.tops) > 0 {
 			l.tops[len(l.tops)-1].end = off
 		}
@@ -261,7 +269,7 @@ func scanYAMLLayout(data []byte) (l yamlLayout, ok bool) {
 			if !seenKey {
 				start = 0 // the first chunk holds what comes before its key
 			}
-			closeLast(off)
+			closeLast(off, 0)
 			inPaths = false
 			seenKey = true
 			l.tops = append(l.tops, span{start: start, line: lineNo})
@@ -301,21 +309,24 @@ func scanYAMLLayout(data []byte) (l yamlLayout, ok bool) {
 		if k < 0 {
 			k, l.indent, l.paths = ind, ind, pathsAt
 		}
-		closeLast(off)
+		closeLast(off, ind+1)
 		l.items = append(l.items, span{start: off, line: lineNo})
 		l.keys = append(l.keys, key)
 	}
 	if !seenKey {
 		return l, false
 	}
-	closeLast(len(data))
+	closeLast(len(data), 0)
 	return l, true
 }
 
 // hasOddText: a byte order mark, or line breaks that libyaml counts and
 // the cut does not (NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR, a lone CR).
 func hasOddText(data []byte) bool {
-	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) || bytes.HasPrefix(data, []byte("\xfe\xff")) || bytes.HasPrefix(data, []byte("\xff\xfe")) {
+	// The reader takes a byte order mark at the start of input (a chunk's
+	// too) as the encoding: a UTF-8 one anywhere, and the bytes 0xFE, 0xFF
+	// (never in UTF-8, so the whole parse fails on them) are refused.
+	if bytes.Contains(data, []byte("\xef\xbb\xbf")) || bytes.IndexByte(data, 0xfe) >= 0 || bytes.IndexByte(data, 0xff) >= 0 {
 		return true
 	}
 	for _, s := range [...]string{"\xc2\x85", "\xe2\x80\xa8", "\xe2\x80\xa9"} {
@@ -505,21 +516,38 @@ func parseSpan(data []byte, sp span, want []string, depth int) (*yaml.Node, erro
 			return nil, errCut
 		}
 	}
-	if !shiftLines(m, sp.line-1, depth) {
+	sh := shifter{by: sp.line - 1}
+	if sp.next > 0 {
+		// An empty node at the chunk's end (a key with no value, "- "
+		// alone) is placed by the parser at the next token: the end of
+		// input here (the line after, column 1), the next item's key in
+		// the whole file (the same line, its column). Nothing else of the
+		// chunk can be on that line.
+		sh.eofLine, sh.eofColumn = bytes.Count(data[sp.start:sp.end], []byte{'\n'})+1, sp.next
+	}
+	if !sh.shift(m, depth) {
 		return nil, errCut
 	}
 	return m, nil
 }
 
-// shiftLines moves the nodes of a chunk to whole-file lines; false on an
-// anchor, an alias, or nesting too deep to judge.
-func shiftLines(n *yaml.Node, by, depth int) bool {
+// shifter moves the nodes of a chunk to whole-file lines.
+type shifter struct {
+	by                 int // lines before the chunk
+	eofLine, eofColumn int // a node at (eofLine, 1) moves to eofColumn
+}
+
+// shift is false on an anchor, an alias, or nesting too deep to judge.
+func (sh *shifter) shift(n *yaml.Node, depth int) bool {
 	if depth > maxSplitDepth || n.Anchor != "" || n.Kind == yaml.AliasNode {
 		return false
 	}
-	n.Line += by
+	if n.Line == sh.eofLine && n.Column == 1 {
+		n.Column = sh.eofColumn
+	}
+	n.Line += sh.by
 	for _, c := range n.Content {
-		if !shiftLines(c, by, depth+1) {
+		if !sh.shift(c, depth+1) {
 			return false
 		}
 	}
