@@ -360,3 +360,35 @@ func FuzzSplitSource(f *testing.F) {
 		checkSplit(t, data)
 	})
 }
+
+// BenchmarkParseTreeParallel: the synthetic spec's YAML parse in chunks on
+// every CPU; compare with BenchmarkFloorYAMLNode (one parse, one core).
+func BenchmarkParseTreeParallel(b *testing.B) {
+	data := synthSpec(5000)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := parseTreeParallel(data); !ok {
+			b.Fatal("fell back")
+		}
+	}
+}
+
+// BenchmarkSplitSource: cutting the synthetic spec, YAML and JSON, without
+// parsing its items (what a streaming load pays up front).
+func BenchmarkSplitSource(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{{"yaml", synthSpec(5000)}, {"json", synthJSON(b, 5000)}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, ok := splitSource(c.data); !ok {
+					b.Fatal("fell back")
+				}
+			}
+		})
+	}
+}
