@@ -57,6 +57,8 @@ func checkSplit(t testing.TB, data []byte) (split, chunked bool) {
 		}
 		got, err := reassemble(top, items)
 		switch {
+		case err != nil && looksJSON(data):
+			t.Fatalf("splitSource validated the JSON but an item fails: %v", err)
 		case err != nil:
 			split = false // an item that does not parse: the caller falls back
 		case want == nil:
@@ -312,6 +314,12 @@ var splitCases = []struct {
 	{"blank lines with spaces", "openapi: 3.0.3\n   \npaths:\n      \n  /a: {}\n    \n  /b: {}\n", "yes"},
 	{"whitespace-only line with a tab", "openapi: 3.0.3\npaths:\n  /a: {}\n\t\n  /b: {}\n", "maybe"},
 	{"json", "{\"openapi\": \"3.0.3\",\n \"paths\": {\"/a\": {\"get\": {}},\n  \"/b\": [1, {\"x\": 2}, \"y\"]}, \"z\": [{\"k\": 1}, 2]}\n", "yes"},
+	{"json escapes and numbers", "{\"paths\": {\"/a\\\"b\": {\"x\": \"\\u00e9\\n\"}, \"/c\": [1.5e3, -0, 0.25E-2, 123456789012345678901, true, false, null]}}", "yes"},
+	{"json empty paths", "{\"openapi\":\"3.1.0\",\"paths\":{}}", "yes"},
+	{"json crlf and tabs", "{\r\n\t\"paths\"\t:\t{\r\n\"/a\" : {}\r\n}\r\n}\r\n", "yes"},
+	{"json control character", "{\"paths\": {\"/a\": \"a\x01\"}}", "no"},
+	{"json literal run-on", "{\"paths\": {\"/a\": truex}}", "no"},
+	{"json unterminated", "{\"paths\": {\"/a\": [1, 2}", "no"},
 	{"json duplicate path", "{\"paths\": {\"/a\": {}, \"/\\u0061\": {}}}", "no"},
 	{"json duplicate top", "{\"paths\": {}, \"info\": {}, \"info\": {}}", "no"},
 	{"json bad escape", "{\"paths\": {\"/a\": \"\\x\"}}", "no"},
