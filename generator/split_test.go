@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -366,7 +367,32 @@ func FuzzSplitSource(f *testing.F) {
 	f.Add(synthSpec(3))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkSplit(t, data)
+		checkSplit(t, fragmentDoc(data))
 	})
+}
+
+// splitFragments are lines at the edges of the cut; fragmentDoc strings
+// them as the fuzzer's bytes choose, so that mutations of a few bytes
+// explore documents that stay close to YAML.
+var splitFragments = []string{
+	"openapi: 3.0.3\n", "info:\n", "paths:\n", "paths: # c\n", "components:\n", "x: \"a\n", "b\"\n", "c: 'd\n",
+	"# c\n", "\n", "   \n", "- a\n", "y: |\n", "y: >-\n", "y: |+2\n", "z: [1,\n", "2]\n", "---\n",
+	"  /a:\n", "  /b: {}\n", "  /c: x\n", "    get:\n", "    put: x\n", "      y\n", "  # c\n", "    - \n",
+	"    -\n", "    ? k\n", "    : v\n", "  '/d''e':\n", "    description: |+\n", "      text\n", "  \"q\n",
+	"  r\"\n", "    [a,\n", "  b]\n", "  &x /f: 1\n", "    g: *x\n", "\t/t: 1\n", "  /h: \r\n", "    /i: j\n",
+	"   /k: 1\n", "  -\n", "  - l\n", "m\n", "  n\n", "    o: {p: [q,\n", "r]}\n", "  s: 't\n", "u'\n",
+	"  /a:", "#", "    ", "v: w # x\n", "  /y: 1 #z\n", "    \"a\": |\n", "     deeper\n", "...\n",
+}
+
+func fragmentDoc(data []byte) []byte {
+	var b bytes.Buffer
+	for i, c := range data {
+		if i == 64 {
+			break
+		}
+		b.WriteString(splitFragments[int(c)%len(splitFragments)])
+	}
+	return b.Bytes()
 }
 
 // BenchmarkParseTreeParallel: the synthetic spec's YAML parse in chunks on
@@ -398,5 +424,39 @@ func BenchmarkSplitSource(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestSplitSourceRandomDocs strings documents out of lines at the edges of
+// the cut (multi-line scalars and flow collections in items, comments and
+// blank lines at odd columns, empty values before the next item) with a
+// fixed seed: every one that cuts gives the whole parse's tree.
+func TestSplitSourceRandomDocs(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	heads := []string{"openapi: 3.0.3\n", "# c\nopenapi: 3.0.3\n", "---\nx: 1\n", "tags:\n- a\n- b\n", "info: \"a\n  b\"\n", "s: |\n  x\n\n"}
+	keys := []string{"  /a%d:\n", "  /b%d: {}\n", "  /c%d: x\n", "  '/d%d':\n", "  \"/e%d\":\n"}
+	bodies := []string{"    get:\n", "    put: x\n", "      y\n", "  # c\n", "# c\n", "\n", "   \n", "    -\n", "    - a\n", "    - \n",
+		"    ? k\n", "    ? k\n    : v\n", "    description: |+\n      text\n\n", "    d: |2\n       x\n      y\n", "    d: >\n      a\n\n      b\n",
+		"    f: [a,\n     b]\n", "    f: {a: 1,\n      b: 2}\n", "    q: \"a\n      b\"\n", "    q: 'a\n\n      b'\n", "    p: a\n      b\n     c\n",
+		"    \"k\": v\n", "    e:\n", "    e: ~\n", "    - {}\n", "    x: # c\n", "    s:\n    - a\n    -\n", "\t\n", "    a: \t\n"}
+	tails := []string{"", "components:\n  x: 1\n", "c:\n", "# end\n", "x: [\n1]\n", "z: 1", "d:\n  - 1\n  -\n"}
+	split := 0
+	for range 3000 {
+		var b strings.Builder
+		b.WriteString(heads[r.Intn(len(heads))])
+		b.WriteString([]string{"paths:\n", "paths: # c\n", "paths:\n\n# c\n"}[r.Intn(3)])
+		for j := r.Intn(5); j >= 0; j-- {
+			b.WriteString(strings.ReplaceAll(keys[r.Intn(len(keys))], "%d", fmt.Sprint(j)))
+			for k := r.Intn(5); k > 0; k-- {
+				b.WriteString(bodies[r.Intn(len(bodies))])
+			}
+		}
+		b.WriteString(tails[r.Intn(len(tails))])
+		if ok, _ := checkSplit(t, []byte(b.String())); ok {
+			split++
+		}
+	}
+	if split < 500 {
+		t.Errorf("only %d of 3000 documents cut", split)
 	}
 }
