@@ -424,6 +424,23 @@ func BenchmarkSplitSource(b *testing.B) {
 				}
 			}
 		})
+		// The cut and every item parsed once, one after the other (a
+		// streaming load keeps one item's nodes at a time).
+		b.Run(c.name+"+items", func(b *testing.B) {
+			b.SetBytes(int64(len(c.data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				_, items, ok := splitSource(c.data)
+				if !ok {
+					b.Fatal("fell back")
+				}
+				for _, it := range items {
+					if _, _, err := it.parse(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
 	}
 }
 
