@@ -2,6 +2,8 @@ package generator
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -40,6 +42,9 @@ func typeLabel(ref *openapi3.SchemaRef) string {
 }
 
 func cell(s string) string {
+	if cellClean(s) {
+		return s // what the rewrite below gives back, without its copies
+	}
 	s = strings.ReplaceAll(s, "|", `\|`)
 	s = strings.ReplaceAll(s, "\r", "")
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
@@ -105,4 +110,30 @@ func (b *builder) isManual(o *operation, ex *namedExample) bool {
 		}
 	}
 	return false
+}
+
+// cellClean reports whether cell(s) == s: no '|', no control bytes, no
+// leading, trailing or doubled spaces, no other Unicode space (invalid UTF-8
+// is kept by both).
+func cellClean(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == ' ':
+			if i == 0 || i == len(s)-1 || s[i+1] == ' ' {
+				return false
+			}
+		case c < 0x20 || c == '|':
+			return false
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsSpace(r) {
+				return false
+			}
+			i += size
+			continue
+		}
+		i++
+	}
+	return true
 }

@@ -47,6 +47,7 @@ type builder struct {
 	exampleOK      map[exampleKey]bool                   // see builder.validSchemaValue
 	optIn          map[string]bool                       // variables named by x-obpm-variable (see builder.neutral)
 	obpm           bool                                  // Open Banking parts apply (applies.go)
+	reuse          reuse                                 // see reuse.go
 }
 
 func (b *builder) warn(place, msg string) {
@@ -402,11 +403,22 @@ func (b *builder) testScript(o *operation, name string) ([]string, error) {
 			}
 		}
 	}
+	key, reusable := b.testScriptKey(data.Status, schema)
+	if lines, ok := b.reuse.tests[key]; ok && reusable {
+		return lines, nil
+	}
 	if schema != nil {
 		data.Schema = b.responseSchema(schema)
-		data.Captures = captures(schema, b.properties)
+		data.Captures = b.captures(schema)
 	}
-	return render(b.tmpl.requestTest, data)
+	lines, err := render(b.tmpl.requestTest, data)
+	if err == nil && reusable {
+		if b.reuse.tests == nil {
+			b.reuse.tests = map[testKey][]string{}
+		}
+		b.reuse.tests[key] = lines
+	}
+	return lines, err
 }
 
 // webhooks lists 3.1 webhooks ("name METHOD"); they are not requests.

@@ -545,6 +545,13 @@ func successCodes(op *openapi3.Operation) []string {
 }
 
 func statusText(code string) string {
+	if len(code) == 3 && isDigit(code[0]) && isDigit(code[1]) && isDigit(code[2]) {
+		// what Sscanf below reads from three digits, without its allocations
+		if t := http.StatusText(int(code[0]-'0')*100 + int(code[1]-'0')*10 + int(code[2]-'0')); t != "" {
+			return t
+		}
+		return code
+	}
 	var n int
 	if _, err := fmt.Sscanf(code, "%d", &n); err == nil {
 		if t := http.StatusText(n); t != "" {
@@ -553,3 +560,5 @@ func statusText(code string) string {
 	}
 	return code
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -1,0 +1,143 @@
+package generator
+
+import (
+	"strconv"
+	"strings"
+	"text/template"
+	"text/template/parse"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// reuse holds what the builder computes once and hands to every request
+// that needs the same thing (BenchmarkGenerateLarge: a large document's
+// operations share their response schemas, so their test scripts are the
+// same text). Values handed out are shared: callers never modify them.
+type reuse struct {
+	captures map[*openapi3.Schema][]capture
+	tests    map[testKey][]string
+	// testNameFree: the request-test template does not read .Name (the
+	// embedded one does not), so its output depends on the key alone. nil:
+	// not looked at yet.
+	testNameFree *bool
+}
+
+// testKey is what a request's test script depends on besides its name: the
+// success codes and the response schema (responseSchema and captures are
+// functions of the schema).
+type testKey struct {
+	status string
+	schema *openapi3.Schema
+}
+
+// captures is the package's captures, remembered per schema. A schema's
+// captures do not depend on the reference to it: the top-level schema
+// captures nothing (its path is empty).
+func (b *builder) captures(ref *openapi3.SchemaRef) []capture {
+	if ref.Value == nil {
+		return captures(ref, b.properties)
+	}
+	if c, ok := b.reuse.captures[ref.Value]; ok {
+		return c
+	}
+	if b.reuse.captures == nil {
+		b.reuse.captures = map[*openapi3.Schema][]capture{}
+	}
+	c := captures(ref, b.properties)
+	b.reuse.captures[ref.Value] = c
+	return c
+}
+
+// testScriptKey is the key the test script of a request with these success
+// codes and response schema is remembered under; ok is false when it must
+// be rendered anew (the template reads the name, or the schema is unresolved).
+func (b *builder) testScriptKey(status []int, schema *openapi3.SchemaRef) (k testKey, ok bool) {
+	if b.reuse.testNameFree == nil {
+		free := nameFree(b.tmpl.requestTest)
+		b.reuse.testNameFree = &free
+	}
+	if !*b.reuse.testNameFree || (schema != nil && schema.Value == nil) {
+		return testKey{}, false
+	}
+	buf := make([]byte, 0, 4*len(status))
+	for _, n := range status {
+		buf = strconv.AppendInt(buf, int64(n), 10)
+		buf = append(buf, ',')
+	}
+	k.status = string(buf)
+	if schema != nil {
+		k.schema = schema.Value
+	}
+	return k, true
+}
+
+// nameFree reports whether a template surely never reads the data's Name
+// field: no field named Name anywhere, and the data (dot or $) never passed
+// whole to a function, a variable or another template. It errs on the side
+// of false.
+func nameFree(t *template.Template) bool {
+	if t == nil || t.Tree == nil {
+		return false
+	}
+	for _, tt := range t.Templates() {
+		if tt.Tree != nil && tt != t {
+			return false // defined templates: not worth following
+		}
+	}
+	var ok func(n parse.Node) bool
+	ok = func(n parse.Node) bool {
+		switch x := n.(type) {
+		case nil:
+			return true
+		case *parse.ListNode:
+			if x == nil {
+				return true
+			}
+			for _, c := range x.Nodes {
+				if !ok(c) {
+					return false
+				}
+			}
+			return true
+		case *parse.TextNode, *parse.CommentNode, *parse.BoolNode, *parse.NumberNode, *parse.StringNode, *parse.NilNode, *parse.BreakNode, *parse.ContinueNode:
+			return true
+		case *parse.ActionNode:
+			return ok(x.Pipe)
+		case *parse.PipeNode:
+			if x == nil {
+				return true
+			}
+			if len(x.Decl) > 0 {
+				return false
+			}
+			for _, c := range x.Cmds {
+				if !ok(c) {
+					return false
+				}
+			}
+			return true
+		case *parse.CommandNode:
+			for _, a := range x.Args {
+				if !ok(a) {
+					return false
+				}
+			}
+			return true
+		case *parse.IdentifierNode:
+			return true
+		case *parse.FieldNode:
+			for _, id := range x.Ident {
+				if strings.EqualFold(id, "Name") {
+					return false
+				}
+			}
+			return true
+		case *parse.IfNode:
+			return ok(x.Pipe) && ok(x.List) && ok(x.ElseList)
+		}
+		// dot, variables, range, with, template calls, chains: the data may
+		// reach something that reads its name.
+		return false
+	}
+	return ok(t.Tree.Root)
+}

@@ -1,0 +1,107 @@
+package generator
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"text/template"
+)
+
+// cellRewrite is cell without its fast path.
+func cellRewrite(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	s = strings.ReplaceAll(s, "\r", "")
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+func TestCellFastPathIsRewrite(t *testing.T) {
+	cases := []string{"", "a", " a", "a ", "a  b", "a b c", "a|b", "a\tb", "a\nb", "a\r\nb", "\x01", "x\u00a0y", "x\u0085y",
+		"x\u2028y", "x\u3000y", "한국 어", "bad \xff utf8", "\xc2", "\xc2\xa0", "trailing\u00a0", "ok-text, (with) punctuation."}
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := []string{"a", " ", "|", "\n", "\r", "\t", "\u00a0", "한", "\xff", "\xc2", "\v", "\x00"}
+	for range 5000 {
+		var sb strings.Builder
+		for range r.IntN(8) {
+			sb.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		cases = append(cases, sb.String())
+	}
+	for _, s := range cases {
+		if got, want := cell(s), cellRewrite(s); got != want {
+			t.Errorf("cell(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func TestStatusTextFastPathIsSscanf(t *testing.T) {
+	sscanf := func(code string) string {
+		var n int
+		if _, err := fmt.Sscanf(code, "%d", &n); err == nil {
+			if t := http.StatusText(n); t != "" {
+				return t
+			}
+		}
+		return code
+	}
+	for n := range 1000 {
+		code := fmt.Sprintf("%03d", n)
+		if got, want := statusText(code), sscanf(code); got != want {
+			t.Errorf("statusText(%q) = %q, want %q", code, got, want)
+		}
+	}
+	for _, code := range []string{"2XX", "default", "20", "2000", "+200", " 200"} {
+		if got, want := statusText(code), sscanf(code); got != want {
+			t.Errorf("statusText(%q) = %q, want %q", code, got, want)
+		}
+	}
+}
+
+func TestNameFree(t *testing.T) {
+	tmpl, err := loadTemplates(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !nameFree(tmpl.requestTest) {
+		t.Error("the embedded request-test template reads no name, yet its scripts are rendered per request")
+	}
+	for src, want := range map[string]bool{
+		`{{json .Status}} {{if .Schema}}{{.Schema}}{{end}}`: true,
+		`{{.Name}}`:                             false,
+		`{{json .}}`:                            false,
+		`{{$x := .Status}}{{$x}}`:               false,
+		`{{with .Captures}}{{.}}{{end}}`:        false,
+		`{{range .Status}}{{.}}{{end}}`:         false,
+		`{{define "n"}}x{{end}}{{template "n"}}`: false,
+		`{{if .Status}}{{.Name}}{{end}}`:         false,
+	} {
+		tt := template.Must(template.New("t").Funcs(template.FuncMap{"json": jsonText}).Parse(src))
+		if got := nameFree(tt); got != want {
+			t.Errorf("nameFree(%s) = %v, want %v", src, got, want)
+		}
+	}
+}
+
+// TestTestScriptsOwnNames: a --templates test script that reads the
+// request's name is rendered per request, not reused across requests that
+// share a response schema.
+func TestTestScriptsOwnNames(t *testing.T) {
+	doc, err := LoadData(context.Background(), synthSpec(6), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	over := fstest.MapFS{tmplRequestTest: {Data: []byte("// test of {{.Name}}: {{json .Status}}\n")}}
+	res, err := Generate(doc, Options{Templates: over})
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := string(res.Files[0].Data)
+	for _, name := range []string{"get resource 0", "post resource 0", "get resource 2"} {
+		if !strings.Contains(col, `"// test of `+name+`: [200]"`) {
+			t.Errorf("no test script naming %q in the collection", name)
+		}
+	}
+}
