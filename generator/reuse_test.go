@@ -70,11 +70,11 @@ func TestNameFree(t *testing.T) {
 	}
 	for src, want := range map[string]bool{
 		`{{json .Status}} {{if .Schema}}{{.Schema}}{{end}}`: true,
-		`{{.Name}}`:                             false,
-		`{{json .}}`:                            false,
-		`{{$x := .Status}}{{$x}}`:               false,
-		`{{with .Captures}}{{.}}{{end}}`:        false,
-		`{{range .Status}}{{.}}{{end}}`:         false,
+		`{{.Name}}`:                              false,
+		`{{json .}}`:                             false,
+		`{{$x := .Status}}{{$x}}`:                false,
+		`{{with .Captures}}{{.}}{{end}}`:         false,
+		`{{range .Status}}{{.}}{{end}}`:          false,
 		`{{define "n"}}x{{end}}{{template "n"}}`: false,
 		`{{if .Status}}{{.Name}}{{end}}`:         false,
 	} {
