@@ -55,6 +55,9 @@ type obpmScan struct {
 }
 
 func (s *obpmScan) ext(m map[string]any) bool {
+	if len(m) == 0 {
+		return false // most are: no iterator to set up
+	}
 	for k := range m {
 		if strings.HasPrefix(k, "x-obpm-") {
 			return true

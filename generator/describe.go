@@ -58,6 +58,11 @@ func (b *builder) describe(o *operation, ex *namedExample, rows []paramRow) stri
 	if text == "" {
 		text = strings.TrimSpace(o.op.Summary)
 	}
+	size := len(text) + len(o.path) + len(o.op.OperationID) + 256
+	for _, r := range rows {
+		size += len(r.name) + len(r.in) + len(r.typ) + len(r.desc) + 24
+	}
+	sb.Grow(size)
 	sb.WriteString(text)
 	sb.WriteString("\n\n`" + strings.ToUpper(o.method) + " " + o.path + "`")
 	if o.op.OperationID != "" {
@@ -93,7 +98,9 @@ func (b *builder) describe(o *operation, ex *namedExample, rows []paramRow) stri
 			if r.required {
 				req = "yes"
 			}
-			sb.WriteString("| `" + cell(r.name) + "` | " + r.in + " | " + req + " | " + cell(r.typ) + " | " + cell(r.desc) + " |\n")
+			for _, part := range [...]string{"| `", cell(r.name), "` | ", r.in, " | ", req, " | ", cell(r.typ), " | ", cell(r.desc), " |\n"} {
+				sb.WriteString(part) // not concatenated first: one copy
+			}
 		}
 	}
 	return strings.TrimSpace(sb.String())

@@ -124,6 +124,10 @@ func (w *itemWriter) str(s string) {
 	b := append(w.b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && plain8(s, i) {
+			i += 8
+			continue
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
@@ -170,6 +174,20 @@ func (w *itemWriter) str(s string) {
 	}
 	b = append(b, s[start:]...)
 	w.b = append(b, '"')
+}
+
+// plain8 reports whether the 8 bytes of s from i are printable ASCII other
+// than '"' and '\\' (nothing str escapes), testing them at once: a byte
+// below 0x20, equal to '"' or '\\', or with its high bit set shows as a
+// high bit in the sum (the "has less" and "has zero" tricks, exact when no
+// byte has its high bit set, and that case is caught by x itself).
+func plain8(s string, i int) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	q := x ^ (ones * '"')
+	bs := x ^ (ones * '\\')
+	return (x|(x-ones*0x20)&^x|(q-ones)&^q|(bs-ones)&^bs)&highs == 0
 }
 
 // strList writes a []string member tagged omitempty.
