@@ -124,9 +124,8 @@ func (w *itemWriter) str(s string) {
 	b := append(w.b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		if i+8 <= len(s) && plain8(s, i) {
-			i += 8
-			continue
+		if i = skipPlain8(s, i); i >= len(s) {
+			break
 		}
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -188,6 +187,14 @@ func plain8(s string, i int) bool {
 	q := x ^ (ones * '"')
 	bs := x ^ (ones * '\\')
 	return (x|(x-ones*0x20)&^x|(q-ones)&^q|(bs-ones)&^bs)&highs == 0
+}
+
+// skipPlain8 advances i over the 8-byte words of s that need no escaping.
+func skipPlain8(s string, i int) int {
+	for i+8 <= len(s) && plain8(s, i) {
+		i += 8
+	}
+	return i
 }
 
 // strList writes a []string member tagged omitempty.
