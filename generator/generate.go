@@ -51,6 +51,7 @@ type builder struct {
 }
 
 func (b *builder) warn(place, msg string) {
+	b.reuse.warnCalls++
 	k := place + "\x00" + msg
 	if b.warned[k] {
 		return

@@ -72,6 +72,7 @@ func (b *builder) responses(o *operation) []*postman.Response {
 			val  any
 		}
 		var vs []variant
+		asJSON := isJSON(m.ctype)
 		switch {
 		case m.media.Example != nil:
 			vs = append(vs, variant{label, b.fromExample(m.media.Example, m.media.Schema, place, 0)})
@@ -84,18 +85,14 @@ func (b *builder) responses(o *operation) []*postman.Response {
 				vs = append(vs, variant{code + " " + l, b.fromExample(ex.ex.Value, m.media.Schema, place, 0)})
 			}
 		default:
-			v, _ := b.sample(m.media.Schema, place, nil)
-			vs = append(vs, variant{label, v})
+			vs = append(vs, variant{label, derivedText(b.sampleBody(m.media.Schema, place, asJSON))})
 		}
 		for _, v := range vs {
 			hs := append([]*postman.Header{{Key: "Content-Type", Value: m.ctype}}, headers...)
 			resp := &postman.Response{Name: v.name, Code: n, Status: statusText(code), Headers: &postman.HeaderList{Headers: hs}}
-			if isJSON(m.ctype) {
-				var buf bytes.Buffer
-				writeJSON(&buf, v.val, "", "    ")
-				resp.Body, resp.PreviewLanguage = buf.String(), "json"
-			} else {
-				resp.Body, resp.PreviewLanguage = scalarString(v.val), "text"
+			resp.Body, resp.PreviewLanguage = bodyText(v.val, asJSON), "text"
+			if asJSON {
+				resp.PreviewLanguage = "json"
 			}
 			out = append(out, resp)
 		}
@@ -123,4 +120,18 @@ func firstLine(s string) string {
 		return strings.TrimSpace(s[:i])
 	}
 	return s
+}
+
+// bodyText is a saved response's body: JSON pretty-printed for JSON media
+// types, the scalar as text otherwise; a derivedText is already that.
+func bodyText(v any, asJSON bool) string {
+	if t, ok := v.(derivedText); ok {
+		return string(t)
+	}
+	if asJSON {
+		var buf bytes.Buffer
+		writeJSON(&buf, v, "", "    ")
+		return buf.String()
+	}
+	return scalarString(v)
 }

@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"text/template"
@@ -15,7 +16,11 @@ import (
 // same text). Values handed out are shared: callers never modify them.
 type reuse struct {
 	captures map[*openapi3.Schema][]capture
-	tests    map[testKey][]string
+	samples  map[sampleKey]string
+	// warnCalls counts builder.warn calls, deduplicated or not: a sample
+	// made without one is the same wherever it is made (see sampleBody).
+	warnCalls int
+	tests     map[testKey][]string
 	// testNameFree: the request-test template does not read .Name (the
 	// embedded one does not), so its output depends on the key alone. nil:
 	// not looked at yet.
@@ -140,4 +145,48 @@ func nameFree(t *template.Template) bool {
 		return false
 	}
 	return ok(t.Tree.Root)
+}
+
+// sampleKey is what a schema-derived body depends on besides the place it is
+// derived for: the schema reference (its extensions count), JSON or text,
+// and whether the place lies in a request body (read-only properties are
+// left out there). Place parts are joined by '.', "[]" and ".*", none of
+// them in "requestBody", so nested places contain it only where the top one
+// or a property name does, and property names come from the schema.
+type sampleKey struct {
+	ref                   *openapi3.SchemaRef
+	asJSON, inRequestBody bool
+}
+
+// derivedText is a body already written as text (see bodyText).
+type derivedText string
+
+// sampleBody is the text of b.sample(ref, place, nil) (JSON pretty-printed,
+// else as a scalar), remembered per sampleKey when deriving it warned about
+// nothing: then nothing in it depended on the place (the place only names
+// warnings), and its other effects (variable examples, opt-ins) are
+// first-wins, already recorded by the first derivation. A shared error
+// schema is then derived once, not once per response.
+func (b *builder) sampleBody(ref *openapi3.SchemaRef, place string, asJSON bool) string {
+	k := sampleKey{ref, asJSON, strings.Contains(place, "requestBody")}
+	if t, ok := b.reuse.samples[k]; ok {
+		return t
+	}
+	calls := b.reuse.warnCalls
+	v, _ := b.sample(ref, place, nil)
+	var t string
+	if asJSON {
+		var buf bytes.Buffer
+		writeJSON(&buf, v, "", "    ")
+		t = buf.String()
+	} else {
+		t = scalarString(v)
+	}
+	if b.reuse.warnCalls == calls {
+		if b.reuse.samples == nil {
+			b.reuse.samples = map[sampleKey]string{}
+		}
+		b.reuse.samples[k] = t
+	}
+	return t
 }
