@@ -25,6 +25,8 @@ type reuse struct {
 	// embedded one does not), so its output depends on the key alone. nil:
 	// not looked at yet.
 	testNameFree *bool
+	// off computes everything anew: TestReuseIsTransparent compares both.
+	off bool
 }
 
 // testKey is what a request's test script depends on besides its name: the
@@ -39,7 +41,7 @@ type testKey struct {
 // captures do not depend on the reference to it: the top-level schema
 // captures nothing (its path is empty).
 func (b *builder) captures(ref *openapi3.SchemaRef) []capture {
-	if ref.Value == nil {
+	if ref.Value == nil || b.reuse.off {
 		return captures(ref, b.properties)
 	}
 	if c, ok := b.reuse.captures[ref.Value]; ok {
@@ -61,7 +63,7 @@ func (b *builder) testScriptKey(status []int, schema *openapi3.SchemaRef) (k tes
 		free := nameFree(b.tmpl.requestTest)
 		b.reuse.testNameFree = &free
 	}
-	if !*b.reuse.testNameFree || (schema != nil && schema.Value == nil) {
+	if b.reuse.off || !*b.reuse.testNameFree || (schema != nil && schema.Value == nil) {
 		return testKey{}, false
 	}
 	buf := make([]byte, 0, 4*len(status))
@@ -148,12 +150,14 @@ func nameFree(t *template.Template) bool {
 }
 
 // sampleKey is what a schema-derived body depends on besides the place it is
-// derived for: the schema reference (its extensions count), JSON or text,
+// derived for: the schema, the reference's own extensions (every $ref is a
+// reference of its own: keyed by it only when it has some), JSON or text,
 // and whether the place lies in a request body (read-only properties are
 // left out there). Place parts are joined by '.', "[]" and ".*", none of
 // them in "requestBody", so nested places contain it only where the top one
 // or a property name does, and property names come from the schema.
 type sampleKey struct {
+	schema                *openapi3.Schema
 	ref                   *openapi3.SchemaRef
 	asJSON, inRequestBody bool
 }
@@ -168,7 +172,14 @@ type derivedText string
 // first-wins, already recorded by the first derivation. A shared error
 // schema is then derived once, not once per response.
 func (b *builder) sampleBody(ref *openapi3.SchemaRef, place string, asJSON bool) string {
-	k := sampleKey{ref, asJSON, strings.Contains(place, "requestBody")}
+	k := sampleKey{asJSON: asJSON, inRequestBody: strings.Contains(place, "requestBody")}
+	switch {
+	case ref == nil:
+	case ref.Value == nil || len(ref.Extensions) > 0:
+		k.ref = ref
+	default:
+		k.schema = ref.Value
+	}
 	if t, ok := b.reuse.samples[k]; ok {
 		return t
 	}
@@ -182,7 +193,7 @@ func (b *builder) sampleBody(ref *openapi3.SchemaRef, place string, asJSON bool)
 	} else {
 		t = scalarString(v)
 	}
-	if b.reuse.warnCalls == calls {
+	if b.reuse.warnCalls == calls && !b.reuse.off {
 		if b.reuse.samples == nil {
 			b.reuse.samples = map[sampleKey]string{}
 		}

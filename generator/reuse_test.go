@@ -1,14 +1,18 @@
 package generator
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"text/template"
+
+	postman "github.com/rbretecher/go-postman-collection"
 )
 
 // cellRewrite is cell without its fast path.
@@ -104,4 +108,44 @@ func TestTestScriptsOwnNames(t *testing.T) {
 			t.Errorf("no test script naming %q in the collection", name)
 		}
 	}
+}
+
+// TestReuseIsTransparent: what reuse.go remembers changes nothing. On every
+// test document the requests, warnings, variable examples and opt-ins are
+// the same with and without it.
+func TestReuseIsTransparent(t *testing.T) {
+	for _, d := range testDocuments(t) {
+		t.Run(d.name, func(t *testing.T) {
+			doc := d.load(t)
+			with, wb := newTestBuilder(t, doc, Options{}, false)
+			without, nb := newTestBuilder(t, doc, Options{}, true)
+			a, b := encodeAll(t, with), encodeAll(t, without)
+			if !bytes.Equal(a, b) {
+				t.Errorf("requests differ (\"golden\" is without reuse):\n%s", firstDiff(b, a))
+			}
+			if !reflect.DeepEqual(wb.warnings, nb.warnings) {
+				t.Errorf("warnings differ:\n with    %v\n without %v", wb.warnings, nb.warnings)
+			}
+			if !reflect.DeepEqual(wb.varExamples, nb.varExamples) || !reflect.DeepEqual(wb.optIn, nb.optIn) || !reflect.DeepEqual(wb.manual, nb.manual) {
+				t.Error("variable examples, opt-ins or manual requests differ")
+			}
+		})
+	}
+}
+
+// encodeAll encodes every request of items, in order, through the library.
+func encodeAll(t *testing.T, items []*postman.Items) []byte {
+	var out []byte
+	for _, it := range items {
+		if it.IsGroup() {
+			out = append(out, encodeAll(t, it.Items)...)
+			continue
+		}
+		data, err := encodeLibrary(it, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(append(out, data...), '\n')
+	}
+	return out
 }
