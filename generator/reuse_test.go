@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 	"text/template"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	postman "github.com/rbretecher/go-postman-collection"
 )
 
@@ -114,7 +115,14 @@ func TestTestScriptsOwnNames(t *testing.T) {
 // test document the requests, warnings, variable examples and opt-ins are
 // the same with and without it.
 func TestReuseIsTransparent(t *testing.T) {
-	for _, d := range testDocuments(t) {
+	docs := append(testDocuments(t), testDocument{name: "shared schemas that warn", load: func(t *testing.T) *openapi3.T {
+		d, err := LoadData(context.Background(), []byte(reuseSpec), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}})
+	for _, d := range docs {
 		t.Run(d.name, func(t *testing.T) {
 			doc := d.load(t)
 			with, wb := newTestBuilder(t, doc, Options{}, false)
@@ -149,3 +157,46 @@ func encodeAll(t *testing.T, items []*postman.Items) []byte {
 	}
 	return out
 }
+
+// reuseSpec shares response schemas whose derivation warns (a pattern Go
+// cannot match, a variable marker that is not a name) and one with read-only
+// properties under a path that names "requestBody".
+const reuseSpec = `openapi: 3.0.3
+info: {title: reuse, version: "1"}
+paths:
+  /a:
+    get:
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Odd'}}}}
+        '404': {description: no, content: {text/plain: {schema: {$ref: '#/components/schemas/Odd'}}}}
+  /b:
+    get:
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Odd'}}}}
+        '201': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Marked'}}}}
+  /requestBody/c:
+    get:
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/RO'}}}}
+  /d:
+    get:
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/RO'}}}}
+        '201': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Marked'}}}}
+components:
+  schemas:
+    Odd:
+      type: object
+      properties:
+        code: {type: string, pattern: '^(?=a)a+$'}
+    Marked:
+      type: object
+      properties:
+        v: {type: string, x-obpm-variable: 'not a name'}
+        w: {type: string, x-obpm-variable: fine_name, example: ex}
+    RO:
+      type: object
+      properties:
+        id: {type: string, readOnly: true}
+        name: {type: string}
+`
