@@ -8,6 +8,7 @@ import (
 	"text/template/parse"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	postman "github.com/rbretecher/go-postman-collection"
 )
 
 // reuse holds what the builder computes once and hands to every request
@@ -25,6 +26,8 @@ type reuse struct {
 	// embedded one does not), so its output depends on the key alone. nil:
 	// not looked at yet.
 	testNameFree *bool
+	auths        map[*scheme]*postman.Auth
+	noauth       *postman.Auth
 	// off computes everything anew: TestReuseIsTransparent compares both.
 	off bool
 }
@@ -200,4 +203,33 @@ func (b *builder) sampleBody(ref *openapi3.SchemaRef, place string, asJSON bool)
 		b.reuse.samples[k] = t
 	}
 	return t
+}
+
+// schemeAuth is the request auth of a scheme, made by mk once per scheme:
+// it depends on the scheme alone (oauth2Params' URL variables are named on
+// the first call and the same after), and requests only read it.
+func (b *builder) schemeAuth(sc *scheme, mk func() *postman.Auth) *postman.Auth {
+	if b.reuse.off {
+		return mk()
+	}
+	if a, ok := b.reuse.auths[sc]; ok {
+		return a
+	}
+	if b.reuse.auths == nil {
+		b.reuse.auths = map[*scheme]*postman.Auth{}
+	}
+	a := mk()
+	b.reuse.auths[sc] = a
+	return a
+}
+
+// noauth is the auth of requests that need none, one for all of them.
+func (b *builder) noauth() *postman.Auth {
+	if b.reuse.off {
+		return &postman.Auth{Type: "noauth"}
+	}
+	if b.reuse.noauth == nil {
+		b.reuse.noauth = &postman.Auth{Type: "noauth"}
+	}
+	return b.reuse.noauth
 }
