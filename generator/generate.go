@@ -366,7 +366,7 @@ func (b *builder) warnUnrepresented(o *operation) {
 	if o.op.Servers != nil && len(*o.op.Servers) > 0 {
 		b.warn(o.place+".servers", "operation-level servers are not represented; the request uses {{base_url}} from the environment (set it to "+(*o.op.Servers)[0].URL+" for it)")
 	}
-	for _, name := range slices.Sorted(maps.Keys(o.op.Callbacks)) {
+	for _, name := range sortedKeys(o.op.Callbacks) {
 		b.warn(o.place+".callbacks."+name, "callback listed in the request description, not generated as a request (the API calls it)")
 	}
 }
@@ -374,7 +374,7 @@ func (b *builder) warnUnrepresented(o *operation) {
 // callbackLines lists an operation's callbacks as "name: METHOD expression".
 func callbackLines(op *openapi3.Operation) []string {
 	var out []string
-	for _, name := range slices.Sorted(maps.Keys(op.Callbacks)) {
+	for _, name := range sortedKeys(op.Callbacks) {
 		cb := op.Callbacks[name]
 		if cb == nil || cb.Value == nil {
 			continue

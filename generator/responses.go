@@ -5,8 +5,6 @@ package generator
 
 import (
 	"bytes"
-	"maps"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -104,7 +102,7 @@ func (b *builder) responses(o *operation) []*postman.Response {
 // their example, or a value derived from the schema, for a saved response.
 func (b *builder) responseHeaders(r *openapi3.Response, place string) []*postman.Header {
 	var out []*postman.Header
-	for _, name := range slices.Sorted(maps.Keys(r.Headers)) {
+	for _, name := range sortedKeys(r.Headers) {
 		h := r.Headers[name]
 		if h == nil || h.Value == nil || strings.EqualFold(name, "Content-Type") {
 			continue // OpenAPI ignores a Content-Type header here: the media type says it

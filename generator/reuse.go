@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -232,4 +233,19 @@ func (b *builder) noauth() *postman.Auth {
 		b.reuse.noauth = &postman.Auth{Type: "noauth"}
 	}
 	return b.reuse.noauth
+}
+
+// sortedKeys is slices.Sorted(maps.Keys(m)) without the iterator's
+// allocations, and none at all for the empty maps most are (an operation's
+// callbacks, a response's headers).
+func sortedKeys[M ~map[string]V, V any](m M) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -160,7 +160,7 @@ func (b *builder) auth(o *operation) *postman.Auth {
 	if len(reqs) == 0 || len(reqs[0]) == 0 {
 		return noauth
 	}
-	names := slices.Sorted(maps.Keys(reqs[0]))
+	names := sortedKeys(reqs[0])
 	if len(names) > 1 {
 		b.warn(o.place+".security", fmt.Sprintf("requirement needs %s together; only %s is applied", strings.Join(names, " and "), names[0]))
 	}
