@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -162,6 +163,13 @@ func refLine(r *openapi3.SchemaRef) int64 {
 // properties lists a schema's properties in document order, allOf members
 // first, so that bodies read like the spec.
 func properties(s *openapi3.Schema) []namedSchema {
+	if s != nil && len(s.AllOf) == 0 {
+		// The common case: the names of one map are distinct already.
+		if len(s.Properties) == 0 {
+			return nil
+		}
+		return ownProperties(s)
+	}
 	var out []namedSchema
 	seen := map[string]bool{}
 	var walk func(s *openapi3.Schema, depth int)
@@ -174,17 +182,7 @@ func properties(s *openapi3.Schema) []namedSchema {
 				walk(m.Value, depth+1)
 			}
 		}
-		own := make([]namedSchema, 0, len(s.Properties))
-		for name, ref := range s.Properties {
-			own = append(own, namedSchema{name: name, ref: ref, line: refLine(ref)})
-		}
-		sort.Slice(own, func(i, j int) bool {
-			if own[i].line != own[j].line {
-				return own[i].line < own[j].line
-			}
-			return own[i].name < own[j].name
-		})
-		for _, p := range own {
+		for _, p := range ownProperties(s) {
 			if !seen[p.name] {
 				seen[p.name] = true
 				out = append(out, p)
@@ -193,6 +191,22 @@ func properties(s *openapi3.Schema) []namedSchema {
 	}
 	walk(s, 0)
 	return out
+}
+
+// ownProperties lists the schema's own properties in document order (by
+// name where positions tie: a total order, names being distinct).
+func ownProperties(s *openapi3.Schema) []namedSchema {
+	own := make([]namedSchema, 0, len(s.Properties))
+	for name, ref := range s.Properties {
+		own = append(own, namedSchema{name: name, ref: ref, line: refLine(ref)})
+	}
+	slices.SortFunc(own, func(a, b namedSchema) int {
+		if a.line != b.line {
+			return cmp.Compare(a.line, b.line)
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	return own
 }
 
 // properties is the package's properties, remembered per schema: shared
