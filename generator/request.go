@@ -2,8 +2,10 @@ package generator
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -222,8 +224,8 @@ func (b *builder) neutralRequest(place string, u *postman.URL, headers []*postma
 }
 
 func wholeSegment(path, name string) bool {
-	for _, seg := range strings.Split(path, "/") {
-		if seg == "{"+name+"}" {
+	for seg := range strings.SplitSeq(path, "/") {
+		if len(seg) == len(name)+2 && seg[0] == '{' && seg[len(seg)-1] == '}' && seg[1:len(seg)-1] == name {
 			return true
 		}
 	}
@@ -327,7 +329,7 @@ func sortedContent(c openapi3.Content) []mediaEntry {
 		switch {
 		case ct == "application/json" || strings.HasPrefix(ct, "application/json;"):
 			return 0
-		case strings.HasSuffix(strings.SplitN(ct, ";", 2)[0], "+json"):
+		case strings.HasSuffix(mediaBase(ct), "+json"):
 			return 1
 		case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
 			return 2
@@ -336,18 +338,25 @@ func sortedContent(c openapi3.Content) []mediaEntry {
 		}
 		return 4
 	}
-	sort.Slice(out, func(i, j int) bool {
-		ri, rj := rank(out[i].ctype), rank(out[j].ctype)
-		if ri != rj {
-			return ri < rj
-		}
-		return out[i].ctype < out[j].ctype
-	})
+	if len(out) > 1 {
+		slices.SortFunc(out, func(a, b mediaEntry) int {
+			if ra, rb := rank(a.ctype), rank(b.ctype); ra != rb {
+				return cmp.Compare(ra, rb)
+			}
+			return strings.Compare(a.ctype, b.ctype)
+		})
+	}
 	return out
 }
 
+// mediaBase is a media type without its parameters (what precedes ';').
+func mediaBase(ct string) string {
+	base, _, _ := strings.Cut(ct, ";")
+	return base
+}
+
 func isJSON(ct string) bool {
-	base := strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0]))
+	base := strings.ToLower(strings.TrimSpace(mediaBase(ct)))
 	return base == "application/json" || strings.HasSuffix(base, "+json")
 }
 
