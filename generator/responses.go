@@ -66,29 +66,43 @@ func (b *builder) responses(o *operation) []*postman.Response {
 		}
 		m := content[0]
 		type variant struct {
-			name string
-			val  any
+			name    string
+			val     any
+			text    string // the body, when derived from the schema (val unused)
+			derived bool
 		}
-		var vs []variant
+		var one [1]variant // most responses have one: no slice to allocate
+		vs := one[:0]
 		asJSON := isJSON(m.ctype)
 		switch {
 		case m.media.Example != nil:
-			vs = append(vs, variant{label, b.fromExample(m.media.Example, m.media.Schema, place, 0)})
+			vs = append(vs, variant{name: label, val: b.fromExample(m.media.Example, m.media.Schema, place, 0)})
 		case len(m.media.Examples) > 0:
 			for _, ex := range sortedExamples(m.media.Examples) {
 				l := strings.TrimSpace(ex.ex.Summary)
 				if l == "" {
 					l = ex.key
 				}
-				vs = append(vs, variant{code + " " + l, b.fromExample(ex.ex.Value, m.media.Schema, place, 0)})
+				vs = append(vs, variant{name: code + " " + l, val: b.fromExample(ex.ex.Value, m.media.Schema, place, 0)})
 			}
 		default:
-			vs = append(vs, variant{label, derivedText(b.sampleBody(m.media.Schema, place, asJSON))})
+			vs = append(vs, variant{name: label, text: b.sampleBody(m.media.Schema, place, asJSON), derived: true})
 		}
 		for _, v := range vs {
-			hs := append([]*postman.Header{{Key: "Content-Type", Value: m.ctype}}, headers...)
-			resp := &postman.Response{Name: v.name, Code: n, Status: statusText(code), Headers: &postman.HeaderList{Headers: hs}}
-			resp.Body, resp.PreviewLanguage = bodyText(v.val, asJSON), "text"
+			hs := make([]*postman.Header, 1+len(headers))
+			hs[0] = &postman.Header{Key: "Content-Type", Value: m.ctype}
+			copy(hs[1:], headers)
+			// one allocation for the response and its header list
+			rh := &struct {
+				r postman.Response
+				h postman.HeaderList
+			}{r: postman.Response{Name: v.name, Code: n, Status: statusText(code)}, h: postman.HeaderList{Headers: hs}}
+			resp := &rh.r
+			resp.Headers = &rh.h
+			resp.PreviewLanguage = "text"
+			if resp.Body = v.text; !v.derived {
+				resp.Body = bodyText(v.val, asJSON)
+			}
 			if asJSON {
 				resp.PreviewLanguage = "json"
 			}
@@ -121,11 +135,8 @@ func firstLine(s string) string {
 }
 
 // bodyText is a saved response's body: JSON pretty-printed for JSON media
-// types, the scalar as text otherwise; a derivedText is already that.
+// types, the scalar as text otherwise.
 func bodyText(v any, asJSON bool) string {
-	if t, ok := v.(derivedText); ok {
-		return string(t)
-	}
 	if asJSON {
 		var buf bytes.Buffer
 		writeJSON(&buf, v, "", "    ")

@@ -166,9 +166,6 @@ type sampleKey struct {
 	asJSON, inRequestBody bool
 }
 
-// derivedText is a body already written as text (see bodyText).
-type derivedText string
-
 // sampleBody is the text of b.sample(ref, place, nil) (JSON pretty-printed,
 // else as a scalar), remembered per sampleKey when deriving it warned about
 // nothing: then nothing in it depended on the place (the place only names
