@@ -1,7 +1,6 @@
 package generator
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	"net/http"
@@ -422,9 +421,7 @@ func (b *builder) body(o *operation, ex *namedExample) (*postman.Body, string, [
 	lower := strings.ToLower(ct)
 	switch {
 	case isJSON(ct):
-		var buf bytes.Buffer
-		writeJSON(&buf, v, "", "    ")
-		return &postman.Body{Mode: "raw", Raw: buf.String(), Options: &postman.BodyOptions{Raw: postman.BodyOptionsRaw{Language: "json"}}}, ct, rows
+		return &postman.Body{Mode: "raw", Raw: b.jsonString(v, "    "), Options: &postman.BodyOptions{Raw: postman.BodyOptionsRaw{Language: "json"}}}, ct, rows
 	case strings.HasPrefix(lower, "application/x-www-form-urlencoded"), strings.HasPrefix(lower, "multipart/form-data"):
 		multipart := strings.HasPrefix(lower, "multipart/")
 		fields := b.formFields(schema, v, fromExample, required, multipart, m.Encoding, place)
@@ -443,9 +440,7 @@ func (b *builder) body(o *operation, ex *namedExample) (*postman.Body, string, [
 	}
 	raw, isString := v.(string)
 	if !isString {
-		var buf bytes.Buffer
-		writeJSON(&buf, v, "", "    ")
-		raw = buf.String()
+		raw = b.jsonString(v, "    ")
 		b.warn(place, fmt.Sprintf("no string example for %s; the body holds a JSON rendering of the schema to edit", ct))
 	}
 	return &postman.Body{Mode: "raw", Raw: raw, Options: &postman.BodyOptions{Raw: postman.BodyOptionsRaw{Language: lang}}}, ct, rows

@@ -4,7 +4,6 @@ package generator
 // the compact JSON Schema the generated tests check a response against.
 
 import (
-	"bytes"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,12 +18,11 @@ func (b *builder) responseSchema(ref *openapi3.SchemaRef) string {
 	if s, ok := b.schemaJSON[ref.Value]; ok && ref.Value != nil {
 		return s
 	}
-	var buf bytes.Buffer
-	writeJSON(&buf, jsonSchema(ref, nil, new(int)), "", "")
+	s := b.jsonString(jsonSchema(ref, nil, new(int)), "")
 	if ref.Value != nil {
-		b.schemaJSON[ref.Value] = buf.String()
+		b.schemaJSON[ref.Value] = s
 	}
-	return buf.String()
+	return s
 }
 
 // responses are the saved examples: one per response code and named example
@@ -101,7 +99,7 @@ func (b *builder) responses(o *operation) []*postman.Response {
 			resp.Headers = &rh.h
 			resp.PreviewLanguage = "text"
 			if resp.Body = v.text; !v.derived {
-				resp.Body = bodyText(v.val, asJSON)
+				resp.Body = b.bodyText(v.val, asJSON)
 			}
 			if asJSON {
 				resp.PreviewLanguage = "json"
@@ -136,11 +134,9 @@ func firstLine(s string) string {
 
 // bodyText is a saved response's body: JSON pretty-printed for JSON media
 // types, the scalar as text otherwise.
-func bodyText(v any, asJSON bool) string {
+func (b *builder) bodyText(v any, asJSON bool) string {
 	if asJSON {
-		var buf bytes.Buffer
-		writeJSON(&buf, v, "", "    ")
-		return buf.String()
+		return b.jsonString(v, "    ")
 	}
 	return scalarString(v)
 }

@@ -29,6 +29,7 @@ type reuse struct {
 	testNameFree *bool
 	auths        map[*scheme]*postman.Auth
 	noauth       *postman.Auth
+	buf          bytes.Buffer // see jsonString
 	// off computes everything anew: TestReuseIsTransparent compares both.
 	off bool
 }
@@ -186,14 +187,7 @@ func (b *builder) sampleBody(ref *openapi3.SchemaRef, place string, asJSON bool)
 	}
 	calls := b.reuse.warnCalls
 	v, _ := b.sample(ref, place, nil)
-	var t string
-	if asJSON {
-		var buf bytes.Buffer
-		writeJSON(&buf, v, "", "    ")
-		t = buf.String()
-	} else {
-		t = scalarString(v)
-	}
+	t := b.bodyText(v, asJSON)
 	if b.reuse.warnCalls == calls && !b.reuse.off {
 		if b.reuse.samples == nil {
 			b.reuse.samples = map[sampleKey]string{}
@@ -245,4 +239,12 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// jsonString is writeJSON(v, indent) as a string, written in a buffer the
+// builder keeps: only the string is allocated, not the buffer's growth.
+func (b *builder) jsonString(v any, indent string) string {
+	b.reuse.buf.Reset()
+	writeJSON(&b.reuse.buf, v, "", indent)
+	return b.reuse.buf.String()
 }
