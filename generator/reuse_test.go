@@ -200,3 +200,31 @@ components:
         id: {type: string, readOnly: true}
         name: {type: string}
 `
+
+// TestUsesObpmInlineCycles: schemas that refer to each other without a $ref
+// (a loader may share them) neither make usesObpm endless nor hide a mark.
+func TestUsesObpmInlineCycles(t *testing.T) {
+	for _, marked := range []bool{false, true} {
+		a, b := &openapi3.Schema{}, &openapi3.Schema{}
+		a.Properties = openapi3.Schemas{"b": {Value: b}}
+		b.Properties = openapi3.Schemas{"a": {Value: a}}
+		b.Items = &openapi3.SchemaRef{Value: a}
+		deep := a
+		for range 64 {
+			next := &openapi3.Schema{}
+			deep.Properties["next"] = &openapi3.SchemaRef{Value: next}
+			next.Properties = openapi3.Schemas{"back": {Value: a}}
+			deep = next
+		}
+		if marked {
+			deep.Extensions = map[string]any{"x-obpm-variable": "v"}
+		}
+		paths := openapi3.NewPaths()
+		paths.Set("/x", &openapi3.PathItem{Get: &openapi3.Operation{
+			RequestBody: &openapi3.RequestBodyRef{Value: &openapi3.RequestBody{Content: openapi3.NewContentWithJSONSchema(a)}},
+		}})
+		if got := usesObpm(&openapi3.T{Paths: paths}); got != marked {
+			t.Errorf("marked %v: usesObpm = %v", marked, got)
+		}
+	}
+}
