@@ -346,16 +346,20 @@ func (w *itemWriter) request(r *postman.Request) {
 }
 
 // libraryVersion reads the unexported version field of the library's URL
-// and Auth (their first field), which picks their v2.0.0 forms. The builder
-// never sets it (only Collection.Write and parsing do), but an item that
-// carries it is left to the library.
+// and Auth, which picks their v2.0.0 forms. The builder never sets it (only
+// Collection.Write and parsing do), but an item that carries it is left to
+// the library, and so is one whose type has no such field.
 func libraryVersion(v any) string {
-	return reflect.ValueOf(v).Elem().Field(0).String()
+	f := reflect.ValueOf(v).Elem().FieldByName("version")
+	if !f.IsValid() || f.Kind() != reflect.String {
+		return "unknown"
+	}
+	return f.String()
 }
 
 // url is URL.MarshalJSON in its v2.1.0 (object) form.
 func (w *itemWriter) url(u *postman.URL) {
-	if libraryVersion(u) == "v2.0.0" {
+	if v := libraryVersion(u); v != "" && v != "v2.1.0" {
 		w.bad = true
 		return
 	}
@@ -394,7 +398,7 @@ func (w *itemWriter) url(u *postman.URL) {
 
 // auth is Auth.MarshalJSON in its v2.1.0 form (parameter arrays).
 func (w *itemWriter) auth(a *postman.Auth) {
-	if libraryVersion(a) == "v2.0.0" {
+	if v := libraryVersion(a); v != "" && v != "v2.1.0" {
 		w.bad = true
 		return
 	}

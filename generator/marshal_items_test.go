@@ -3,6 +3,7 @@ package generator
 import (
 	"bytes"
 	"context"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"path/filepath"
@@ -281,6 +282,20 @@ func TestItemEncoderEdgeCases(t *testing.T) {
 	shape("cookies", false, func(it *postman.Items) {
 		it.Responses[0].Cookies = []*postman.Cookie{{Domain: "d"}}
 	})
+	// Collection.Write stamps its version on URLs and auths; v2.0.0 writes
+	// them in other forms.
+	for ver, fast := range map[string]bool{string(postman.V200): false, string(postman.V210): true} {
+		shape("written as "+ver, fast, func(it *postman.Items) {
+			c := &postman.Collection{Items: []*postman.Items{it}}
+			w := postman.V210
+			if ver == string(postman.V200) {
+				w = postman.V200
+			}
+			if err := c.Write(io.Discard, w); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			for _, prefix := range []string{"", "\t\t"} {
