@@ -285,20 +285,20 @@ func (b *builder) queryPairs(p *openapi3.Parameter, v any, place string) [][2]st
 		switch {
 		case p.Style == "deepObject":
 			out := make([][2]string, 0, len(x.keys))
-			for _, k := range x.keys {
-				out = append(out, [2]string{p.Name + "[" + k + "]", queryEscape(scalarString(x.vals[k]))})
+			for i, k := range x.keys {
+				out = append(out, [2]string{p.Name + "[" + k + "]", queryEscape(scalarString(x.vals[i]))})
 			}
 			return out
 		case explode:
 			out := make([][2]string, 0, len(x.keys))
-			for _, k := range x.keys {
-				out = append(out, [2]string{k, queryEscape(scalarString(x.vals[k]))})
+			for i, k := range x.keys {
+				out = append(out, [2]string{k, queryEscape(scalarString(x.vals[i]))})
 			}
 			return out
 		default:
 			parts := make([]string, 0, 2*len(x.keys))
-			for _, k := range x.keys {
-				parts = append(parts, queryEscape(k), queryEscape(scalarString(x.vals[k])))
+			for i, k := range x.keys {
+				parts = append(parts, queryEscape(k), queryEscape(scalarString(x.vals[i])))
 			}
 			return [][2]string{{p.Name, strings.Join(parts, ",")}}
 		}
@@ -467,7 +467,7 @@ func (b *builder) formFields(s *openapi3.Schema, v any, fromExample bool, requir
 				f.Type = "file"
 			}
 		}
-		val, inObj := obj.vals[name]
+		val, inObj := obj.get(name)
 		if !inObj {
 			val, _ = b.sample(ref, place+"."+name, nil)
 		}

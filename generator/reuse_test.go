@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -226,5 +227,30 @@ func TestUsesObpmInlineCycles(t *testing.T) {
 		if got := usesObpm(&openapi3.T{Paths: paths}); got != marked {
 			t.Errorf("marked %v: usesObpm = %v", marked, got)
 		}
+	}
+}
+
+// TestObjectKeepsOrderAcrossIndex: an object keeps its keys in first-set
+// order and finds them, below and above the size where it indexes them.
+func TestObjectKeepsOrderAcrossIndex(t *testing.T) {
+	o := newObject()
+	var want []string
+	for i := range 3 * smallObject {
+		k := fmt.Sprintf("k%d", (i*7)%(3*smallObject))
+		o.set(k, i)
+		want = append(want, k)
+		o.set(want[0], -i) // an update moves nothing
+		for j, k := range want {
+			v, ok := o.get(k)
+			if !ok || (j > 0 && v != j) || (j == 0 && v != -i) {
+				t.Fatalf("after %d sets: get(%s) = %v, %v", i+1, k, v, ok)
+			}
+		}
+		if _, ok := o.get("missing"); ok || o.has("missing") || o.value("missing") != nil {
+			t.Fatal("found a key never set")
+		}
+	}
+	if !slices.Equal(o.keys, want) {
+		t.Errorf("keys %v, want %v", o.keys, want)
 	}
 }
