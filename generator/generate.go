@@ -47,6 +47,7 @@ type builder struct {
 	exampleOK      map[exampleKey]bool                   // see builder.validSchemaValue
 	optIn          map[string]bool                       // variables named by x-obpm-variable (see builder.neutral)
 	obpm           bool                                  // Open Banking parts apply (applies.go)
+	reuse          reuse                                 // see reuse.go
 	// keep, when set (stream.go), holds the schemas the caches above
 	// (props, schemaJSON, merged, exampleOK) may keep across path items;
 	// fresh lists the others they hold now, dropped after each item.
@@ -62,6 +63,7 @@ func (b *builder) cached(s *openapi3.Schema) {
 }
 
 func (b *builder) warn(place, msg string) {
+	b.reuse.warnCalls++
 	k := place + "\x00" + msg
 	if b.warned[k] {
 		return
@@ -398,7 +400,7 @@ func (b *builder) warnUnrepresented(o *operation) {
 	if o.op.Servers != nil && len(*o.op.Servers) > 0 {
 		b.warn(o.place+".servers", "operation-level servers are not represented; the request uses {{base_url}} from the environment (set it to "+(*o.op.Servers)[0].URL+" for it)")
 	}
-	for _, name := range slices.Sorted(maps.Keys(o.op.Callbacks)) {
+	for _, name := range sortedKeys(o.op.Callbacks) {
 		b.warn(o.place+".callbacks."+name, "callback listed in the request description, not generated as a request (the API calls it)")
 	}
 }
@@ -406,7 +408,7 @@ func (b *builder) warnUnrepresented(o *operation) {
 // callbackLines lists an operation's callbacks as "name: METHOD expression".
 func callbackLines(op *openapi3.Operation) []string {
 	var out []string
-	for _, name := range slices.Sorted(maps.Keys(op.Callbacks)) {
+	for _, name := range sortedKeys(op.Callbacks) {
 		cb := op.Callbacks[name]
 		if cb == nil || cb.Value == nil {
 			continue
@@ -436,11 +438,25 @@ func (b *builder) testScript(o *operation, name string) ([]string, error) {
 			}
 		}
 	}
+	key, reusable := b.testScriptKey(data.Status, schema)
+	if lines, ok := b.reuse.tests[key]; ok && reusable {
+		return lines, nil
+	}
 	if schema != nil {
 		data.Schema = b.responseSchema(schema)
-		data.Captures = captures(schema, b.properties)
+		data.Captures = b.captures(schema)
 	}
-	return render(b.tmpl.requestTest, data)
+	lines, err := render(b.tmpl.requestTest, data)
+	if err == nil && reusable {
+		if b.reuse.tests == nil {
+			b.reuse.tests = map[testKey][]string{}
+		}
+		b.reuse.tests[key] = lines
+		if b.keep != nil && key.schema != nil && !b.keep[key.schema] {
+			b.reuse.freshTests = append(b.reuse.freshTests, key)
+		}
+	}
+	return lines, err
 }
 
 // webhooks lists 3.1 webhooks ("name METHOD"); they are not requests.

@@ -362,12 +362,23 @@ func (s *streamer) use(p prepared, hook *streamHook) bool {
 		delete(b.props, x)
 		delete(b.schemaJSON, x)
 		delete(b.merged, x)
+		delete(b.reuse.captures, x)
 		for _, kind := range []byte{'e', 'x', 'd'} {
 			delete(b.exampleOK, exampleKey{x, kind})
 		}
 	}
 	clear(b.fresh)
 	b.fresh = b.fresh[:0]
+	for _, k := range b.reuse.freshTests {
+		delete(b.reuse.tests, k)
+	}
+	for _, k := range b.reuse.freshSamples {
+		delete(b.reuse.samples, k)
+	}
+	clear(b.reuse.freshTests)
+	b.reuse.freshTests = b.reuse.freshTests[:0]
+	clear(b.reuse.freshSamples)
+	b.reuse.freshSamples = b.reuse.freshSamples[:0]
 	if hook != nil && hook.item != nil {
 		hook.item(item, p.node)
 	}
