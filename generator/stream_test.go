@@ -235,17 +235,30 @@ func TestStreamLetsPathItemsGo(t *testing.T) {
 	data := synthSpec(400)
 	var items []weak.Pointer[openapi3.PathItem]
 	var nodes []weak.Pointer[yaml.Node]
+	// The request body's inline schema: the builder's caches (props,
+	// samples, …) are keyed by schemas and must not keep an item's own.
+	var bodies []weak.Pointer[openapi3.Schema]
 	maxAlive := 0
 	hook := &streamHook{item: func(item *openapi3.PathItem, node *yaml.Node) {
 		items = append(items, weak.Make(item))
 		nodes = append(nodes, weak.Make(node))
+		var body *openapi3.Schema
+		if item.Post != nil && item.Post.RequestBody != nil && item.Post.RequestBody.Value != nil {
+			if mt := item.Post.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
+				body = mt.Schema.Value
+			}
+		}
+		if body == nil {
+			t.Fatalf("path item %d has no inline request body schema", len(items))
+		}
+		bodies = append(bodies, weak.Make(body))
 		if len(items)%50 != 0 {
 			return
 		}
 		runtime.GC()
 		alive := 0
 		for i := range items[:len(items)-1] { // all but the one in hand
-			if items[i].Value() != nil || nodes[i].Value() != nil {
+			if items[i].Value() != nil || nodes[i].Value() != nil || bodies[i].Value() != nil {
 				alive++
 			}
 		}
