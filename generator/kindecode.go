@@ -125,18 +125,6 @@ func kdIsNull(n *yaml.Node) bool {
 	return false
 }
 
-// kdNullish is a !!null scalar: a valid null, or errSlowDecode for a !!null
-// tag on other text (YAML refuses it).
-func kdNullish(n *yaml.Node) (bool, error) {
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		if kdIsNull(n) {
-			return true, nil
-		}
-		return false, errSlowDecode
-	}
-	return false, nil
-}
-
 // kdString is a string field: a !!str scalar, "" for a null.
 func kdString(n *yaml.Node) (string, error) {
 	if n.Kind == yaml.ScalarNode {

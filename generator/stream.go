@@ -49,13 +49,6 @@ func GenerateFile(ctx context.Context, path string, lopts LoadOptions, gopts Opt
 	return res, ws, err
 }
 
-// GenerateData is GenerateFile for a document in memory; name is as
-// LoadData takes it.
-func GenerateData(ctx context.Context, data []byte, name string, lopts LoadOptions, gopts Options) (*Result, []Warning, error) {
-	res, ws, _, err := generateData(ctx, data, name, lopts, gopts, nil)
-	return res, ws, err
-}
-
 // streamHook lets tests watch the streaming path: item is called after
 // each path item is done with, with its decoded model and its node.
 type streamHook struct {
