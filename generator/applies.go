@@ -51,10 +51,14 @@ func usesObpm(doc *openapi3.T) bool {
 }
 
 type obpmScan struct {
-	seen map[*openapi3.Schema]bool
+	seen   map[*openapi3.Schema]bool
+	inline int // inline schemas visited without being remembered
 }
 
 func (s *obpmScan) ext(m map[string]any) bool {
+	if len(m) == 0 {
+		return false // most are: no iterator to set up
+	}
 	for k := range m {
 		if strings.HasPrefix(k, "x-obpm-") {
 			return true
@@ -109,14 +113,26 @@ func (s *obpmScan) content(c openapi3.Content) bool {
 	return false
 }
 
-// schema looks through a schema and the schemas inside it, each once (a
-// large document's schemas are shared by many operations).
+// schema looks through a schema and the schemas inside it. A $ref'd schema
+// (a large document's schemas are shared by many operations, and cycles go
+// through $refs) is looked at once; an inline one has one parent and is not
+// remembered, which spares a set of every schema of the document
+// (BenchmarkGenerateLarge). Past maxInlineVisits visits of inline schemas
+// every schema is remembered, so that a loader that shares inline schemas
+// (or links them in a cycle) cannot make the walk long or endless.
 func (s *obpmScan) schema(r *openapi3.SchemaRef) bool {
-	if r == nil || r.Value == nil || s.seen[r.Value] {
+	if r == nil || r.Value == nil {
 		return false
 	}
 	v := r.Value
-	s.seen[v] = true
+	if r.Ref != "" || s.inline >= maxInlineVisits {
+		if s.seen[v] {
+			return false
+		}
+		s.seen[v] = true
+	} else {
+		s.inline++
+	}
 	if s.ext(v.Extensions) {
 		return true
 	}
@@ -134,3 +150,7 @@ func (s *obpmScan) schema(r *openapi3.SchemaRef) bool {
 	}
 	return s.schema(v.Items) || s.schema(v.Not) || s.schema(v.AdditionalProperties.Schema)
 }
+
+// maxInlineVisits bounds the visits of inline schemas obpmScan makes without
+// remembering them: far above a large real document's count.
+const maxInlineVisits = 1 << 18

@@ -3,7 +3,11 @@ package generator
 import (
 	"context"
 	"encoding/json"
+	"runtime"
+	"runtime/metrics"
+	"sync"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v4"
 
@@ -105,4 +109,67 @@ func synthJSON(b *testing.B, ops int) []byte {
 		b.Fatal(err)
 	}
 	return data
+}
+
+// BenchmarkGenerateFileLarge compares GenerateFile's streaming path with
+// LoadData+Generate (what it does for a document that cannot stream) on
+// the synthetic spec, in time and in peak heap (sampled every millisecond:
+// objects, garbage not yet collected included, which is what the process's
+// RSS follows). split.go decides how much of the tree is whole at once.
+func BenchmarkGenerateFileLarge(b *testing.B) {
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"yaml", synthSpec(5000)}, {"json", synthJSON(b, 5000)}} {
+		b.Run(f.name+"/stream", func(b *testing.B) {
+			peak := peakHeap(b)
+			for b.Loop() {
+				_, _, streamed, err := generateData(context.Background(), f.data, "", LoadOptions{}, Options{}, nil)
+				if err != nil || !streamed {
+					b.Fatal(err, streamed)
+				}
+			}
+			peak()
+		})
+		b.Run(f.name+"/whole", func(b *testing.B) {
+			peak := peakHeap(b)
+			for b.Loop() {
+				doc, err := LoadData(context.Background(), f.data, "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := Generate(doc, Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			peak()
+		})
+	}
+}
+
+// peakHeap samples the heap until the returned func reports its peak.
+func peakHeap(b *testing.B) func() {
+	runtime.GC()
+	done := make(chan struct{})
+	var peak uint64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			peak = max(peak, s[0].Value.Uint64())
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+		b.ReportMetric(float64(peak)/1e6, "MB-peak-heap")
+	}
 }

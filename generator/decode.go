@@ -56,7 +56,7 @@ func decodeTree(ctx context.Context, top *yaml.Node, stampPaths bool) (doc *open
 		// Decoded below, item by item.
 		top.Content[at] = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	}
-	err := top.Decode(doc)
+	err := decodeDoc(top, doc) // kindecode.go, else kin-openapi's decode
 	if paths != nil {
 		top.Content[at] = paths
 	}
@@ -233,9 +233,14 @@ func decodePathItem(v *yaml.Node) (item *openapi3.PathItem, err error) {
 			item, err = nil, fmt.Errorf("the OpenAPI parser failed on this document (%v)", r)
 		}
 	}()
-	item = &openapi3.PathItem{}
-	if err := v.Decode(item); err != nil {
-		return nil, err
+	// The hand decoder (kindecode.go) gives what kin-openapi's decode
+	// gives, or errSlowDecode for what it does not take: kin-openapi then
+	// decodes the item, errors and all.
+	if item, err = fastPathItem(v); err != nil {
+		item = &openapi3.PathItem{}
+		if err := v.Decode(item); err != nil {
+			return nil, err
+		}
 	}
 	stampPathItem(item, v)
 	v.Content = nil

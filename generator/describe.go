@@ -2,6 +2,8 @@ package generator
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -40,6 +42,9 @@ func typeLabel(ref *openapi3.SchemaRef) string {
 }
 
 func cell(s string) string {
+	if cellClean(s) {
+		return s // what the rewrite below gives back, without its copies
+	}
 	s = strings.ReplaceAll(s, "|", `\|`)
 	s = strings.ReplaceAll(s, "\r", "")
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
@@ -53,6 +58,11 @@ func (b *builder) describe(o *operation, ex *namedExample, rows []paramRow) stri
 	if text == "" {
 		text = strings.TrimSpace(o.op.Summary)
 	}
+	size := len(text) + len(o.path) + len(o.op.OperationID) + 256
+	for _, r := range rows {
+		size += len(r.name) + len(r.in) + len(r.typ) + len(r.desc) + 24
+	}
+	sb.Grow(size)
 	sb.WriteString(text)
 	sb.WriteString("\n\n`" + strings.ToUpper(o.method) + " " + o.path + "`")
 	if o.op.OperationID != "" {
@@ -88,7 +98,9 @@ func (b *builder) describe(o *operation, ex *namedExample, rows []paramRow) stri
 			if r.required {
 				req = "yes"
 			}
-			sb.WriteString("| `" + cell(r.name) + "` | " + r.in + " | " + req + " | " + cell(r.typ) + " | " + cell(r.desc) + " |\n")
+			for _, part := range [...]string{"| `", cell(r.name), "` | ", r.in, " | ", req, " | ", cell(r.typ), " | ", cell(r.desc), " |\n"} {
+				sb.WriteString(part) // not concatenated first: one copy
+			}
 		}
 	}
 	return strings.TrimSpace(sb.String())
@@ -105,4 +117,30 @@ func (b *builder) isManual(o *operation, ex *namedExample) bool {
 		}
 	}
 	return false
+}
+
+// cellClean reports whether cell(s) == s: no '|', no control bytes, no
+// leading, trailing or doubled spaces, no other Unicode space (invalid UTF-8
+// is kept by both).
+func cellClean(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == ' ':
+			if i == 0 || i == len(s)-1 || s[i+1] == ' ' {
+				return false
+			}
+		case c < 0x20 || c == '|':
+			return false
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsSpace(r) {
+				return false
+			}
+			i += size
+			continue
+		}
+		i++
+	}
+	return true
 }

@@ -47,9 +47,23 @@ type builder struct {
 	exampleOK      map[exampleKey]bool                   // see builder.validSchemaValue
 	optIn          map[string]bool                       // variables named by x-obpm-variable (see builder.neutral)
 	obpm           bool                                  // Open Banking parts apply (applies.go)
+	reuse          reuse                                 // see reuse.go
+	// keep, when set (stream.go), holds the schemas the caches above
+	// (props, schemaJSON, merged, exampleOK) may keep across path items;
+	// fresh lists the others they hold now, dropped after each item.
+	keep  map[*openapi3.Schema]bool
+	fresh []*openapi3.Schema
+}
+
+// cached notes that a cache now holds an entry for s (see builder.keep).
+func (b *builder) cached(s *openapi3.Schema) {
+	if b.keep != nil && !b.keep[s] {
+		b.fresh = append(b.fresh, s)
+	}
 }
 
 func (b *builder) warn(place, msg string) {
+	b.reuse.warnCalls++
 	k := place + "\x00" + msg
 	if b.warned[k] {
 		return
@@ -84,11 +98,18 @@ func eachOperation(keys []string, value func(string) *openapi3.PathItem, fn func
 // operations lists the document's operations in document order (origin
 // lines), with path and method as the tie-break.
 func (b *builder) operations() []*operation {
-	var ops []*operation
 	if b.doc.Paths == nil {
 		return nil
 	}
-	eachOperation(b.doc.Paths.Keys(), b.doc.Paths.Value, func(path, m string, item *openapi3.PathItem, op *openapi3.Operation) {
+	return sortedOperations(b.doc.Paths.Keys(), b.doc.Paths.Value)
+}
+
+// sortedOperations lists the operations of the path items keys names in
+// document order (operations does it for the whole document, stream.go for
+// one path item).
+func sortedOperations(keys []string, value func(string) *openapi3.PathItem) []*operation {
+	var ops []*operation
+	eachOperation(keys, value, func(path, m string, item *openapi3.PathItem, op *openapi3.Operation) {
 		o := &operation{path: path, method: m, item: item, op: op, place: "paths." + path + "." + m}
 		if op.Origin != nil && op.Origin.Key != nil {
 			o.line = docPos(op.Origin.Key)
@@ -149,6 +170,21 @@ func Generate(doc *openapi3.T, opts Options) (*Result, error) {
 	if doc == nil {
 		return nil, errors.New("generate: no OpenAPI document")
 	}
+	b, err := newBuilder(doc, opts)
+	if err != nil {
+		return nil, err
+	}
+	b.obpm = b.opts.OpenBanking || usesObpm(doc)
+	b.mapSchemes()
+	items, folders, requests, err := b.collectionItems()
+	if err != nil {
+		return nil, err
+	}
+	return b.finish(items, folders, requests, marshalCollection)
+}
+
+// newBuilder checks opts and reads the templates.
+func newBuilder(doc *openapi3.T, opts Options) (*builder, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -157,25 +193,25 @@ func Generate(doc *openapi3.T, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{
+	return &builder{
 		doc: doc, opts: opts, tmpl: tmpl,
 		warned: map[string]bool{}, varExamples: map[string]string{}, schemes: map[string]*scheme{},
 		oauthURLs: map[string]string{}, oauthURLValues: map[string]string{},
 		manual: map[string]string{}, props: map[*openapi3.Schema][]namedSchema{}, schemaJSON: map[*openapi3.Schema]string{},
 		exampleOK: map[exampleKey]bool{}, optIn: map[string]bool{}, merged: map[*openapi3.Schema]*openapi3.Schema{},
-	}
-	b.obpm = opts.OpenBanking || usesObpm(doc)
-	b.mapSchemes()
-	name, stem := collectionNames(doc, opts)
+	}, nil
+}
 
-	col := &postman.Collection{Info: postman.Info{Name: name}}
-	if doc.Info != nil {
-		col.Info.Version = doc.Info.Version
+// finish writes the collection around its items (folders and requests, as
+// collectionItems gives them) with marshal, and the environments.
+func (b *builder) finish(items []*postman.Items, folders, requests int, marshal func(*postman.Collection, string) ([]byte, error)) (*Result, error) {
+	name, stem := collectionNames(b.doc, b.opts)
+	col := &postman.Collection{Info: postman.Info{Name: name}, Items: items}
+	if b.doc.Info != nil {
+		col.Info.Version = b.doc.Info.Version
 	}
 	res := &Result{}
-	if col.Items, res.Counts.Folders, res.Counts.Requests, err = b.collectionItems(); err != nil {
-		return nil, err
-	}
+	res.Counts.Folders, res.Counts.Requests = folders, requests
 	res.Webhooks = b.webhooks()
 	res.Counts.Webhooks = len(res.Webhooks)
 	col.Info.Description = postman.Description{Content: b.collectionDescription(res.Webhooks), Type: "text/markdown"}
@@ -188,7 +224,7 @@ func Generate(doc *openapi3.T, opts Options) (*Result, error) {
 	b.events++
 	col.Variables = collectionVariables(b.obpm)
 
-	colJSON, err := marshalCollection(col, stableID("collection:"+name))
+	colJSON, err := marshal(col, stableID("collection:"+name))
 	if err != nil {
 		return nil, fmt.Errorf("generate: write collection: %w", err)
 	}
@@ -364,7 +400,7 @@ func (b *builder) warnUnrepresented(o *operation) {
 	if o.op.Servers != nil && len(*o.op.Servers) > 0 {
 		b.warn(o.place+".servers", "operation-level servers are not represented; the request uses {{base_url}} from the environment (set it to "+(*o.op.Servers)[0].URL+" for it)")
 	}
-	for _, name := range slices.Sorted(maps.Keys(o.op.Callbacks)) {
+	for _, name := range sortedKeys(o.op.Callbacks) {
 		b.warn(o.place+".callbacks."+name, "callback listed in the request description, not generated as a request (the API calls it)")
 	}
 }
@@ -372,7 +408,7 @@ func (b *builder) warnUnrepresented(o *operation) {
 // callbackLines lists an operation's callbacks as "name: METHOD expression".
 func callbackLines(op *openapi3.Operation) []string {
 	var out []string
-	for _, name := range slices.Sorted(maps.Keys(op.Callbacks)) {
+	for _, name := range sortedKeys(op.Callbacks) {
 		cb := op.Callbacks[name]
 		if cb == nil || cb.Value == nil {
 			continue
@@ -402,11 +438,25 @@ func (b *builder) testScript(o *operation, name string) ([]string, error) {
 			}
 		}
 	}
+	key, reusable := b.testScriptKey(data.Status, schema)
+	if lines, ok := b.reuse.tests[key]; ok && reusable {
+		return lines, nil
+	}
 	if schema != nil {
 		data.Schema = b.responseSchema(schema)
-		data.Captures = captures(schema, b.properties)
+		data.Captures = b.captures(schema)
 	}
-	return render(b.tmpl.requestTest, data)
+	lines, err := render(b.tmpl.requestTest, data)
+	if err == nil && reusable {
+		if b.reuse.tests == nil {
+			b.reuse.tests = map[testKey][]string{}
+		}
+		b.reuse.tests[key] = lines
+		if b.keep != nil && key.schema != nil && !b.keep[key.schema] {
+			b.reuse.freshTests = append(b.reuse.freshTests, key)
+		}
+	}
+	return lines, err
 }
 
 // webhooks lists 3.1 webhooks ("name METHOD"); they are not requests.

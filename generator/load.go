@@ -192,7 +192,14 @@ func topKeys(top *yaml.Node) map[string]json.RawMessage {
 }
 
 // parseFull parses YAML or JSON into a node tree (nil when it is neither).
-func parseFull(data []byte) *yaml.Node { return parseTree(data) }
+// A large YAML document is parsed in chunks on every CPU (split.go); when
+// it cannot be cut, parseTree parses it whole and reports as before.
+func parseFull(data []byte) *yaml.Node {
+	if top, ok := parseTreeParallel(data); ok {
+		return top
+	}
+	return parseTree(data)
+}
 
 // renumber gives every node of the tree its pre-order index as Line, so
 // that positions compare in document order across inlined files.

@@ -39,9 +39,15 @@ func cleanName(s string) string { return strings.ReplaceAll(s, "\x00", "") }
 // patches and the indent (BenchmarkGenerateLarge). The bytes are the same as
 // json.Indent of the whole document.
 func marshalCollection(c *postman.Collection, id string) ([]byte, error) {
-	c.Info.Schema = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 	w := &collectionWriter{}
 	w.encodeRequests(c.Items, "\t")
+	return w.collection(c, id)
+}
+
+// collection writes c around its requests, encoded ahead into w.reqs in
+// the order items meets them (encodeRequests, or stream.go as it goes).
+func (w *collectionWriter) collection(c *postman.Collection, id string) ([]byte, error) {
+	c.Info.Schema = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 	w.out.Grow(w.size + w.size/8 + 1<<16)
 	w.out.WriteString("{")
 	if c.Auth != nil {
@@ -112,12 +118,13 @@ func (w *collectionWriter) encodeRequests(items []*postman.Items, prefix string)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
+			var scratch []byte // this worker's, reused from request to request
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(jobs) {
 					return
 				}
-				w.reqs[i].data, w.reqs[i].err = encodeValue(jobs[i].it, jobs[i].prefix)
+				w.reqs[i].data, scratch, w.reqs[i].err = encodeInto(scratch, jobs[i].it, jobs[i].prefix)
 			}
 		})
 	}
@@ -138,7 +145,31 @@ func marshalCompact(v any) ([]byte, error) {
 }
 
 // encodeValue marshals v, applies the patches and indents it under prefix.
+// A request item goes through the direct encoder (appendItem) when it covers
+// it, anything else through the library (encodeLibrary): the same bytes.
 func encodeValue(v any, prefix string) ([]byte, error) {
+	data, _, err := encodeInto(nil, v, prefix)
+	return data, err
+}
+
+// encodeInto is encodeValue with a scratch buffer for the direct encoder:
+// the result is copied out of it at its exact size, and the scratch (grown
+// as needed) is handed back for the next call.
+func encodeInto(scratch []byte, v any, prefix string) (data, scratchOut []byte, err error) {
+	if it, ok := v.(*postman.Items); ok && it != nil && !it.IsGroup() {
+		out, ok := appendItem(scratch[:0], it, prefix)
+		if ok {
+			return append([]byte(nil), out...), out, nil
+		}
+		scratch = out
+	}
+	data, err = encodeLibrary(v, prefix)
+	return data, scratch, err
+}
+
+// encodeLibrary is the library path of encodeValue: go-postman-collection's
+// MarshalJSON methods through encoding/json, the patches, the indent.
+func encodeLibrary(v any, prefix string) ([]byte, error) {
 	raw, err := marshalCompact(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode %T: %w", v, err)

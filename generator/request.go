@@ -1,9 +1,10 @@
 package generator
 
 import (
-	"bytes"
+	"cmp"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -222,8 +223,8 @@ func (b *builder) neutralRequest(place string, u *postman.URL, headers []*postma
 }
 
 func wholeSegment(path, name string) bool {
-	for _, seg := range strings.Split(path, "/") {
-		if seg == "{"+name+"}" {
+	for seg := range strings.SplitSeq(path, "/") {
+		if len(seg) == len(name)+2 && seg[0] == '{' && seg[len(seg)-1] == '}' && seg[1:len(seg)-1] == name {
 			return true
 		}
 	}
@@ -284,20 +285,20 @@ func (b *builder) queryPairs(p *openapi3.Parameter, v any, place string) [][2]st
 		switch {
 		case p.Style == "deepObject":
 			out := make([][2]string, 0, len(x.keys))
-			for _, k := range x.keys {
-				out = append(out, [2]string{p.Name + "[" + k + "]", queryEscape(scalarString(x.vals[k]))})
+			for i, k := range x.keys {
+				out = append(out, [2]string{p.Name + "[" + k + "]", queryEscape(scalarString(x.vals[i]))})
 			}
 			return out
 		case explode:
 			out := make([][2]string, 0, len(x.keys))
-			for _, k := range x.keys {
-				out = append(out, [2]string{k, queryEscape(scalarString(x.vals[k]))})
+			for i, k := range x.keys {
+				out = append(out, [2]string{k, queryEscape(scalarString(x.vals[i]))})
 			}
 			return out
 		default:
 			parts := make([]string, 0, 2*len(x.keys))
-			for _, k := range x.keys {
-				parts = append(parts, queryEscape(k), queryEscape(scalarString(x.vals[k])))
+			for i, k := range x.keys {
+				parts = append(parts, queryEscape(k), queryEscape(scalarString(x.vals[i])))
 			}
 			return [][2]string{{p.Name, strings.Join(parts, ",")}}
 		}
@@ -327,7 +328,7 @@ func sortedContent(c openapi3.Content) []mediaEntry {
 		switch {
 		case ct == "application/json" || strings.HasPrefix(ct, "application/json;"):
 			return 0
-		case strings.HasSuffix(strings.SplitN(ct, ";", 2)[0], "+json"):
+		case strings.HasSuffix(mediaBase(ct), "+json"):
 			return 1
 		case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
 			return 2
@@ -336,18 +337,25 @@ func sortedContent(c openapi3.Content) []mediaEntry {
 		}
 		return 4
 	}
-	sort.Slice(out, func(i, j int) bool {
-		ri, rj := rank(out[i].ctype), rank(out[j].ctype)
-		if ri != rj {
-			return ri < rj
-		}
-		return out[i].ctype < out[j].ctype
-	})
+	if len(out) > 1 {
+		slices.SortFunc(out, func(a, b mediaEntry) int {
+			if ra, rb := rank(a.ctype), rank(b.ctype); ra != rb {
+				return cmp.Compare(ra, rb)
+			}
+			return strings.Compare(a.ctype, b.ctype)
+		})
+	}
 	return out
 }
 
+// mediaBase is a media type without its parameters (what precedes ';').
+func mediaBase(ct string) string {
+	base, _, _ := strings.Cut(ct, ";")
+	return base
+}
+
 func isJSON(ct string) bool {
-	base := strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0]))
+	base := strings.ToLower(strings.TrimSpace(mediaBase(ct)))
 	return base == "application/json" || strings.HasSuffix(base, "+json")
 }
 
@@ -413,9 +421,7 @@ func (b *builder) body(o *operation, ex *namedExample) (*postman.Body, string, [
 	lower := strings.ToLower(ct)
 	switch {
 	case isJSON(ct):
-		var buf bytes.Buffer
-		writeJSON(&buf, v, "", "    ")
-		return &postman.Body{Mode: "raw", Raw: buf.String(), Options: &postman.BodyOptions{Raw: postman.BodyOptionsRaw{Language: "json"}}}, ct, rows
+		return &postman.Body{Mode: "raw", Raw: b.jsonString(v, "    "), Options: &postman.BodyOptions{Raw: postman.BodyOptionsRaw{Language: "json"}}}, ct, rows
 	case strings.HasPrefix(lower, "application/x-www-form-urlencoded"), strings.HasPrefix(lower, "multipart/form-data"):
 		multipart := strings.HasPrefix(lower, "multipart/")
 		fields := b.formFields(schema, v, fromExample, required, multipart, m.Encoding, place)
@@ -434,9 +440,7 @@ func (b *builder) body(o *operation, ex *namedExample) (*postman.Body, string, [
 	}
 	raw, isString := v.(string)
 	if !isString {
-		var buf bytes.Buffer
-		writeJSON(&buf, v, "", "    ")
-		raw = buf.String()
+		raw = b.jsonString(v, "    ")
 		b.warn(place, fmt.Sprintf("no string example for %s; the body holds a JSON rendering of the schema to edit", ct))
 	}
 	return &postman.Body{Mode: "raw", Raw: raw, Options: &postman.BodyOptions{Raw: postman.BodyOptionsRaw{Language: lang}}}, ct, rows
@@ -463,7 +467,7 @@ func (b *builder) formFields(s *openapi3.Schema, v any, fromExample bool, requir
 				f.Type = "file"
 			}
 		}
-		val, inObj := obj.vals[name]
+		val, inObj := obj.get(name)
 		if !inObj {
 			val, _ = b.sample(ref, place+"."+name, nil)
 		}
@@ -545,6 +549,13 @@ func successCodes(op *openapi3.Operation) []string {
 }
 
 func statusText(code string) string {
+	if len(code) == 3 && isDigit(code[0]) && isDigit(code[1]) && isDigit(code[2]) {
+		// what Sscanf below reads from three digits, without its allocations
+		if t := http.StatusText(int(code[0]-'0')*100 + int(code[1]-'0')*10 + int(code[2]-'0')); t != "" {
+			return t
+		}
+		return code
+	}
 	var n int
 	if _, err := fmt.Sscanf(code, "%d", &n); err == nil {
 		if t := http.StatusText(n); t != "" {
@@ -553,3 +564,5 @@ func statusText(code string) string {
 	}
 	return code
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -4,9 +4,6 @@ package generator
 // the compact JSON Schema the generated tests check a response against.
 
 import (
-	"bytes"
-	"maps"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,12 +18,12 @@ func (b *builder) responseSchema(ref *openapi3.SchemaRef) string {
 	if s, ok := b.schemaJSON[ref.Value]; ok && ref.Value != nil {
 		return s
 	}
-	var buf bytes.Buffer
-	writeJSON(&buf, jsonSchema(ref, nil, new(int)), "", "")
+	s := b.jsonString(jsonSchema(ref, nil, new(int)), "")
 	if ref.Value != nil {
-		b.schemaJSON[ref.Value] = buf.String()
+		b.schemaJSON[ref.Value] = s
+		b.cached(ref.Value)
 	}
-	return buf.String()
+	return s
 }
 
 // responses are the saved examples: one per response code and named example
@@ -68,34 +65,45 @@ func (b *builder) responses(o *operation) []*postman.Response {
 		}
 		m := content[0]
 		type variant struct {
-			name string
-			val  any
+			name    string
+			val     any
+			text    string // the body, when derived from the schema (val unused)
+			derived bool
 		}
-		var vs []variant
+		var one [1]variant // most responses have one: no slice to allocate
+		vs := one[:0]
+		asJSON := isJSON(m.ctype)
 		switch {
 		case m.media.Example != nil:
-			vs = append(vs, variant{label, b.fromExample(m.media.Example, m.media.Schema, place, 0)})
+			vs = append(vs, variant{name: label, val: b.fromExample(m.media.Example, m.media.Schema, place, 0)})
 		case len(m.media.Examples) > 0:
 			for _, ex := range sortedExamples(m.media.Examples) {
 				l := strings.TrimSpace(ex.ex.Summary)
 				if l == "" {
 					l = ex.key
 				}
-				vs = append(vs, variant{code + " " + l, b.fromExample(ex.ex.Value, m.media.Schema, place, 0)})
+				vs = append(vs, variant{name: code + " " + l, val: b.fromExample(ex.ex.Value, m.media.Schema, place, 0)})
 			}
 		default:
-			v, _ := b.sample(m.media.Schema, place, nil)
-			vs = append(vs, variant{label, v})
+			vs = append(vs, variant{name: label, text: b.sampleBody(m.media.Schema, place, asJSON), derived: true})
 		}
 		for _, v := range vs {
-			hs := append([]*postman.Header{{Key: "Content-Type", Value: m.ctype}}, headers...)
-			resp := &postman.Response{Name: v.name, Code: n, Status: statusText(code), Headers: &postman.HeaderList{Headers: hs}}
-			if isJSON(m.ctype) {
-				var buf bytes.Buffer
-				writeJSON(&buf, v.val, "", "    ")
-				resp.Body, resp.PreviewLanguage = buf.String(), "json"
-			} else {
-				resp.Body, resp.PreviewLanguage = scalarString(v.val), "text"
+			hs := make([]*postman.Header, 1+len(headers))
+			hs[0] = &postman.Header{Key: "Content-Type", Value: m.ctype}
+			copy(hs[1:], headers)
+			// one allocation for the response and its header list
+			rh := &struct {
+				r postman.Response
+				h postman.HeaderList
+			}{r: postman.Response{Name: v.name, Code: n, Status: statusText(code)}, h: postman.HeaderList{Headers: hs}}
+			resp := &rh.r
+			resp.Headers = &rh.h
+			resp.PreviewLanguage = "text"
+			if resp.Body = v.text; !v.derived {
+				resp.Body = b.bodyText(v.val, asJSON)
+			}
+			if asJSON {
+				resp.PreviewLanguage = "json"
 			}
 			out = append(out, resp)
 		}
@@ -107,7 +115,7 @@ func (b *builder) responses(o *operation) []*postman.Response {
 // their example, or a value derived from the schema, for a saved response.
 func (b *builder) responseHeaders(r *openapi3.Response, place string) []*postman.Header {
 	var out []*postman.Header
-	for _, name := range slices.Sorted(maps.Keys(r.Headers)) {
+	for _, name := range sortedKeys(r.Headers) {
 		h := r.Headers[name]
 		if h == nil || h.Value == nil || strings.EqualFold(name, "Content-Type") {
 			continue // OpenAPI ignores a Content-Type header here: the media type says it
@@ -123,4 +131,13 @@ func firstLine(s string) string {
 		return strings.TrimSpace(s[:i])
 	}
 	return s
+}
+
+// bodyText is a saved response's body: JSON pretty-printed for JSON media
+// types, the scalar as text otherwise.
+func (b *builder) bodyText(v any, asJSON bool) string {
+	if asJSON {
+		return b.jsonString(v, "    ")
+	}
+	return scalarString(v)
 }

@@ -79,8 +79,9 @@ func (b *builder) sample(ref *openapi3.SchemaRef, place string, stack []*openapi
 	}
 	switch effectiveType(s) {
 	case "object":
-		o := newObject()
-		for _, p := range b.properties(orig) {
+		props := b.properties(orig)
+		o := newObjectCap(len(props))
+		for _, p := range props {
 			if p.ref != nil && p.ref.Value != nil && p.ref.Value.ReadOnly && strings.Contains(place, "requestBody") {
 				continue
 			}
@@ -97,7 +98,7 @@ func (b *builder) sample(ref *openapi3.SchemaRef, place string, stack []*openapi
 		// Required names the schema does not describe (Box's invite says
 		// required: [id] with only "login" among its properties).
 		for _, r := range s.Required {
-			if _, ok := o.vals[r]; !ok && property(s, r) == nil {
+			if !o.has(r) && property(s, r) == nil {
 				var v any = "string"
 				if s.AdditionalProperties.Schema != nil {
 					v, _ = b.sample(s.AdditionalProperties.Schema, place+"."+r, stack)
@@ -139,7 +140,7 @@ func (b *builder) sampleAlternative(s *openapi3.Schema, d *openapi3.Discriminato
 		}
 		v = mergeBranch(base, v)
 		if o, isObj := v.(*object); isObj && d != nil && d.PropertyName != "" {
-			if dv, ok := discriminatorValue(d, alt, o.vals[d.PropertyName]); ok {
+			if dv, ok := discriminatorValue(d, alt, o.value(d.PropertyName)); ok {
 				o.set(d.PropertyName, dv)
 			}
 		}
@@ -168,6 +169,10 @@ func (b *builder) mergedAllOf(s *openapi3.Schema) *openapi3.Schema {
 	}
 	m := *s
 	b.merged[s] = &m
+	if b.keep[s] {
+		b.keep[&m] = true // a shared schema's merge is shared too
+	}
+	b.cached(s)
 	var fill func(x *openapi3.Schema, depth int)
 	fill = func(x *openapi3.Schema, depth int) {
 		if x == nil || depth > maxSampleDepth {
@@ -242,13 +247,18 @@ func mergeBranch(base *object, v any) any {
 	if base == nil {
 		return v
 	}
-	o := newObject()
-	for _, k := range base.keys {
-		o.set(k, base.vals[k])
+	bo, _ := v.(*object)
+	n := len(base.keys)
+	if bo != nil {
+		n += len(bo.keys)
 	}
-	if bo, ok := v.(*object); ok {
-		for _, k := range bo.keys {
-			o.set(k, bo.vals[k])
+	o := newObjectCap(n)
+	for i, k := range base.keys {
+		o.set(k, base.vals[i])
+	}
+	if bo != nil {
+		for i, k := range bo.keys {
+			o.set(k, bo.vals[i])
 		}
 	}
 	return o
@@ -328,6 +338,7 @@ func (b *builder) validSchemaValue(s *openapi3.Schema, kind byte, v any, place s
 	}
 	ok := b.validExample(s, v, place)
 	b.exampleOK[k] = ok
+	b.cached(s)
 	return ok
 }
 
@@ -340,8 +351,8 @@ func toPlain(v any) (any, bool) {
 		return nil, false
 	case *object:
 		m := make(map[string]any, len(x.keys))
-		for _, k := range x.keys {
-			pv, ok := toPlain(x.vals[k])
+		for i, k := range x.keys {
+			pv, ok := toPlain(x.vals[i])
 			if !ok {
 				return nil, false
 			}

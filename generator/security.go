@@ -156,11 +156,11 @@ func (b *builder) auth(o *operation) *postman.Auth {
 	if o.op.Security != nil {
 		reqs = *o.op.Security
 	}
-	noauth := &postman.Auth{Type: "noauth"}
+	noauth := b.noauth()
 	if len(reqs) == 0 || len(reqs[0]) == 0 {
 		return noauth
 	}
-	names := slices.Sorted(maps.Keys(reqs[0]))
+	names := sortedKeys(reqs[0])
 	if len(names) > 1 {
 		b.warn(o.place+".security", fmt.Sprintf("requirement needs %s together; only %s is applied", strings.Join(names, " and "), names[0]))
 	}
@@ -172,15 +172,19 @@ func (b *builder) auth(o *operation) *postman.Auth {
 	def := sc.def
 	switch {
 	case sc.tokenVar != "":
-		a := &postman.Auth{Type: "bearer", Bearer: []*postman.AuthParam{strParam("token", "{{"+sc.tokenVar+"}}")}}
-		if sc.flowDef != nil {
-			a.OAuth2 = b.oauth2Params(sc)
-		}
-		return a
+		return b.schemeAuth(sc, func() *postman.Auth {
+			a := &postman.Auth{Type: "bearer", Bearer: []*postman.AuthParam{strParam("token", "{{"+sc.tokenVar+"}}")}}
+			if sc.flowDef != nil {
+				a.OAuth2 = b.oauth2Params(sc)
+			}
+			return a
+		})
 	case strings.EqualFold(def.Type, "http") && strings.EqualFold(def.Scheme, "basic"):
-		base := schemeBase(sc.name)
-		return &postman.Auth{Type: "basic", Basic: []*postman.AuthParam{
-			strParam("username", "{{"+base+"_username}}"), strParam("password", "{{"+base+"_password}}")}}
+		return b.schemeAuth(sc, func() *postman.Auth {
+			base := schemeBase(sc.name)
+			return &postman.Auth{Type: "basic", Basic: []*postman.AuthParam{
+				strParam("username", "{{"+base+"_username}}"), strParam("password", "{{"+base+"_password}}")}}
+		})
 	case strings.EqualFold(def.Type, "apiKey"):
 		in := "header"
 		// The scheme's header, query or cookie name is spec text Postman

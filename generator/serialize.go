@@ -48,11 +48,11 @@ func styleString(style string, explode bool, name string, v any) string {
 		return prefix + strings.Join(parts, sep)
 	case *object:
 		parts := make([]string, 0, 2*len(x.keys))
-		for _, k := range x.keys {
+		for i, k := range x.keys {
 			if explode {
-				parts = append(parts, k+kv+scalarString(x.vals[k]))
+				parts = append(parts, k+kv+scalarString(x.vals[i]))
 			} else {
-				parts = append(parts, k, scalarString(x.vals[k]))
+				parts = append(parts, k, scalarString(x.vals[i]))
 			}
 		}
 		if style == "matrix" && explode {
@@ -129,20 +129,20 @@ func formPairs(name string, v any, enc *openapi3.Encoding, multipart bool) [][3]
 			return [][3]string{{name, scalarString(x), "application/json"}}
 		case style == "deepObject":
 			out := make([][3]string, 0, len(x.keys))
-			for _, k := range x.keys {
-				out = append(out, [3]string{name + "[" + k + "]", scalarString(x.vals[k]), ""})
+			for i, k := range x.keys {
+				out = append(out, [3]string{name + "[" + k + "]", scalarString(x.vals[i]), ""})
 			}
 			return out
 		case explode && (style == "" || style == "form"):
 			out := make([][3]string, 0, len(x.keys))
-			for _, k := range x.keys {
-				out = append(out, [3]string{k, scalarString(x.vals[k]), ""})
+			for i, k := range x.keys {
+				out = append(out, [3]string{k, scalarString(x.vals[i]), ""})
 			}
 			return out
 		default:
 			parts := make([]string, 0, 2*len(x.keys))
-			for _, k := range x.keys {
-				parts = append(parts, k, scalarString(x.vals[k]))
+			for i, k := range x.keys {
+				parts = append(parts, k, scalarString(x.vals[i]))
 			}
 			return [][3]string{{name, strings.Join(parts, ","), ""}}
 		}

@@ -154,11 +154,40 @@ func bankError(bankCode, detail string) *apiError {
 // Korea Standard Time: every Open Banking date and time is KST.
 var kst = time.FixedZone("KST", 9*60*60)
 
-func kstDay(t time.Time) string   { return t.In(kst).Format("20060102") }
-func kstTime(t time.Time) string  { return t.In(kst).Format("150405") }
-func kstDtime(t time.Time) string { return t.In(kst).Format("20060102150405") }
-func apiTranDtm(t time.Time) string {
-	return strings.Replace(t.In(kst).Format("20060102150405.000"), ".", "", 1)
+// The KST forms below are written digit by digit: time.Format parses its
+// layout on every call, and an answer wants several of them
+// (TestKSTFormsMatchTimeFormat holds them to time.Format's output).
+
+func kstDay(t time.Time) string   { return kstDigits(t, 0, 8, "20060102") }
+func kstTime(t time.Time) string  { return kstDigits(t, 8, 14, "150405") }
+func kstDtime(t time.Time) string { return kstDigits(t, 0, 14, "20060102150405") }
+
+// apiTranDtm is yyyyMMddHHmmssSSS, the milliseconds cut, not rounded.
+func apiTranDtm(t time.Time) string { return kstDigits(t, 0, 17, "20060102150405000") }
+
+// kstDigits returns digits [from, to) of t in KST as yyyyMMddHHmmssSSS,
+// which is layout in time.Format's terms (SSS written 000), used for a
+// year beyond four digits.
+func kstDigits(t time.Time, from, to int, layout string) string {
+	t = t.In(kst)
+	y, mo, d := t.Date()
+	if y < 0 || y > 9999 {
+		if secs, ok := strings.CutSuffix(layout, "000"); ok {
+			return strings.Replace(t.Format(secs+".000"), ".", "", 1)
+		}
+		return t.Format(layout)
+	}
+	h, mi, sec := t.Clock()
+	var b [17]byte
+	pos := 0
+	for _, f := range [...]struct{ v, w int }{{y, 4}, {int(mo), 2}, {d, 2}, {h, 2}, {mi, 2}, {sec, 2}, {t.Nanosecond() / 1e6, 3}} {
+		for j := f.w - 1; j >= 0; j-- {
+			b[pos+j] = byte('0' + f.v%10)
+			f.v /= 10
+		}
+		pos += f.w
+	}
+	return string(b[from:to])
 }
 
 // History directions as the API writes them.

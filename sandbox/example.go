@@ -79,7 +79,7 @@ func copyJSON(v any) any {
 }
 
 // examples holds each operation's success example, decoded once (deepCopy
-// normalises it to what encoding/json decodes); example hands out copies.
+// normalises it to what encoding/json decodes); overlay copies from it.
 type examples map[*openapi3.Operation]map[string]any
 
 func newExamples(doc *openapi3.T) examples {
@@ -92,15 +92,6 @@ func newExamples(doc *openapi3.T) examples {
 	return ex
 }
 
-// of returns a fresh copy of route's success example.
-func (ex examples) of(route *routers.Route) map[string]any {
-	base, ok := ex[route.Operation]
-	if !ok {
-		return successExample(route)
-	}
-	return copyJSON(base).(map[string]any)
-}
-
 // exampleHandler serves an operation the sandbox keeps no state for (card,
 // pay, insurance, loan, management lines): its documented success example,
 // with the request's bank_tran_id and today's date put in where the example
@@ -110,21 +101,33 @@ func exampleHandler(s *Server, r *request) (map[string]any, error) {
 	return map[string]any{}, nil
 }
 
-// overlay puts the computed fields over the success example, so that the
-// fields the sandbox does not compute keep their documented example values.
-func overlay(base, in, out map[string]any, day string) map[string]any {
-	for k, v := range out {
-		base[k] = v
+// overlay completes out, the computed fields, with the success example's
+// other fields, so that the fields the sandbox does not compute keep their
+// documented example values; the example's bank_tran_date (when out has
+// none) is today, and a bank_tran_id in the answer is the request's. It
+// fills out in place rather than a copy of the example: most fields of an
+// example are ones out computes.
+func (ex examples) overlay(route *routers.Route, in, out map[string]any, day string) map[string]any {
+	base, ok := ex[route.Operation]
+	if !ok {
+		base = successExample(route)
 	}
-	if _, ok := base["bank_tran_date"]; ok {
-		if _, set := out["bank_tran_date"]; !set {
-			base["bank_tran_date"] = day
+	if out == nil {
+		out = make(map[string]any, len(base)+4)
+	}
+	_, outDate := out["bank_tran_date"]
+	for k, v := range base {
+		if _, set := out[k]; !set {
+			out[k] = copyJSON(v)
 		}
+	}
+	if _, ok := out["bank_tran_date"]; ok && !outDate {
+		out["bank_tran_date"] = day
 	}
 	if id, ok := in["bank_tran_id"].(string); ok {
-		if _, has := base["bank_tran_id"]; has {
-			base["bank_tran_id"] = id
+		if _, has := out["bank_tran_id"]; has {
+			out["bank_tran_id"] = id
 		}
 	}
-	return base
+	return out
 }

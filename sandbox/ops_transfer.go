@@ -28,7 +28,7 @@ func (st *state) post(a *accountState, r *request, inout, typ, content string, a
 		a.Balance += amt
 	}
 	st.Seq++
-	a.History = append(a.History, Txn{Date: kstDay(r.Now), Time: kstTime(r.Now), InOut: inout, Type: typ,
+	a.History = append(a.History, Txn{Date: r.day(), Time: r.hms(), InOut: inout, Type: typ,
 		Content: content, Amount: amt, Branch: "오픈뱅킹", AfterBalance: a.Balance, Seq: st.Seq, Counter: other})
 }
 
@@ -65,7 +65,7 @@ func opWithdraw(s *Server, r *request) (map[string]any, error) {
 	if a.Balance < amt {
 		return nil, bankError(bankInsufficient, "balance "+itoa(a.Balance)+" < tran_amt "+itoa(amt))
 	}
-	day := kstDay(r.Now)
+	day := r.day()
 	wdContent := r.str("wd_print_content")
 	if wdContent == "" {
 		wdContent = r.Caller.Client.ID
@@ -142,7 +142,7 @@ func opDeposit(s *Server, r *request) (map[string]any, error) {
 		return nil, bankError(bankInsufficient, "the contracted account's balance is "+itoa(c.Balance))
 	}
 	wdContent := r.str("wd_print_content")
-	day := kstDay(r.Now)
+	day := r.day()
 	list := make([]any, 0, len(legs))
 	for _, l := range legs {
 		content, _ := l.item["print_content"].(string)

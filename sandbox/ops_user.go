@@ -143,7 +143,7 @@ func bankBlock(r *request, tranID string) map[string]any {
 // bankBlockSized is bankBlock with room for extra more fields.
 func bankBlockSized(r *request, tranID string, extra int) map[string]any {
 	m := make(map[string]any, 5+extra)
-	m["bank_tran_id"], m["bank_tran_date"], m["bank_code_tran"] = tranID, kstDay(r.Now), bankCodeTran
+	m["bank_tran_id"], m["bank_tran_date"], m["bank_code_tran"] = tranID, r.day(), bankCodeTran
 	m["bank_rsp_code"], m["bank_rsp_message"] = bankOK, ""
 	return m
 }

@@ -17,6 +17,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"path"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -59,6 +60,8 @@ type Server struct {
 	verified map[string]claims
 	// answerKeys writes the API's answers without sorting their keys.
 	answerKeys keyOrders
+	// answerBufs holds *[]byte buffers for writeAnswer.
+	answerBufs sync.Pool
 }
 
 // verifiedMax bounds Server.verified.
@@ -373,14 +376,25 @@ func (w *logWriter) Write(b []byte) (int, error) {
 
 // logRequests writes one line per request: method, path, rsp_code, latency.
 func (s *Server) logRequests(next http.Handler) http.Handler {
+	// The record goes to the handler directly, with the program counter of
+	// this line taken once: Logger.LogAttrs would ask runtime.Callers for
+	// it on every request, for a source (AddSource) that is always here.
+	var pcs [1]uintptr
+	runtime.Callers(1, pcs[:])
+	h := s.log.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		lw := &logWriter{ResponseWriter: w}
 		next.ServeHTTP(lw, r)
-		// LogAttrs: the same line as Info, without boxing each value.
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		ctx := r.Context()
+		if !h.Enabled(ctx, slog.LevelInfo) {
+			return
+		}
+		rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", pcs[0])
+		rec.AddAttrs(slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", lw.status), slog.String("rsp_code", lw.rsp),
 			slog.String("latency", time.Since(start).Round(time.Microsecond).String()))
+		_ = h.Handle(ctx, rec)
 	})
 }
 
@@ -398,12 +412,27 @@ func writeJSONStatus(w http.ResponseWriter, status int, body map[string]any) {
 // writeAnswer is writeJSON for the API's answers: their key sets repeat,
 // and s.answerKeys encodes them without sorting the keys each time.
 func (s *Server) writeAnswer(w http.ResponseWriter, body map[string]any) {
-	b, err := s.answerKeys.appendMap(make([]byte, 0, 1024), body)
-	writeEncoded(w, http.StatusOK, body, b, err)
+	// The buffer is pooled: Write copies it into the connection's buffer.
+	bp, _ := s.answerBufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+		*bp = make([]byte, 0, 2048)
+	}
+	b, err := s.answerKeys.appendMap((*bp)[:0], body)
+	b = writeEncoded(w, http.StatusOK, body, b, err)
+	if cap(b) <= 64<<10 {
+		*bp = b[:0]
+		s.answerBufs.Put(bp)
+	}
 }
 
-// writeEncoded writes b, body encoded (or the encoding error's answer).
-func writeEncoded(w http.ResponseWriter, status int, body map[string]any, b []byte, err error) {
+// jsonContentType is the Content-Type of every answer, as a header value
+// list ready to put in a header map; nothing changes it.
+var jsonContentType = []string{"application/json; charset=UTF-8"}
+
+// writeEncoded writes b, body encoded (or the encoding error's answer),
+// and returns the slice it wrote.
+func writeEncoded(w http.ResponseWriter, status int, body map[string]any, b []byte, err error) []byte {
 	if lw, ok := w.(*logWriter); ok {
 		if c, ok := body["rsp_code"].(string); ok {
 			lw.rsp = c
@@ -414,9 +443,12 @@ func writeEncoded(w http.ResponseWriter, status int, body map[string]any, b []by
 	if err != nil {
 		b, status = []byte(`{"rsp_code":"`+rspInternal+`","rsp_message":"answer not encodable"}`), http.StatusInternalServerError
 	}
-	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	// Set would allocate the same one-element list for every answer.
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	b = append(b, '\n')
+	_, _ = w.Write(b)
+	return b
 }
 
 // sleep waits for d or until ctx ends.
@@ -439,7 +471,25 @@ func readBody(r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20+1))
+	var b []byte
+	var err error
+	if n := r.ContentLength; n > 0 && n <= 1<<20 {
+		// One read into a buffer of the announced size (and a byte more,
+		// to see the end), instead of io.ReadAll's doubling from 512.
+		b = make([]byte, n+1)
+		var got int
+		got, err = io.ReadFull(r.Body, b)
+		switch {
+		case err == io.ErrUnexpectedEOF || err == io.EOF:
+			b, err = b[:got], nil
+		case err == nil: // longer than announced: the rest as it comes
+			var rest []byte
+			rest, err = io.ReadAll(io.LimitReader(r.Body, 1<<20+1-int64(len(b))))
+			b = append(b, rest...)
+		}
+	} else {
+		b, err = io.ReadAll(io.LimitReader(r.Body, 1<<20+1))
+	}
 	if err != nil {
 		return nil, err
 	}

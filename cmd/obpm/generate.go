@@ -111,37 +111,46 @@ func loadHelperKey(ctx context.Context, f *Factory, insecure bool) (string, erro
 
 // build loads the document and generates the files in memory.
 func build(ctx context.Context, f *Factory, opts *GenerateOptions) (*generator.Result, string, error) {
-	var (
-		doc      *openapi3.T
-		err      error
-		stem     string
-		warnings []generator.Warning
-	)
+	stem := ""
 	if opts.Spec == "" {
-		doc, err = specs.LoadOpenBanking(ctx)
 		stem = "openbanking"
-	} else {
-		doc, warnings, err = generator.LoadFile(ctx, opts.Spec, generator.LoadOptions{
-			AllowExternalRefs: opts.AllowExternalRefs, AllowRemoteRefs: opts.AllowRemoteRefs})
-	}
-	if err != nil {
-		return nil, "", err
 	}
 	gopts := generator.Options{Name: opts.Name, FileStem: stem, Folders: generator.FolderMode(opts.Folders), Envs: opts.Envs}
 	if opts.Name != "" {
 		gopts.FileStem = ""
 	}
+	var tmplErr error
 	if opts.Templates != "" {
 		st, err := os.Stat(opts.Templates)
 		if err != nil || !st.IsDir() {
-			return nil, "", fmt.Errorf("--templates %s: not a folder; give the folder holding *.js.tmpl files", opts.Templates)
+			tmplErr = fmt.Errorf("--templates %s: not a folder; give the folder holding *.js.tmpl files", opts.Templates)
+		} else {
+			gopts.Templates = os.DirFS(opts.Templates)
 		}
-		gopts.Templates = os.DirFS(opts.Templates)
 	}
-	if opts.Spec == "" {
-		gopts.OpenBanking = true // the document the sandbox serves
+	var (
+		res      *generator.Result
+		warnings []generator.Warning
+		err      error
+	)
+	switch {
+	case opts.Spec == "":
+		var doc *openapi3.T
+		if doc, err = specs.LoadOpenBanking(ctx); err == nil && tmplErr == nil {
+			gopts.OpenBanking = true // the document the sandbox serves
+			res, err = generator.Generate(doc, gopts)
+		}
+	case tmplErr != nil:
+		// A document that does not load is reported first, as always.
+		_, _, err = generator.LoadFile(ctx, opts.Spec, loadOptions(opts))
+	default:
+		// Load and generate in one go: a large document is taken one
+		// path item at a time (generator.GenerateFile).
+		res, warnings, err = generator.GenerateFile(ctx, opts.Spec, loadOptions(opts), gopts)
 	}
-	res, err := generator.Generate(doc, gopts)
+	if err == nil {
+		err = tmplErr
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -151,6 +160,10 @@ func build(ctx context.Context, f *Factory, opts *GenerateOptions) (*generator.R
 		src = "embedded " + specs.OpenBankingFile
 	}
 	return res, src, nil
+}
+
+func loadOptions(opts *GenerateOptions) generator.LoadOptions {
+	return generator.LoadOptions{AllowExternalRefs: opts.AllowExternalRefs, AllowRemoteRefs: opts.AllowRemoteRefs}
 }
 
 func generateRun(ctx context.Context, f *Factory, opts *GenerateOptions) error {

@@ -1,0 +1,129 @@
+package sandbox
+
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
+// decodeFlatObject decodes the common request body in one pass: a JSON
+// object whose members are all strings without escapes, true, false or
+// null. It returns what encoding/json (with UseNumber) decodes into a
+// map[string]any, and ok=false, to hand the body to encoding/json, for
+// anything else: nesting, numbers, escapes, control characters, invalid
+// UTF-8, text after the object, bad syntax. hasEmpty reports a "" value
+// (validate drops those). Most of encoding/json's cost on these bodies was
+// reflection and its scanner's state machine run byte by byte. names, if
+// not nil, holds the keys expected (each mapped to itself): a key found
+// there is stored without a copy of its own.
+func decodeFlatObject(b []byte, names map[string]string) (m map[string]any, hasEmpty, ok bool) {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return nil, false, false
+	}
+	i = skipSpace(b, i+1)
+	// One colon per member, and a few more if values hold colons: the map
+	// is made at its size once.
+	m = make(map[string]any, bytes.Count(b[i:], []byte{':'}))
+	if i < len(b) && b[i] == '}' {
+		return m, false, skipSpace(b, i+1) == len(b)
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return nil, false, false
+		}
+		key, next, good := plainString(b, i+1)
+		if !good {
+			return nil, false, false
+		}
+		i = skipSpace(b, next)
+		if i >= len(b) || b[i] != ':' {
+			return nil, false, false
+		}
+		i = skipSpace(b, i+1)
+		if i >= len(b) {
+			return nil, false, false
+		}
+		var v any
+		switch c := b[i]; c {
+		case '"':
+			val, next, good := plainString(b, i+1)
+			if !good {
+				return nil, false, false
+			}
+			if len(val) == 0 {
+				hasEmpty = true
+				v = ""
+			} else {
+				v = string(val)
+			}
+			i = next
+		case 't', 'f', 'n':
+			lit, val := "null", any(nil)
+			switch c {
+			case 't':
+				lit, val = "true", true
+			case 'f':
+				lit, val = "false", false
+			}
+			if len(b)-i < len(lit) || string(b[i:i+len(lit)]) != lit {
+				return nil, false, false
+			}
+			v, i = val, i+len(lit)
+		default:
+			return nil, false, false
+		}
+		// A key repeated keeps its last value, as encoding/json does.
+		if k, known := names[string(key)]; known {
+			m[k] = v
+		} else {
+			m[string(key)] = v
+		}
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return nil, false, false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case '}':
+			return m, hasEmpty, skipSpace(b, i+1) == len(b)
+		default:
+			return nil, false, false
+		}
+	}
+}
+
+// plainString reads a JSON string's body starting after its opening quote:
+// the bytes up to the closing quote and the index after it. good is false
+// for an escape, a control character, invalid UTF-8 or no closing quote.
+func plainString(b []byte, i int) (s []byte, next int, good bool) {
+	start, ascii := i, true
+	for ; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			s = b[start:i]
+			if !ascii && !utf8.Valid(s) {
+				return nil, 0, false
+			}
+			return s, i + 1, true
+		case c == '\\' || c < 0x20:
+			return nil, 0, false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return nil, 0, false
+}
+
+// skipSpace skips JSON whitespace from i.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
