@@ -1,0 +1,441 @@
+package yamlfast
+
+import (
+	"go.yaml.in/yaml/v4"
+)
+
+// plain scans a plain scalar at p.pos, as scanPlainScalar in yaml.v4's
+// internal/libyaml/scanner.go does (no tabs reach here). indent is libyaml's
+// parser.indent. It leaves p.pos after the scalar's last character and
+// reports whether the scalar spans several lines.
+func (p *parser) plain(indent int, flow bool) (*yaml.Node, bool) {
+	startLine, startCol := p.line, p.column(p.pos)
+	limit := indent + 1
+	var s []byte
+	leadingBlanks := false
+	trailing, spaces := 0, 0
+	multi := false
+	endPos, endLine, endLineStart := p.pos, p.line, p.lineStart
+	for {
+		if p.at(p.pos) == '#' {
+			break
+		}
+		for !p.blankz(p.pos) {
+			c := p.data[p.pos]
+			if c == ':' && p.blankz(p.pos+1) {
+				break
+			}
+			if flow {
+				switch c {
+				case ',', '[', ']', '{', '}':
+					goto done
+				case ':':
+					if n := p.at(p.pos + 1); n == ',' || n == ']' || n == '}' {
+						goto done
+					}
+				}
+			}
+			if leadingBlanks {
+				if trailing == 0 {
+					s = append(s, ' ')
+				} else {
+					for ; trailing > 0; trailing-- {
+						s = append(s, '\n')
+					}
+				}
+				leadingBlanks = false
+				multi = true
+			} else {
+				for ; spaces > 0; spaces-- {
+					s = append(s, ' ')
+				}
+			}
+			s = append(s, c)
+			p.pos++
+			endPos, endLine, endLineStart = p.pos, p.line, p.lineStart
+		}
+	done:
+		if c := p.at(p.pos); c != ' ' && c != '\n' {
+			break
+		}
+		for {
+			c := p.at(p.pos)
+			if c == ' ' {
+				if !leadingBlanks {
+					spaces++
+				}
+				p.pos++
+			} else if c == '\n' {
+				if flow {
+					p.bail()
+				}
+				if !leadingBlanks {
+					spaces = 0
+					leadingBlanks = true
+				} else {
+					trailing++
+				}
+				p.newline()
+			} else {
+				break
+			}
+		}
+		if !flow && p.pos-p.lineStart+1 < limit {
+			break
+		}
+	}
+	p.pos, p.line, p.lineStart = endPos, endLine, endLineStart
+	v := string(s)
+	if v == "<<" || len(s) == 0 {
+		p.bail()
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: resolveTag(v), Value: v, Line: startLine, Column: startCol}, multi
+}
+
+// quoted scans a single- or double-quoted scalar that ends on its line.
+func (p *parser) quoted() *yaml.Node {
+	line, col := p.line, p.column(p.pos)
+	single := p.data[p.pos] == '\''
+	p.pos++
+	var s []byte
+	for {
+		c := p.at(p.pos)
+		if c == 0 || c == '\n' {
+			p.bail()
+		}
+		if single {
+			if c == '\'' {
+				if p.at(p.pos+1) == '\'' {
+					s = append(s, '\'')
+					p.pos += 2
+					continue
+				}
+				p.pos++
+				break
+			}
+			s = append(s, c)
+			p.pos++
+			continue
+		}
+		if c == '"' {
+			p.pos++
+			break
+		}
+		if c != '\\' {
+			s = append(s, c)
+			p.pos++
+			continue
+		}
+		codeLen := 0
+		switch p.at(p.pos + 1) {
+		case '0':
+			s = append(s, 0)
+		case 'a':
+			s = append(s, '\x07')
+		case 'b':
+			s = append(s, '\x08')
+		case 't':
+			s = append(s, '\x09')
+		case 'n':
+			s = append(s, '\x0A')
+		case 'v':
+			s = append(s, '\x0B')
+		case 'f':
+			s = append(s, '\x0C')
+		case 'r':
+			s = append(s, '\x0D')
+		case 'e':
+			s = append(s, '\x1B')
+		case ' ':
+			s = append(s, ' ')
+		case '"':
+			s = append(s, '"')
+		case '/':
+			s = append(s, '/')
+		case '\\':
+			s = append(s, '\\')
+		case 'N':
+			s = append(s, "\u0085"...)
+		case '_':
+			s = append(s, "\u00a0"...)
+		case 'L':
+			s = append(s, "\u2028"...)
+		case 'P':
+			s = append(s, "\u2029"...)
+		case 'x':
+			codeLen = 2
+		case 'u':
+			codeLen = 4
+		case 'U':
+			codeLen = 8
+		default:
+			p.bail()
+		}
+		p.pos += 2
+		if codeLen > 0 {
+			v := 0
+			for k := 0; k < codeLen; k++ {
+				h := p.at(p.pos + k)
+				switch {
+				case h >= '0' && h <= '9':
+					v = v<<4 + int(h-'0')
+				case h >= 'a' && h <= 'f':
+					v = v<<4 + int(h-'a'+10)
+				case h >= 'A' && h <= 'F':
+					v = v<<4 + int(h-'A'+10)
+				default:
+					p.bail()
+				}
+			}
+			if (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF {
+				p.bail()
+			}
+			switch {
+			case v <= 0x7F:
+				s = append(s, byte(v))
+			case v <= 0x7FF:
+				s = append(s, byte(0xC0+(v>>6)), byte(0x80+(v&0x3F)))
+			case v <= 0xFFFF:
+				s = append(s, byte(0xE0+(v>>12)), byte(0x80+((v>>6)&0x3F)), byte(0x80+(v&0x3F)))
+			default:
+				s = append(s, byte(0xF0+(v>>18)), byte(0x80+((v>>12)&0x3F)), byte(0x80+((v>>6)&0x3F)), byte(0x80+(v&0x3F)))
+			}
+			p.pos += codeLen
+		}
+	}
+	st := yaml.DoubleQuotedStyle
+	if single {
+		st = yaml.SingleQuotedStyle
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Style: st, Tag: "!!str", Value: string(s), Line: line, Column: col}
+}
+
+// blockScalar scans a literal or folded scalar as scanBlockScalar in
+// yaml.v4's scanner does. indent is libyaml's parser.indent.
+func (p *parser) blockScalar(pIndent int, literal bool) *yaml.Node {
+	startLine, startCol := p.line, p.column(p.pos)
+	p.pos++
+	chomping, increment := 0, 0
+	if c := p.at(p.pos); c == '+' || c == '-' {
+		chomping = 1
+		if c == '-' {
+			chomping = -1
+		}
+		p.pos++
+		if d := p.at(p.pos); d >= '0' && d <= '9' {
+			if d == '0' {
+				p.bail()
+			}
+			increment = int(d - '0')
+			p.pos++
+		}
+	} else if c >= '0' && c <= '9' {
+		if c == '0' {
+			p.bail()
+		}
+		increment = int(c - '0')
+		p.pos++
+		if c := p.at(p.pos); c == '+' || c == '-' {
+			chomping = 1
+			if c == '-' {
+				chomping = -1
+			}
+			p.pos++
+		}
+	}
+	headerEnd := p.pos
+	for p.at(p.pos) == ' ' {
+		p.pos++
+	}
+	if p.at(p.pos) == '#' {
+		if p.pos == headerEnd {
+			p.bail()
+		}
+		for p.pos < len(p.data) && p.data[p.pos] != '\n' {
+			p.pos++
+		}
+	}
+	if c := p.at(p.pos); c != '\n' && c != 0 {
+		p.bail()
+	}
+	if p.at(p.pos) == '\n' {
+		p.newline()
+	}
+	indent := 0
+	if increment > 0 {
+		if pIndent >= 0 {
+			indent = pIndent + increment
+		} else {
+			indent = increment + 1
+		}
+	}
+	var s []byte
+	trailing := 0
+	p.blockBreaks(&indent, &trailing, startLine, pIndent)
+	leadingBreak, leadingBlank, trailingBlank := false, false, false
+	for p.pos-p.lineStart+1 == indent && p.pos < len(p.data) {
+		trailingBlank = p.data[p.pos] == ' '
+		if !literal && !leadingBlank && !trailingBlank && leadingBreak {
+			if trailing == 0 {
+				s = append(s, ' ')
+			}
+		} else if leadingBreak {
+			s = append(s, '\n')
+		}
+		leadingBreak = false
+		for ; trailing > 0; trailing-- {
+			s = append(s, '\n')
+		}
+		leadingBlank = p.data[p.pos] == ' '
+		lineStart := len(s)
+		for p.pos < len(p.data) && p.data[p.pos] != '\n' {
+			s = append(s, p.data[p.pos])
+			p.pos++
+		}
+		if p.pos >= len(p.data) {
+			allSpace := true
+			for _, b := range s[lineStart:] {
+				if b != ' ' {
+					allSpace = false
+					break
+				}
+			}
+			leadingBreak = allSpace
+		} else {
+			leadingBreak = true
+			p.newline()
+		}
+		p.blockBreaks(&indent, &trailing, startLine, pIndent)
+	}
+	if chomping != -1 && leadingBreak {
+		s = append(s, '\n')
+	}
+	if chomping == 1 {
+		for ; trailing > 0; trailing-- {
+			s = append(s, '\n')
+		}
+	}
+	st := yaml.FoldedStyle
+	if literal {
+		st = yaml.LiteralStyle
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Style: st, Tag: "!!str", Value: string(s), Line: startLine, Column: startCol}
+}
+
+// blockBreaks is scanBlockScalarBreaks: it eats indentation and empty lines
+// and settles the indentation if not yet known.
+func (p *parser) blockBreaks(indent, trailing *int, startLine, pIndent int) {
+	maxIndent := 0
+	for {
+		for (*indent == 0 || p.pos-p.lineStart+1 < *indent) && p.at(p.pos) == ' ' {
+			p.pos++
+		}
+		if c := p.pos - p.lineStart + 1; c > maxIndent {
+			maxIndent = c
+		}
+		if p.at(p.pos) != '\n' {
+			break
+		}
+		*trailing++
+		p.newline()
+	}
+	col := p.pos - p.lineStart + 1
+	if p.pos >= len(p.data) && p.line > startLine && col > 1 && (*indent == 0 || col <= *indent) {
+		*trailing++
+	}
+	if *indent == 0 {
+		*indent = maxIndent
+		if *indent < pIndent+1 {
+			*indent = pIndent + 1
+		}
+		if *indent < 1 {
+			*indent = 1
+		}
+	}
+}
+
+// flow parses a flow sequence or mapping that ends on its line.
+func (p *parser) flow(depth int) *yaml.Node {
+	if depth > maxDepth || p.depth+depth > maxDepth {
+		p.bail()
+	}
+	open := p.data[p.pos]
+	n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle, Line: p.line, Column: p.column(p.pos)}
+	closer := byte(']')
+	if open == '{' {
+		n.Kind, n.Tag, closer = yaml.MappingNode, "!!map", '}'
+	}
+	p.pos++
+	for {
+		p.flowSpaces()
+		if p.at(p.pos) == closer {
+			p.pos++
+			return n
+		}
+		if open == '{' {
+			c := p.at(p.pos)
+			if c == '[' || c == '{' {
+				p.bail()
+			}
+			k := p.flowNode(depth)
+			if p.at(p.pos) != ':' || p.at(p.pos+1) != ' ' {
+				p.bail()
+			}
+			p.pos++
+			p.flowSpaces()
+			if c := p.at(p.pos); c == ',' || c == '}' {
+				p.bail()
+			}
+			n.Content = append(n.Content, k, p.flowNode(depth))
+		} else {
+			n.Content = append(n.Content, p.flowNode(depth))
+		}
+		p.flowSpaces()
+		switch p.at(p.pos) {
+		case ',':
+			p.pos++
+		case closer:
+			p.pos++
+			return n
+		default:
+			p.bail()
+		}
+	}
+}
+
+// flowSpaces skips spaces inside a flow collection; a line break or a
+// comment there makes it span lines: outside the subset.
+func (p *parser) flowSpaces() {
+	for p.at(p.pos) == ' ' {
+		p.pos++
+	}
+	if c := p.at(p.pos); c == '\n' || c == '#' || c == 0 {
+		p.bail()
+	}
+}
+
+func (p *parser) flowNode(depth int) *yaml.Node {
+	c := p.data[p.pos]
+	switch c {
+	case '[', '{':
+		return p.flow(depth + 1)
+	case '"', '\'':
+		n := p.quoted()
+		for p.at(p.pos) == ' ' {
+			p.pos++
+		}
+		return n
+	case '-':
+		switch p.at(p.pos + 1) {
+		case ' ', '\n', 0, ',', '[', ']', '{', '}':
+			p.bail()
+		}
+	case '?', ':', ',', ']', '}', '#', '&', '*', '!', '|', '>', '%', '@', '`':
+		p.bail()
+	}
+	n, _ := p.plain(0, true)
+	for p.at(p.pos) == ' ' {
+		p.pos++
+	}
+	return n
+}
