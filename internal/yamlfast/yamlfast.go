@@ -38,42 +38,47 @@ type parser struct {
 	depth     int
 }
 
-// fail aborts the parse; Parse recovers it into ok=false.
-type fail struct{}
+// fail aborts the parse at line (kept for tests and debugging).
+type fail struct{ line int }
 
-func (p *parser) bail() { panic(fail{}) }
+func (p *parser) bail() { panic(fail{p.line}) }
 
 // Parse returns the document node of data, or ok=false.
 func Parse(data []byte) (doc *yaml.Node, ok bool) {
+	doc, _ = parse(data)
+	return doc, doc != nil
+}
+
+// parse returns the document or the line where the subset was left
+// (0: the input check).
+func parse(data []byte) (doc *yaml.Node, failLine int) {
 	if !checkInput(data) {
-		return nil, false
+		return nil, 0
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			if _, isFail := r.(fail); !isFail {
+			f, isFail := r.(fail)
+			if !isFail {
 				panic(r)
 			}
-			doc, ok = nil, false
+			doc, failLine = nil, f.line
 		}
 	}()
 	p := &parser{data: data, line: 1}
 	p.skipToContent()
-	if p.pos >= len(data) {
-		return nil, false
-	}
-	if p.pos != p.lineStart {
-		// An indented root: allowed, but keep it simple.
-		return nil, false
+	if p.pos >= len(data) || p.pos != p.lineStart {
+		// Empty, or an indented root: keep it simple.
+		return nil, p.line
 	}
 	root := p.node(-1, ctxOwnLine)
 	if root.Kind != yaml.MappingNode && root.Kind != yaml.SequenceNode {
-		return nil, false
+		return nil, p.line
 	}
 	p.skipToContent()
 	if p.pos < len(data) {
-		return nil, false
+		return nil, p.line
 	}
-	return &yaml.Node{Kind: yaml.DocumentNode, Line: root.Line, Column: root.Column, Content: []*yaml.Node{root}}, true
+	return &yaml.Node{Kind: yaml.DocumentNode, Line: root.Line, Column: root.Column, Content: []*yaml.Node{root}}, 0
 }
 
 // checkInput rejects what the parser does not handle: characters libyaml

@@ -199,3 +199,20 @@ func FuzzParse(f *testing.F) {
 		check(t, "fuzz", data)
 	})
 }
+
+// TestWhyFallback shows where the subset is left: YAMLFAST_WHY=file.
+func TestWhyFallback(t *testing.T) {
+	f := os.Getenv("YAMLFAST_WHY")
+	if f == "" {
+		t.Skip("YAMLFAST_WHY not set")
+	}
+	data, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc, line := parse(data); doc == nil {
+		lines := strings.Split(string(data), "\n")
+		from := max(line-3, 0)
+		t.Logf("fell back at line %d:\n%s", line, strings.Join(lines[from:min(line+1, len(lines))], "\n"))
+	}
+}
