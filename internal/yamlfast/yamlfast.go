@@ -66,8 +66,7 @@ func parse(data []byte) (doc *yaml.Node, failLine int) {
 	}()
 	p := &parser{data: data, line: 1}
 	p.skipToContent()
-	if p.pos >= len(data) || p.pos != p.lineStart {
-		// Empty, or an indented root: keep it simple.
+	if p.pos >= len(data) {
 		return nil, p.line
 	}
 	root := p.node(-1, ctxOwnLine)

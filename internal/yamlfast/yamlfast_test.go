@@ -126,6 +126,15 @@ var edgeCases = []string{
 	"a: |\n  x\n# c\nb: 1\n",
 	"a: |\n  x\n  # c\nb: 1\n",
 	"a: b\n# c\n  # d\nc: e\n",
+	"  /x:\n    get:\n      a: 1\n",
+	"\n\n    k: v\n    l:\n    - x\n",
+	"  - a\n  - b\n",
+	"  k: |\n   x\n",
+	"  k: |1\n   x\n",
+	"  - |2\n     x\n",
+	"  k: v\n    w\n",
+	"  k: v\n w\n",
+	"  k: v\nw: x\n",
 }
 
 func TestEdgeCases(t *testing.T) {
