@@ -11,6 +11,9 @@ import (
 func (p *parser) plain(indent int, flow bool) (*yaml.Node, bool) {
 	startLine, startCol := p.line, p.column(p.pos)
 	limit := indent + 1
+	// Until a line break is folded, the value is the text itself: s stays
+	// nil and the value is data[start:endPos].
+	start := p.pos
 	var s []byte
 	leadingBlanks := false
 	trailing, spaces := 0, 0
@@ -36,6 +39,9 @@ func (p *parser) plain(indent int, flow bool) (*yaml.Node, bool) {
 				}
 			}
 			if leadingBlanks {
+				if !multi {
+					s = append(make([]byte, 0, 2*(endPos-start)+16), p.data[start:endPos]...)
+				}
 				if trailing == 0 {
 					s = append(s, ' ')
 				} else {
@@ -45,12 +51,16 @@ func (p *parser) plain(indent int, flow bool) (*yaml.Node, bool) {
 				}
 				leadingBlanks = false
 				multi = true
-			} else {
+			} else if multi {
 				for ; spaces > 0; spaces-- {
 					s = append(s, ' ')
 				}
+			} else {
+				spaces = 0
 			}
-			s = append(s, c)
+			if multi {
+				s = append(s, c)
+			}
 			p.pos++
 			endPos, endLine, endLineStart = p.pos, p.line, p.lineStart
 		}
@@ -85,11 +95,18 @@ func (p *parser) plain(indent int, flow bool) (*yaml.Node, bool) {
 		}
 	}
 	p.pos, p.line, p.lineStart = endPos, endLine, endLineStart
-	v := string(s)
-	if v == "<<" || len(s) == 0 {
+	var v string
+	if multi {
+		v = string(s)
+	} else {
+		v = string(p.data[start:endPos])
+	}
+	if v == "<<" || v == "" {
 		p.bail()
 	}
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: resolveTag(v), Value: v, Line: startLine, Column: startCol}, multi
+	n := p.newNode()
+	*n = yaml.Node{Kind: yaml.ScalarNode, Tag: resolveTag(v), Value: v, Line: startLine, Column: startCol}
+	return n, multi
 }
 
 // quoted scans a single- or double-quoted scalar that ends on its line.
@@ -97,6 +114,27 @@ func (p *parser) quoted() *yaml.Node {
 	line, col := p.line, p.column(p.pos)
 	single := p.data[p.pos] == '\''
 	p.pos++
+	st := yaml.DoubleQuotedStyle
+	if single {
+		st = yaml.SingleQuotedStyle
+	}
+	// The common case: no escape, the value is the text between the quotes.
+	q := p.data[p.pos-1]
+	for i := p.pos; i < len(p.data); i++ {
+		c := p.data[i]
+		if c == '\n' || c == '\\' && !single {
+			break
+		}
+		if c == q {
+			if single && i+1 < len(p.data) && p.data[i+1] == '\'' {
+				break
+			}
+			n := p.newNode()
+			*n = yaml.Node{Kind: yaml.ScalarNode, Style: st, Tag: "!!str", Value: string(p.data[p.pos:i]), Line: line, Column: col}
+			p.pos = i + 1
+			return n
+		}
+	}
 	var s []byte
 	for {
 		c := p.at(p.pos)
@@ -203,11 +241,9 @@ func (p *parser) quoted() *yaml.Node {
 			p.pos += codeLen
 		}
 	}
-	st := yaml.DoubleQuotedStyle
-	if single {
-		st = yaml.SingleQuotedStyle
-	}
-	return &yaml.Node{Kind: yaml.ScalarNode, Style: st, Tag: "!!str", Value: string(s), Line: line, Column: col}
+	n := p.newNode()
+	*n = yaml.Node{Kind: yaml.ScalarNode, Style: st, Tag: "!!str", Value: string(s), Line: line, Column: col}
+	return n
 }
 
 // blockScalar scans a literal or folded scalar as scanBlockScalar in
@@ -319,7 +355,9 @@ func (p *parser) blockScalar(pIndent int, literal bool) *yaml.Node {
 	if literal {
 		st = yaml.LiteralStyle
 	}
-	return &yaml.Node{Kind: yaml.ScalarNode, Style: st, Tag: "!!str", Value: string(s), Line: startLine, Column: startCol}
+	n := p.newNode()
+	*n = yaml.Node{Kind: yaml.ScalarNode, Style: st, Tag: "!!str", Value: string(s), Line: startLine, Column: startCol}
+	return n
 }
 
 // blockBreaks is scanBlockScalarBreaks: it eats indentation and empty lines
@@ -360,7 +398,8 @@ func (p *parser) flow(depth int) *yaml.Node {
 		p.bail()
 	}
 	open := p.data[p.pos]
-	n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle, Line: p.line, Column: p.column(p.pos)}
+	n := p.newNode()
+	*n = yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle, Line: p.line, Column: p.column(p.pos)}
 	closer := byte(']')
 	if open == '{' {
 		n.Kind, n.Tag, closer = yaml.MappingNode, "!!map", '}'

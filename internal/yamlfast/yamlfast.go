@@ -31,6 +31,7 @@ const maxDepth = 60
 const maxKeyLen = 1000
 
 type parser struct {
+	slab      []yaml.Node // nodes are allocated in blocks: fewer, larger allocations
 	data      []byte
 	pos       int
 	line      int // 1-based line of pos
@@ -116,6 +117,15 @@ func checkInput(data []byte) bool {
 		i += w
 	}
 	return true
+}
+
+func (p *parser) newNode() *yaml.Node {
+	if len(p.slab) == 0 {
+		p.slab = make([]yaml.Node, 128)
+	}
+	n := &p.slab[0]
+	p.slab = p.slab[1:]
+	return n
 }
 
 func (p *parser) at(i int) byte {
@@ -269,7 +279,8 @@ func (p *parser) noKeyAfter() {
 // blockMap parses a block mapping at column col whose first key k has been
 // read; p.pos is at its ':'.
 func (p *parser) blockMap(col int, k *yaml.Node, line int) *yaml.Node {
-	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: line, Column: k.Column}
+	m := p.newNode()
+	*m = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: line, Column: k.Column}
 	for {
 		if len(k.Value) > maxKeyLen {
 			p.bail()
@@ -356,12 +367,15 @@ func (p *parser) valueAfterIndicator(col, indent, emptyLine, emptyCol int) *yaml
 		}
 	}
 	p.pos, p.line, p.lineStart = save, saveLine, saveStart
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: emptyLine, Column: emptyCol}
+	n := p.newNode()
+	*n = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: emptyLine, Column: emptyCol}
+	return n
 }
 
 // blockSeq parses a block sequence whose first '-' is at p.pos, column col.
 func (p *parser) blockSeq(col int) *yaml.Node {
-	s := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: p.line, Column: col}
+	s := p.newNode()
+	*s = yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: p.line, Column: col}
 	for {
 		dashLine := p.line
 		p.pos++

@@ -225,3 +225,33 @@ func TestWhyFallback(t *testing.T) {
 		t.Logf("fell back at line %d:\n%s", line, strings.Join(lines[from:min(line+1, len(lines))], "\n"))
 	}
 }
+
+// BenchmarkParse: the fast parser against yaml.v4 on a large document
+// (YAMLFAST_BENCH=file, default the synthetic 1,000-operation spec).
+func BenchmarkParse(b *testing.B) {
+	f := os.Getenv("YAMLFAST_BENCH")
+	if f == "" {
+		f = "/work/wt/data/s1k.yaml"
+	}
+	data, err := os.ReadFile(f)
+	if err != nil {
+		b.Skip(err)
+	}
+	b.Run("yamlfast", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if _, ok := Parse(data); !ok {
+				b.Fatal("fell back")
+			}
+		}
+	})
+	b.Run("yaml.v4", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			var n yaml.Node
+			if err := yaml.Unmarshal(data, &n); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
