@@ -109,7 +109,7 @@ func (p *parser) plain(indent int, flow bool) (*yaml.Node, bool) {
 	return n, multi
 }
 
-// quoted scans a single- or double-quoted scalar that ends on its line.
+// quoted scans a single- or double-quoted scalar.
 func (p *parser) quoted() *yaml.Node {
 	line, col := p.line, p.column(p.pos)
 	single := p.data[p.pos] == '\''
@@ -135,112 +135,86 @@ func (p *parser) quoted() *yaml.Node {
 			return n
 		}
 	}
+	// The general case, as scanFlowScalar in yaml.v4's scanner: escapes,
+	// and line breaks folded (continuation lines may start at any column).
 	var s []byte
+	leadingBreak := false
+	trailing, spaces := 0, 0
 	for {
-		c := p.at(p.pos)
-		if c == 0 || c == '\n' {
+		if p.pos >= len(p.data) {
 			p.bail()
 		}
-		if single {
-			if c == '\'' {
-				if p.at(p.pos+1) == '\'' {
-					s = append(s, '\'')
-					p.pos += 2
-					continue
+		leadingBlanks := false
+		for !p.blankz(p.pos) {
+			c := p.data[p.pos]
+			if single {
+				if c == '\'' {
+					if p.at(p.pos+1) == '\'' {
+						s = append(s, '\'')
+						p.pos += 2
+						continue
+					}
+					break
 				}
+				s = append(s, c)
 				p.pos++
+				continue
+			}
+			if c == '"' {
 				break
 			}
-			s = append(s, c)
-			p.pos++
-			continue
+			if c != '\\' {
+				s = append(s, c)
+				p.pos++
+				continue
+			}
+			if p.at(p.pos+1) == '\n' {
+				// An escaped line break.
+				p.pos++
+				p.newline()
+				leadingBlanks = true
+				break
+			}
+			s = p.escape(s)
 		}
-		if c == '"' {
-			p.pos++
+		if p.at(p.pos) == q {
 			break
 		}
-		if c != '\\' {
-			s = append(s, c)
-			p.pos++
-			continue
-		}
-		codeLen := 0
-		switch p.at(p.pos + 1) {
-		case '0':
-			s = append(s, 0)
-		case 'a':
-			s = append(s, '\x07')
-		case 'b':
-			s = append(s, '\x08')
-		case 't':
-			s = append(s, '\x09')
-		case 'n':
-			s = append(s, '\x0A')
-		case 'v':
-			s = append(s, '\x0B')
-		case 'f':
-			s = append(s, '\x0C')
-		case 'r':
-			s = append(s, '\x0D')
-		case 'e':
-			s = append(s, '\x1B')
-		case ' ':
-			s = append(s, ' ')
-		case '"':
-			s = append(s, '"')
-		case '/':
-			s = append(s, '/')
-		case '\\':
-			s = append(s, '\\')
-		case 'N':
-			s = append(s, "\u0085"...)
-		case '_':
-			s = append(s, "\u00a0"...)
-		case 'L':
-			s = append(s, "\u2028"...)
-		case 'P':
-			s = append(s, "\u2029"...)
-		case 'x':
-			codeLen = 2
-		case 'u':
-			codeLen = 4
-		case 'U':
-			codeLen = 8
-		default:
-			p.bail()
-		}
-		p.pos += 2
-		if codeLen > 0 {
-			v := 0
-			for k := 0; k < codeLen; k++ {
-				h := p.at(p.pos + k)
-				switch {
-				case h >= '0' && h <= '9':
-					v = v<<4 + int(h-'0')
-				case h >= 'a' && h <= 'f':
-					v = v<<4 + int(h-'a'+10)
-				case h >= 'A' && h <= 'F':
-					v = v<<4 + int(h-'A'+10)
-				default:
-					p.bail()
+		for {
+			c := p.at(p.pos)
+			if c == ' ' {
+				if !leadingBlanks {
+					spaces++
 				}
+				p.pos++
+			} else if c == '\n' {
+				if !leadingBlanks {
+					spaces = 0
+					leadingBreak = true
+					leadingBlanks = true
+				} else {
+					trailing++
+				}
+				p.newline()
+			} else {
+				break
 			}
-			if (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF {
-				p.bail()
+		}
+		if leadingBlanks {
+			if leadingBreak && trailing == 0 {
+				s = append(s, ' ')
 			}
-			switch {
-			case v <= 0x7F:
-				s = append(s, byte(v))
-			case v <= 0x7FF:
-				s = append(s, byte(0xC0+(v>>6)), byte(0x80+(v&0x3F)))
-			case v <= 0xFFFF:
-				s = append(s, byte(0xE0+(v>>12)), byte(0x80+((v>>6)&0x3F)), byte(0x80+(v&0x3F)))
-			default:
-				s = append(s, byte(0xF0+(v>>18)), byte(0x80+((v>>12)&0x3F)), byte(0x80+((v>>6)&0x3F)), byte(0x80+(v&0x3F)))
+			for ; trailing > 0; trailing-- {
+				s = append(s, '\n')
 			}
-			p.pos += codeLen
+			leadingBreak = false
+		} else {
+			for ; spaces > 0; spaces-- {
+				s = append(s, ' ')
+			}
 		}
 	}
+	p.pos++
 	n := p.newNode()
 	*n = yaml.Node{Kind: yaml.ScalarNode, Style: st, Tag: "!!str", Value: string(s), Line: line, Column: col}
 	return n
@@ -459,7 +433,11 @@ func (p *parser) flowNode(depth int) *yaml.Node {
 	case '[', '{':
 		return p.flow(depth + 1)
 	case '"', '\'':
+		line := p.line
 		n := p.quoted()
+		if p.line != line {
+			p.bail() // a flow collection on several lines
+		}
 		for p.at(p.pos) == ' ' {
 			p.pos++
 		}
@@ -477,4 +455,86 @@ func (p *parser) flowNode(depth int) *yaml.Node {
 		p.pos++
 	}
 	return n
+}
+
+// escape decodes the escape sequence at p.pos (a backslash) onto s.
+func (p *parser) escape(s []byte) []byte {
+	codeLen := 0
+	switch p.at(p.pos + 1) {
+	case '0':
+		s = append(s, 0)
+	case 'a':
+		s = append(s, '\x07')
+	case 'b':
+		s = append(s, '\x08')
+	case 't':
+		s = append(s, '\x09')
+	case 'n':
+		s = append(s, '\x0A')
+	case 'v':
+		s = append(s, '\x0B')
+	case 'f':
+		s = append(s, '\x0C')
+	case 'r':
+		s = append(s, '\x0D')
+	case 'e':
+		s = append(s, '\x1B')
+	case ' ':
+		s = append(s, ' ')
+	case '"':
+		s = append(s, '"')
+	case '/':
+		s = append(s, '/')
+	case '\\':
+		s = append(s, '\\')
+	case 'N':
+		s = append(s, "\u0085"...)
+	case '_':
+		s = append(s, "\u00a0"...)
+	case 'L':
+		s = append(s, "\u2028"...)
+	case 'P':
+		s = append(s, "\u2029"...)
+	case 'x':
+		codeLen = 2
+	case 'u':
+		codeLen = 4
+	case 'U':
+		codeLen = 8
+	default:
+		p.bail()
+	}
+	p.pos += 2
+	if codeLen == 0 {
+		return s
+	}
+	v := 0
+	for k := 0; k < codeLen; k++ {
+		h := p.at(p.pos + k)
+		switch {
+		case h >= '0' && h <= '9':
+			v = v<<4 + int(h-'0')
+		case h >= 'a' && h <= 'f':
+			v = v<<4 + int(h-'a'+10)
+		case h >= 'A' && h <= 'F':
+			v = v<<4 + int(h-'A'+10)
+		default:
+			p.bail()
+		}
+	}
+	if (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF {
+		p.bail()
+	}
+	switch {
+	case v <= 0x7F:
+		s = append(s, byte(v))
+	case v <= 0x7FF:
+		s = append(s, byte(0xC0+(v>>6)), byte(0x80+(v&0x3F)))
+	case v <= 0xFFFF:
+		s = append(s, byte(0xE0+(v>>12)), byte(0x80+((v>>6)&0x3F)), byte(0x80+(v&0x3F)))
+	default:
+		s = append(s, byte(0xF0+(v>>18)), byte(0x80+((v>>12)&0x3F)), byte(0x80+((v>>6)&0x3F)), byte(0x80+(v&0x3F)))
+	}
+	p.pos += codeLen
+	return s
 }

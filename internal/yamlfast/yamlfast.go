@@ -71,7 +71,7 @@ func parse(data []byte) (doc *yaml.Node, failLine int) {
 		return nil, p.line
 	}
 	root := p.node(-1, ctxOwnLine)
-	if root.Kind != yaml.MappingNode && root.Kind != yaml.SequenceNode {
+	if root.Kind != yaml.MappingNode && root.Kind != yaml.SequenceNode || root.Style&yaml.FlowStyle != 0 {
 		return nil, p.line
 	}
 	p.skipToContent()
@@ -157,8 +157,7 @@ func (p *parser) newline() {
 	p.lineStart = p.pos
 }
 
-// skipToContent skips spaces, comments and line breaks. A '#' is only
-// reached here at a line start or after a space.
+// skipToContent skips spaces, comments and line breaks.
 func (p *parser) skipToContent() {
 	for p.pos < len(p.data) {
 		switch p.data[p.pos] {
@@ -167,6 +166,9 @@ func (p *parser) skipToContent() {
 		case '\n':
 			p.newline()
 		case '#':
+			if p.pos > p.lineStart && p.data[p.pos-1] != ' ' {
+				p.bail() // libyaml: a comment without preceding whitespace
+			}
 			for p.pos < len(p.data) && p.data[p.pos] != '\n' {
 				p.pos++
 			}
@@ -231,7 +233,7 @@ func (p *parser) node(indent int, where ctx) *yaml.Node {
 		line := p.line
 		k := p.quoted()
 		if p.keyFollows() {
-			if where == ctxValue {
+			if where == ctxValue || p.line != line {
 				p.bail()
 			}
 			return p.blockMap(col, k, line)
@@ -311,7 +313,11 @@ func (p *parser) key() *yaml.Node {
 	var k *yaml.Node
 	switch c := p.data[p.pos]; c {
 	case '"', '\'':
+		line := p.line
 		k = p.quoted()
+		if p.line != line {
+			p.bail()
+		}
 	case '-':
 		if p.blankz(p.pos + 1) {
 			p.bail()

@@ -135,6 +135,16 @@ var edgeCases = []string{
 	"  k: v\n    w\n",
 	"  k: v\n w\n",
 	"  k: v\nw: x\n",
+	"a: \"x  \n   y\n\n  z \\\n  w\\\n\n  v\"\nb: 'p\n\n\n q '' r\n s'\n",
+	"a: \"x\ny\"\nb: 1\n",
+	"- \"x\n  y\": 1\n",
+	"\"x\n y\": 1\n",
+	"a: [\"x\n y\"]\n",
+	"a: 'x\n\n'\n",
+	"a: \"\\\n\"\n",
+	"a: \"x\\\n\\ y\"\n",
+	"a:\n  b: \"c\n  d\"\n  e: f\n",
+	"a: \"c\n#d\"\n",
 }
 
 func TestEdgeCases(t *testing.T) {
