@@ -53,7 +53,8 @@ func Parse(data []byte) (doc *yaml.Node, ok bool) {
 // parse returns the document or the line where the subset was left
 // (0: the input check).
 func parse(data []byte) (doc *yaml.Node, failLine int) {
-	if !checkInput(data) {
+	docStart, ok := checkInput(data)
+	if !ok {
 		return nil, 0
 	}
 	defer func() {
@@ -67,6 +68,15 @@ func parse(data []byte) (doc *yaml.Node, failLine int) {
 	}()
 	p := &parser{data: data, line: 1}
 	p.skipToContent()
+	docLine, docCol := 0, 0
+	if p.pos == docStart {
+		// A leading "---" (only spaces or a comment after it): the
+		// document node is placed at it.
+		docLine, docCol = p.line, 1
+		p.pos += 3
+		p.endLine()
+		p.skipToContent()
+	}
 	if p.pos >= len(data) {
 		return nil, p.line
 	}
@@ -78,30 +88,50 @@ func parse(data []byte) (doc *yaml.Node, failLine int) {
 	if p.pos < len(data) {
 		return nil, p.line
 	}
-	return &yaml.Node{Kind: yaml.DocumentNode, Line: root.Line, Column: root.Column, Content: []*yaml.Node{root}}, 0
+	if docLine == 0 {
+		docLine, docCol = root.Line, root.Column
+	}
+	return &yaml.Node{Kind: yaml.DocumentNode, Line: docLine, Column: docCol, Content: []*yaml.Node{root}}, 0
 }
 
 // checkInput rejects what the parser does not handle: characters libyaml
 // rejects or treats specially (tabs, CR, NEL, LS, PS, BOM, controls, invalid
-// UTF-8), document markers and directives at a line start.
-func checkInput(data []byte) bool {
+// UTF-8), document markers and directives at a line start, except one
+// "---" before any content: docStart is its offset (-1 if none).
+func checkInput(data []byte) (docStart int, ok bool) {
+	const no = -1
+	docStart = no
 	bol := true
+	content := false // a line with something else than spaces and a comment was seen
 	for i := 0; i < len(data); {
 		c := data[i]
 		if bol {
 			if c == '%' {
-				return false
+				return no, false
 			}
 			if i+3 <= len(data) && (c == '-' || c == '.') && data[i+1] == c && data[i+2] == c &&
 				(i+3 == len(data) || data[i+3] == ' ' || data[i+3] == '\n') {
-				return false
+				if c == '.' || content || docStart != no {
+					return no, false
+				}
+				docStart = i
+				content = true
+			}
+			if !content {
+				j := i
+				for j < len(data) && data[j] == ' ' {
+					j++
+				}
+				if j < len(data) && data[j] != '\n' && data[j] != '#' {
+					content = true
+				}
 			}
 		}
 		if c < 0x80 {
 			if c == '\n' {
 				bol = true
 			} else if c < 0x20 || c == 0x7f {
-				return false
+				return no, false
 			} else {
 				bol = false
 			}
@@ -112,11 +142,11 @@ func checkInput(data []byte) bool {
 		r, w := utf8.DecodeRune(data[i:])
 		if r == utf8.RuneError || r < 0xA0 || r == 0x2028 || r == 0x2029 || r == 0xFEFF ||
 			(r >= 0xD800 && r <= 0xDFFF) || r == 0xFFFE || r == 0xFFFF {
-			return false
+			return no, false
 		}
 		i += w
 	}
-	return true
+	return docStart, true
 }
 
 func (p *parser) newNode() *yaml.Node {

@@ -145,6 +145,16 @@ var edgeCases = []string{
 	"a: \"x\\\n\\ y\"\n",
 	"a:\n  b: \"c\n  d\"\n  e: f\n",
 	"a: \"c\n#d\"\n",
+	"---\na: 1\n",
+	"# c\n\n--- # x\n  a: 1\n",
+	"---\n",
+	"--- \n\n- a\n",
+	"---#\na: 1\n",
+	"--- a: 1\n",
+	"---\n---\na: 1\n",
+	"a: 1\n---\n",
+	"  ---\na: 1\n",
+	"---\n  a: |\n   x\n",
 }
 
 func TestEdgeCases(t *testing.T) {
