@@ -76,9 +76,6 @@ func (p *parser) plain(indent int, flow bool) (*yaml.Node, bool) {
 				}
 				p.pos++
 			} else if c == '\n' {
-				if flow {
-					p.bail()
-				}
 				if !leadingBlanks {
 					spaces = 0
 					leadingBlanks = true
@@ -366,8 +363,11 @@ func (p *parser) blockBreaks(indent, trailing *int, startLine, pIndent int) {
 	}
 }
 
-// flow parses a flow sequence or mapping that ends on its line.
-func (p *parser) flow(depth int) *yaml.Node {
+// flow parses a flow sequence or mapping. indent is libyaml's
+// parser.indent: the block collection around it. Its lines after the first
+// must be indented beyond it (yaml.v4 requires it of a value indicator;
+// the subset of everything).
+func (p *parser) flow(depth, indent int) *yaml.Node {
 	if depth > maxDepth || p.depth+depth > maxDepth {
 		p.bail()
 	}
@@ -380,7 +380,7 @@ func (p *parser) flow(depth int) *yaml.Node {
 	}
 	p.pos++
 	for {
-		p.flowSpaces()
+		p.flowSpaces(indent)
 		if p.at(p.pos) == closer {
 			p.pos++
 			return n
@@ -390,20 +390,21 @@ func (p *parser) flow(depth int) *yaml.Node {
 			if c == '[' || c == '{' {
 				p.bail()
 			}
-			k := p.flowNode(depth)
-			if p.at(p.pos) != ':' || p.at(p.pos+1) != ' ' {
-				p.bail()
+			line := p.line
+			k := p.flowNode(depth, indent)
+			if p.line != line || p.at(p.pos) != ':' || p.at(p.pos+1) != ' ' && p.at(p.pos+1) != '\n' {
+				p.bail() // a key on several lines, or ':' not followed by a blank
 			}
 			p.pos++
-			p.flowSpaces()
+			p.flowSpaces(indent)
 			if c := p.at(p.pos); c == ',' || c == '}' {
 				p.bail()
 			}
-			n.Content = append(n.Content, k, p.flowNode(depth))
+			n.Content = append(n.Content, k, p.flowNode(depth, indent))
 		} else {
-			n.Content = append(n.Content, p.flowNode(depth))
+			n.Content = append(n.Content, p.flowNode(depth, indent))
 		}
-		p.flowSpaces()
+		p.flowSpaces(indent)
 		switch p.at(p.pos) {
 		case ',':
 			p.pos++
@@ -416,28 +417,42 @@ func (p *parser) flow(depth int) *yaml.Node {
 	}
 }
 
-// flowSpaces skips spaces inside a flow collection; a line break or a
-// comment there makes it span lines: outside the subset.
-func (p *parser) flowSpaces() {
-	for p.at(p.pos) == ' ' {
-		p.pos++
-	}
-	if c := p.at(p.pos); c == '\n' || c == '#' || c == 0 {
-		p.bail()
+// flowSpaces skips spaces, line breaks and comments inside a flow
+// collection, up to a token indented beyond indent.
+func (p *parser) flowSpaces(indent int) {
+	for {
+		switch p.at(p.pos) {
+		case ' ':
+			p.pos++
+			continue
+		case '\n':
+			p.newline()
+			continue
+		case '#':
+			if p.pos > p.lineStart && p.data[p.pos-1] != ' ' {
+				p.bail()
+			}
+			for p.pos < len(p.data) && p.data[p.pos] != '\n' {
+				p.pos++
+			}
+			continue
+		case 0:
+			p.bail()
+		}
+		if p.column(p.pos) <= indent {
+			p.bail()
+		}
+		return
 	}
 }
 
-func (p *parser) flowNode(depth int) *yaml.Node {
+func (p *parser) flowNode(depth, indent int) *yaml.Node {
 	c := p.data[p.pos]
 	switch c {
 	case '[', '{':
-		return p.flow(depth + 1)
+		return p.flow(depth+1, indent)
 	case '"', '\'':
-		line := p.line
 		n := p.quoted()
-		if p.line != line {
-			p.bail() // a flow collection on several lines
-		}
 		for p.at(p.pos) == ' ' {
 			p.pos++
 		}

@@ -11,9 +11,9 @@
 // line for line, so that folding, chomping and typing match.
 //
 // Outside the subset (fallback): anchors, aliases, tags, "?" keys,
-// directives, document markers, tabs, CR and other line breaks than LF, a
-// byte order mark, control characters, multi-line quoted scalars and flow
-// collections, empty values inside flow collections, block sequences that
+// directives, document markers (but a leading "---"), tabs, CR and other
+// line breaks than LF, a byte order mark, control characters, keys on
+// several lines, empty values inside flow collections, block sequences that
 // start after "key: " or "- " on the same line, scalars at the root, and
 // nesting deeper than maxDepth.
 package yamlfast
@@ -256,7 +256,7 @@ func (p *parser) node(indent int, where ctx) *yaml.Node {
 	case '|', '>':
 		return p.blockScalar(indent, c == '|')
 	case '[', '{':
-		n := p.flow(0)
+		n := p.flow(0, indent)
 		p.noKeyAfter()
 		return n
 	case '"', '\'':
