@@ -260,10 +260,10 @@ func (p *parser) node(indent int, where ctx) *yaml.Node {
 		p.noKeyAfter()
 		return n
 	case '"', '\'':
-		line := p.line
+		line, startPos := p.line, p.pos
 		k := p.quoted()
 		if p.keyFollows() {
-			if where == ctxValue || p.line != line {
+			if where == ctxValue || p.line != line || p.pos-startPos > maxKeyLen {
 				p.bail()
 			}
 			return p.blockMap(col, k, line)

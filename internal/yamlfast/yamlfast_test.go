@@ -185,6 +185,17 @@ func TestEdgeCases(t *testing.T) {
 	t.Logf("%d/%d edge cases on the fast path", fast, len(edgeCases))
 }
 
+func TestLongKeys(t *testing.T) {
+	for _, n := range []int{990, 1000, 1020, 1030, 1100} {
+		k := strings.Repeat("k", n)
+		check(t, "plain key", []byte(k+": v\n"))
+		check(t, "quoted key", []byte("\""+k+"\": v\n"))
+		check(t, "escaped key", []byte("\""+strings.Repeat("\\x41", n/4)+"\": v\n"))
+		check(t, "nested key", []byte("a:\n  - "+k+": v\n"))
+		check(t, "long value", []byte("a: "+k+"\n"))
+	}
+}
+
 func TestDeepNesting(t *testing.T) {
 	var b strings.Builder
 	for i := 0; i < 80; i++ {
