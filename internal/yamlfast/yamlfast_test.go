@@ -2,6 +2,7 @@ package yamlfast
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -252,6 +253,11 @@ func FuzzParse(f *testing.F) {
 		if data, err := os.ReadFile(file); err == nil && len(data) < 20000 {
 			f.Add(data)
 		}
+	}
+	for i := 0; i < 200; i++ {
+		g := &gen{r: rand.New(rand.NewPCG(uint64(i), 7))}
+		g.mapping(0, 0)
+		f.Add([]byte(g.b.String()))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		check(t, "fuzz", data)
