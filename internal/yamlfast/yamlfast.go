@@ -37,6 +37,8 @@ type parser struct {
 	line      int // 1-based line of pos
 	lineStart int // offset of the first byte of that line
 	depth     int
+	// column's cache: the column col of offset colPos on the line at colLine.
+	colLine, colPos, col int
 }
 
 // fail aborts the parse at line (kept for tests and debugging).
@@ -66,7 +68,7 @@ func parse(data []byte) (doc *yaml.Node, failLine int) {
 			doc, failLine = nil, f.line
 		}
 	}()
-	p := &parser{data: data, line: 1}
+	p := &parser{data: data, line: 1, colLine: -1}
 	p.skipToContent()
 	docLine, docCol := 0, 0
 	if p.pos == docStart {
@@ -171,14 +173,20 @@ func (p *parser) blankz(i int) bool {
 	return c == ' ' || c == '\n' || c == 0
 }
 
-// column is the 1-based column (in characters) of offset i on the current line.
+// column is the 1-based column (in characters) of offset i on the current
+// line. The count goes on from the last one on the same line, so that a long
+// line with many nodes costs its length once.
 func (p *parser) column(i int) int {
-	for j := p.lineStart; j < i; j++ {
-		if p.data[j] >= 0x80 {
-			return utf8.RuneCount(p.data[p.lineStart:i]) + 1
+	if p.colLine != p.lineStart || i < p.colPos {
+		p.colLine, p.colPos, p.col = p.lineStart, p.lineStart, 1
+	}
+	for j := p.colPos; j < i; j++ {
+		if p.data[j] < 0x80 || p.data[j] >= 0xC0 {
+			p.col++ // not a continuation byte: a character starts here
 		}
 	}
-	return i - p.lineStart + 1
+	p.colPos = i
+	return p.col
 }
 
 func (p *parser) newline() {

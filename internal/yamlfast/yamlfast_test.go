@@ -310,3 +310,17 @@ func BenchmarkParse(b *testing.B) {
 		}
 	})
 }
+
+// TestLongLine: a long flow line with many nodes is parsed in linear time
+// (the column count goes on along the line) and its columns are right.
+func TestLongLine(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("a: [")
+	for i := 0; i < 20000; i++ {
+		fmt.Fprintf(&b, "값%d, ", i)
+	}
+	b.WriteString("z]\n")
+	if !check(t, "long line", []byte(b.String())) {
+		t.Error("long line fell back")
+	}
+}
