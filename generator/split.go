@@ -496,8 +496,8 @@ const maxSplitDepth = 9000
 // are want (any one key when want is nil), at depth levels under the
 // document in the whole file. Its nodes get whole-file lines.
 func parseSpan(data []byte, sp span, want []string, depth int) (*yaml.Node, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data[sp.start:sp.end], &doc); err != nil {
+	doc, err := unmarshalYAML(data[sp.start:sp.end])
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errCut, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
