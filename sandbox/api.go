@@ -113,6 +113,10 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := &request{Caller: c, Route: route, In: in, Now: now}
+	if d := s.direct[route.Operation]; d != nil && !s.noDirect {
+		s.serveDirect(w, d, req)
+		return
+	}
 	s.mu.Lock()
 	out, err := s.run(req)
 	lsn := s.seenLocked()

@@ -50,6 +50,10 @@ type Server struct {
 	examples    examples
 	consent     *template.Template
 	ops         map[string]opHandler // "METHOD /path" of the spec
+	// direct holds the operations answered without the generic maps
+	// (serveDirect); noDirect turns them off (tests compare the paths).
+	direct   map[*openapi3.Operation]*directOp
+	noDirect bool
 
 	mu  sync.Mutex
 	st  *state
@@ -133,6 +137,7 @@ func New(cfg Config) (*Server, error) {
 	s.bodyChecks = newBodyChecks(s.routes)
 	s.examples = newExamples(s.spec)
 	s.ops = s.operations()
+	s.direct = newDirectOps(s.spec, s.examples)
 
 	tpl, err := template.ParseFS(templates.Sandbox, "sandbox/*.html")
 	if err != nil {
@@ -443,6 +448,12 @@ func writeEncoded(w http.ResponseWriter, status int, body map[string]any, b []by
 	if err != nil {
 		b, status = []byte(`{"rsp_code":"`+rspInternal+`","rsp_message":"answer not encodable"}`), http.StatusInternalServerError
 	}
+	return writeBytes(w, status, b)
+}
+
+// writeBytes writes b, an encoded answer, and a newline, and returns the
+// slice it wrote.
+func writeBytes(w http.ResponseWriter, status int, b []byte) []byte {
 	// Set would allocate the same one-element list for every answer.
 	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
