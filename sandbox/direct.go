@@ -29,12 +29,15 @@ type directOp struct {
 	extras []field
 }
 
-// newDirectOps returns the direct answers of the spec's balance routes,
+// newDirectOps returns the direct answers of the spec's balance and
+// withdraw routes,
 // keyed by operation; the rest take the map path.
 func newDirectOps(doc *openapi3.T, ex examples) map[*openapi3.Operation]*directOp {
 	byPath := map[string]directKind{
-		"GET /v2.0/account/balance/fin_num":   directBalance,
-		"POST /v2.0/account/balance/acnt_num": directBalance,
+		"GET /v2.0/account/balance/fin_num":     directBalance,
+		"POST /v2.0/account/balance/acnt_num":   directBalance,
+		"POST /v2.0/transfer/withdraw/fin_num":  directWithdraw,
+		"POST /v2.0/transfer/withdraw/acnt_num": directWithdraw,
 	}
 	out := map[*openapi3.Operation]*directOp{}
 	for path, item := range doc.Paths.Map() {
@@ -74,12 +77,15 @@ type directKind int
 const (
 	directNone directKind = iota
 	directBalance
+	directWithdraw
 )
 
 func (d *directOp) fields(s *Server, r *request, dst []field) ([]field, error) {
 	switch d.kind {
 	case directBalance:
 		return balanceFields(s, r, dst)
+	case directWithdraw:
+		return withdrawFields(s, r, dst)
 	}
 	return dst, errors.New("sandbox: no direct answer for this operation")
 }
@@ -161,7 +167,8 @@ func (s *Server) serveDirect(w http.ResponseWriter, d *directOp, req *request) {
 	}
 }
 
-// fieldsMap is fields as the map an opHandler returns.
+// fieldsMap is fields as the map an opHandler returns. The fields' keys
+// are distinct: serveDirect keeps the first of a key, the map the last.
 func fieldsMap(fields []field) map[string]any {
 	m := make(map[string]any, len(fields)+4)
 	for _, f := range fields {

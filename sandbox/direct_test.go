@@ -59,9 +59,17 @@ func TestDirectAnswersMatchMaps(t *testing.T) {
 		sa[i] = e.institutionToken("sa")
 	}
 	uuid := regexp.MustCompile(`"api_tran_id":"[0-9a-f-]{36}"`)
-	n, ok := 0, 0
+	n, ok, wd := 0, 0, 0
 	id := func() string { n++; return tranID(n) }
 	const balance, acnt, withdraw = "/v2.0/account/balance/fin_num", "/v2.0/account/balance/acnt_num", "/v2.0/transfer/withdraw/fin_num"
+	const wdAcnt = "/v2.0/transfer/withdraw/acnt_num"
+	withAcnt := func(in map[string]any) map[string]any {
+		if in["fintech_use_num"] == "" {
+			delete(in, "fintech_use_num")
+		}
+		in["bank_code_std"], in["account_num"], in["user_seq_no"] = "097", "1234567890123", "1100000001"
+		return in
+	}
 	for round := range 6 {
 		type call struct {
 			method, path string
@@ -86,6 +94,14 @@ func TestDirectAnswersMatchMaps(t *testing.T) {
 			{http.MethodPost, acnt, &sa, map[string]any{"bank_tran_id": id(), "bank_code_std": "097", "account_num": "999",
 				"user_seq_no": "1100000001", "tran_dtime": "20261126101010"}},
 			{http.MethodPost, withdraw, &user, withdrawIn(id(), fin1, fmt.Sprint(1+round*7000))},
+			{http.MethodPost, withdraw, &user, withdrawIn(id(), "199000000100000000000002", "5")},
+			{http.MethodPost, withdraw, &user2, withdrawIn(id(), "199000000100000000000003", "2")},
+			{http.MethodPost, withdraw, &user, withdrawIn(id(), fin1, "900000000000")},
+			{http.MethodPost, withdraw, &user, withdrawIn(reused, fin1, "3")},
+			{http.MethodPost, withdraw, &user, withAcnt(withdrawIn(id(), fin1, "4"))},
+			{http.MethodPost, withdraw, &user, withdrawIn(id(), fin1, "4\"\u2028")},
+			{http.MethodPost, wdAcnt, &user, withAcnt(withdrawIn(id(), "", "6"))},
+			{http.MethodPost, wdAcnt, &sa, withAcnt(withdrawIn(id(), "", "6"))},
 		}
 		for i, c := range calls {
 			var got [2][]byte
@@ -94,6 +110,9 @@ func TestDirectAnswersMatchMaps(t *testing.T) {
 			}
 			if bytes.Contains(got[0], []byte(`"balance_amt"`)) && bytes.Contains(got[0], []byte(`"rsp_code":"A0000"`)) {
 				ok++
+			}
+			if bytes.Contains(got[0], []byte(`"tran_amt"`)) && bytes.Contains(got[0], []byte(`"rsp_code":"A0000"`)) {
+				wd++
 			}
 			if !bytes.Equal(got[0], got[1]) {
 				t.Errorf("round %d call %d %s %s %v:\ndirect %s\nmaps   %s", round, i, c.method, c.path, c.in, got[0], got[1])
@@ -105,5 +124,8 @@ func TestDirectAnswersMatchMaps(t *testing.T) {
 	}
 	if ok < 6*4 {
 		t.Errorf("%d successful balance answers, want at least %d", ok, 6*4)
+	}
+	if wd < 6*2 {
+		t.Errorf("%d successful withdraw answers, want at least %d", wd, 6*2)
 	}
 }
