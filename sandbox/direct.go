@@ -91,13 +91,17 @@ func (d *directOp) fields(s *Server, r *request, dst []field) ([]field, error) {
 }
 
 // maxDirectFields bounds the fields of a direct answer kept on the stack.
-const maxDirectFields = 64
+const maxDirectFields = 96
 
 // serveDirect is the end of handleAPI for an operation with a direct
 // answer: the message rules, the operation, and its answer or error.
 func (s *Server) serveDirect(w http.ResponseWriter, d *directOp, req *request) {
+	// The answer's precedence, as answer and overlay apply it: the
+	// envelope (filled in once the operation is done) over the computed
+	// fields over the example's.
 	var buf [maxDirectFields]field
-	fields := buf[:0]
+	fields := append(buf[:0], field{key: "api_tran_id"}, field{key: "api_tran_dtm"},
+		field{key: "rsp_code", str: rspOK}, field{key: "rsp_message", str: ""})
 	s.mu.Lock()
 	err := s.checkTranDtime(req)
 	if err == nil {
@@ -116,15 +120,10 @@ func (s *Server) serveDirect(w http.ResponseWriter, d *directOp, req *request) {
 		s.answer(w, req.Route, req.In, req.Now, err)
 		return
 	}
-	// The answer's precedence, as answer and overlay apply it: the
-	// envelope over the computed fields over the example's.
-	n := len(fields)
-	fields = append(fields, field{key: "api_tran_id", str: newUUID()}, field{key: "api_tran_dtm", str: apiTranDtm(req.Now)},
-		field{key: "rsp_code", str: rspOK}, field{key: "rsp_message", str: ""})
-	fields = append(fields[n:], fields[:n]...)
+	fields[0].str, fields[1].str = newUUID(), apiTranDtm(req.Now)
 	// overlay puts the request's bank_tran_id in place of a computed one.
 	if id, ok := req.In["bank_tran_id"].(string); ok {
-		for i := range fields {
+		for i := 4; i < len(fields); i++ {
 			if fields[i].key == "bank_tran_id" {
 				fields[i].str, fields[i].raw = id, nil
 			}
