@@ -138,7 +138,10 @@ func (s *Server) run(req *request) (map[string]any, error) {
 	if err := s.checkBankTranIDs(req); err != nil {
 		return nil, err
 	}
-	h := s.ops[req.Route.Method+" "+req.Route.Path]
+	h := s.opsByOp[req.Route.Operation]
+	if h == nil {
+		h = s.ops[req.Route.Method+" "+req.Route.Path]
+	}
 	if h == nil {
 		h = exampleHandler
 	}

@@ -39,11 +39,22 @@ func newDirectOps(doc *openapi3.T, ex examples) map[*openapi3.Operation]*directO
 		"POST /v2.0/transfer/withdraw/fin_num":  directWithdraw,
 		"POST /v2.0/transfer/withdraw/acnt_num": directWithdraw,
 	}
+	// A spec may share one operation between paths (a $ref'd path item):
+	// such an operation takes the map path, which looks its handler up by
+	// path.
+	seen := map[*openapi3.Operation]bool{}
+	shared := map[*openapi3.Operation]bool{}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			shared[op] = shared[op] || seen[op]
+			seen[op] = true
+		}
+	}
 	out := map[*openapi3.Operation]*directOp{}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			kind := byPath[method+" "+path]
-			if kind == directNone {
+			if kind == directNone || shared[op] {
 				continue
 			}
 			base, ok := ex[op]

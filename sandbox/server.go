@@ -50,6 +50,9 @@ type Server struct {
 	examples    examples
 	consent     *template.Template
 	ops         map[string]opHandler // "METHOD /path" of the spec
+	// opsByOp is ops by operation, without forming "METHOD /path" per
+	// request; an operation the spec shares between paths is not in it.
+	opsByOp map[*openapi3.Operation]opHandler
 	// direct holds the operations answered without the generic maps
 	// (serveDirect); noDirect turns them off (tests compare the paths).
 	direct   map[*openapi3.Operation]*directOp
@@ -137,6 +140,7 @@ func New(cfg Config) (*Server, error) {
 	s.bodyChecks = newBodyChecks(s.routes)
 	s.examples = newExamples(s.spec)
 	s.ops = s.operations()
+	s.opsByOp = opsByOperation(s.spec, s.ops)
 	s.direct = newDirectOps(s.spec, s.examples)
 
 	tpl, err := template.ParseFS(templates.Sandbox, "sandbox/*.html")
@@ -479,7 +483,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // readBody reads at most 1 MiB of a request body.
 func readBody(r *http.Request) ([]byte, error) {
-	if r.Body == nil {
+	// A GET's body is http.NoBody: io.ReadAll would still allocate 512
+	// bytes (and the LimitReader) for it on every inquiry.
+	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
 	var b []byte
