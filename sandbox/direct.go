@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -27,6 +29,63 @@ type directOp struct {
 	// extras are the success example's fields, sorted by key with their
 	// values encoded: overlay adds those the handler does not compute.
 	extras []field
+	// orders remembers the output order of each key sequence seen, so
+	// that an answer is not sorted each time (a sort was a quarter of a
+	// balance inquiry): the sequence depends only on which optional
+	// fields the operation wrote.
+	mu     sync.Mutex
+	orders atomic.Pointer[[]*fieldOrder] // replaced, never changed
+}
+
+// fieldOrder is the output of one key sequence: the indexes of its fields
+// sorted by key, the first of equal keys only (the higher precedence).
+type fieldOrder struct {
+	keys  []string
+	order []int
+}
+
+// maxFieldOrders bounds directOp.orders: past it, answers are sorted each time.
+const maxFieldOrders = 16
+
+// order returns the output order of fields.
+func (d *directOp) order(fields []field) []int {
+	if p := d.orders.Load(); p != nil {
+	next:
+		for _, o := range *p {
+			if len(o.keys) != len(fields) {
+				continue
+			}
+			for i, k := range o.keys {
+				if fields[i].key != k {
+					continue next
+				}
+			}
+			return o.order
+		}
+	}
+	o := &fieldOrder{keys: make([]string, len(fields)), order: make([]int, 0, len(fields))}
+	idx := make([]int, len(fields))
+	for i := range fields {
+		o.keys[i], idx[i] = fields[i].key, i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return strings.Compare(fields[a].key, fields[b].key) })
+	for j, i := range idx {
+		if j > 0 && fields[i].key == fields[idx[j-1]].key {
+			continue // a field of lower precedence
+		}
+		o.order = append(o.order, i)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var old []*fieldOrder
+	if p := d.orders.Load(); p != nil {
+		old = *p
+	}
+	if len(old) < maxFieldOrders {
+		l := append(slices.Clip(old), o)
+		d.orders.Store(&l)
+	}
+	return o.order
 }
 
 // newDirectOps returns the direct answers of the spec's balance and
@@ -141,7 +200,6 @@ func (s *Server) serveDirect(w http.ResponseWriter, d *directOp, req *request) {
 		}
 	}
 	fields = append(fields, d.extras...)
-	slices.SortStableFunc(fields, func(a, b field) int { return strings.Compare(a.key, b.key) })
 
 	bp, _ := s.answerBufs.Get().(*[]byte)
 	if bp == nil {
@@ -149,15 +207,11 @@ func (s *Server) serveDirect(w http.ResponseWriter, d *directOp, req *request) {
 		*bp = make([]byte, 0, 2048)
 	}
 	b := append((*bp)[:0], '{')
-	prev := ""
-	for i, f := range fields {
-		if i > 0 && f.key == prev {
-			continue // a field of lower precedence
-		}
-		if i > 0 {
+	for j, i := range d.order(fields) {
+		if j > 0 {
 			b = append(b, ',')
 		}
-		prev = f.key
+		f := &fields[i]
 		b = appendJSONString(b, f.key)
 		b = append(b, ':')
 		if f.raw != nil {
