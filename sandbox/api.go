@@ -113,6 +113,10 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := &request{Caller: c, Route: route, In: in, Now: now}
+	if d := s.direct[route.Operation]; d != nil && !s.noDirect {
+		s.serveDirect(w, d, req)
+		return
+	}
 	s.mu.Lock()
 	out, err := s.run(req)
 	lsn := s.seenLocked()
@@ -134,7 +138,10 @@ func (s *Server) run(req *request) (map[string]any, error) {
 	if err := s.checkBankTranIDs(req); err != nil {
 		return nil, err
 	}
-	h := s.ops[req.Route.Method+" "+req.Route.Path]
+	h := s.opsByOp[req.Route.Operation]
+	if h == nil {
+		h = s.ops[req.Route.Method+" "+req.Route.Path]
+	}
 	if h == nil {
 		h = exampleHandler
 	}

@@ -7,3 +7,7 @@ func SetCompactAt(s *Server, n int64) {
 	defer s.mu.Unlock()
 	s.file.compactAt = n
 }
+
+// SetNoDirect makes s answer every operation through the generic answer
+// maps, for comparing them with the direct answers.
+func SetNoDirect(s *Server, off bool) { s.noDirect = off }

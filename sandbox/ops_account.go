@@ -11,32 +11,49 @@ import (
 const pageSize = 25
 
 func opBalance(s *Server, r *request) (map[string]any, error) {
-	a, err := s.accountFor(r)
+	var buf [maxDirectFields]field
+	fields, err := balanceFields(s, r, buf[:0])
 	if err != nil {
 		return nil, err
 	}
-	if !a.InquiryAgree {
-		return nil, newAPIError(rspNoInquiry, "fintech_use_num "+a.FintechUseNum)
+	return fieldsMap(fields), nil
+}
+
+// balanceFields appends a balance inquiry's answer fields (the bank block
+// and the account's), sorted by key; opBalance and the direct answer
+// (serveDirect) both take them from here.
+func balanceFields(s *Server, r *request, dst []field) ([]field, error) {
+	a, err := s.accountFor(r)
+	if err != nil {
+		return dst, err
 	}
-	out := bankBlockSized(r, r.str("bank_tran_id"), 11)
+	if !a.InquiryAgree {
+		return dst, newAPIError(rspNoInquiry, "fintech_use_num "+a.FintechUseNum)
+	}
 	last := a.IssueDate
 	if n := len(a.History); n > 0 {
 		last = a.History[n-1].Date
 	}
-	out["bank_name"] = s.st.bankName(a.BankCodeStd)
-	out["savings_bank_name"] = ""
-	out["fintech_use_num"] = a.FintechUseNum
-	out["balance_amt"] = itoa(a.Balance)
-	out["available_amt"] = itoa(max(a.Balance, 0))
-	out["account_type"] = a.AccountType
-	out["product_name"] = a.ProductName
-	out["account_issue_date"] = a.IssueDate
-	out["maturity_date"] = ""
-	out["last_tran_date"] = last
+	dst = append(dst, field{key: "account_issue_date", str: a.IssueDate})
 	if r.str("account_num") != "" {
-		out["account_num"] = a.AccountNum
+		dst = append(dst, field{key: "account_num", str: a.AccountNum})
 	}
-	return out, nil
+	return append(dst,
+		field{key: "account_type", str: a.AccountType},
+		field{key: "available_amt", str: itoa(max(a.Balance, 0))},
+		field{key: "balance_amt", str: itoa(a.Balance)},
+		field{key: "bank_code_tran", str: bankCodeTran},
+		field{key: "bank_name", str: s.st.bankName(a.BankCodeStd)},
+		field{key: "bank_rsp_code", str: bankOK},
+		field{key: "bank_rsp_message", str: ""},
+		field{key: "bank_tran_date", str: r.day()},
+		field{key: "bank_tran_id", str: r.str("bank_tran_id")},
+		field{key: "fintech_use_num", str: a.FintechUseNum},
+		field{key: "last_tran_date", str: last},
+		field{key: "maturity_date", str: ""},
+		field{key: "product_name", str: a.ProductName},
+		field{key: "savings_bank_name", str: ""},
+	), nil
 }
 
 // traceKey orders history rows and is the paging cursor

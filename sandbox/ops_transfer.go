@@ -44,26 +44,37 @@ func (st *state) withdrawnToday(fin, day string) int64 {
 }
 
 func opWithdraw(s *Server, r *request) (map[string]any, error) {
-	c, err := s.contractFor(r)
+	var buf [maxDirectFields]field
+	fields, err := withdrawFields(s, r, buf[:0])
 	if err != nil {
 		return nil, err
 	}
+	return fieldsMap(fields), nil
+}
+
+// withdrawFields moves the money and appends the withdraw's answer fields;
+// opWithdraw and the direct answer (serveDirect) both take them from here.
+func withdrawFields(s *Server, r *request, dst []field) ([]field, error) {
+	c, err := s.contractFor(r)
+	if err != nil {
+		return dst, err
+	}
 	if r.str("req_client_fintech_use_num") != "" && (r.str("req_client_account_num") != "" || r.str("req_client_bank_code") != "") {
-		return nil, newAPIError(rspFormat, "필드 req_client_fintech_use_num: give it or req_client_bank_code+req_client_account_num, not both")
+		return dst, newAPIError(rspFormat, "필드 req_client_fintech_use_num: give it or req_client_bank_code+req_client_account_num, not both")
 	}
 	a, err := s.accountFor(r)
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
 	if !a.TransferAgree {
-		return nil, newAPIError(rspNoWithdraw, "fintech_use_num "+a.FintechUseNum)
+		return dst, newAPIError(rspNoWithdraw, "fintech_use_num "+a.FintechUseNum)
 	}
 	amt, err := amount(r.In, "tran_amt")
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
 	if a.Balance < amt {
-		return nil, bankError(bankInsufficient, "balance "+itoa(a.Balance)+" < tran_amt "+itoa(amt))
+		return dst, bankError(bankInsufficient, "balance "+itoa(a.Balance)+" < tran_amt "+itoa(amt))
 	}
 	day := r.day()
 	wdContent := r.str("wd_print_content")
@@ -76,30 +87,34 @@ func opWithdraw(s *Server, r *request) (map[string]any, error) {
 	s.st.post(c, r, inoutIn, "오픈뱅킹", dpsContent, amt, s.st.counter(a, u.Name))
 	s.st.Transfers = append(s.st.Transfers, Transfer{CheckType: "1", BankTranID: r.str("bank_tran_id"), BankTranDate: day,
 		Amount: amt, FintechUseNum: a.FintechUseNum, ClientUseCode: r.Caller.Client.ClientUseCode, PrintContent: wdContent})
-	// One map of the final size, filled in place: a literal map ranged
-	// into bankBlock's cost a withdraw two maps, a rehash and the copy.
-	out := bankBlockSized(r, r.str("bank_tran_id"), 18)
-	out["dps_bank_code_std"] = c.BankCodeStd
-	out["dps_bank_code_sub"] = bankCodeSub(c.BankCodeStd)
-	out["dps_bank_name"] = s.st.bankName(c.BankCodeStd)
-	out["dps_account_num_masked"] = maskAccount(c.AccountNum)
-	out["dps_print_content"] = dpsContent
-	out["dps_account_holder_name"] = c.ContractHolder
-	out["fintech_use_num"] = a.FintechUseNum
-	out["account_alias"] = a.Alias
-	out["bank_code_std"] = a.BankCodeStd
-	out["bank_code_sub"] = bankCodeSub(a.BankCodeStd)
-	out["bank_name"] = s.st.bankName(a.BankCodeStd)
-	out["savings_bank_name"] = ""
-	out["account_num_masked"] = maskAccount(a.AccountNum)
-	out["print_content"] = wdContent
-	out["account_holder_name"] = u.Name
-	out["tran_amt"] = itoa(amt)
-	out["wd_limit_remain_amt"] = itoa(max(0, withdrawLimit-s.st.withdrawnToday(a.FintechUseNum, day)))
+	dst = append(dst,
+		field{key: "bank_tran_id", str: r.str("bank_tran_id")},
+		field{key: "bank_tran_date", str: day},
+		field{key: "bank_code_tran", str: bankCodeTran},
+		field{key: "bank_rsp_code", str: bankOK},
+		field{key: "bank_rsp_message", str: ""},
+		field{key: "dps_bank_code_std", str: c.BankCodeStd},
+		field{key: "dps_bank_code_sub", str: bankCodeSub(c.BankCodeStd)},
+		field{key: "dps_bank_name", str: s.st.bankName(c.BankCodeStd)},
+		field{key: "dps_account_num_masked", str: maskAccount(c.AccountNum)},
+		field{key: "dps_print_content", str: dpsContent},
+		field{key: "dps_account_holder_name", str: c.ContractHolder},
+		field{key: "fintech_use_num", str: a.FintechUseNum},
+		field{key: "account_alias", str: a.Alias},
+		field{key: "bank_code_std", str: a.BankCodeStd},
+		field{key: "bank_code_sub", str: bankCodeSub(a.BankCodeStd)},
+		field{key: "bank_name", str: s.st.bankName(a.BankCodeStd)},
+		field{key: "savings_bank_name", str: ""},
+		field{key: "account_num_masked", str: maskAccount(a.AccountNum)},
+		field{key: "print_content", str: wdContent},
+		field{key: "account_holder_name", str: u.Name},
+		field{key: "tran_amt", str: itoa(amt)},
+		field{key: "wd_limit_remain_amt", str: itoa(max(0, withdrawLimit-s.st.withdrawnToday(a.FintechUseNum, day)))},
+	)
 	if r.str("account_num") != "" {
-		out["account_num"] = a.AccountNum
+		dst = append(dst, field{key: "account_num", str: a.AccountNum})
 	}
-	return out, nil
+	return dst, nil
 }
 
 // opDeposit pays each req_list item from the caller's contracted account.

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // operations maps "METHOD /path" of the spec to the stateful handlers;
@@ -34,6 +36,32 @@ func (s *Server) operations() map[string]opHandler {
 		"POST /v2.0/return/result":                     opReturnResult,
 		"GET /v2.0/bank/status":                        opBankStatus,
 	}
+}
+
+// opsByOperation is ops keyed by the spec's operations. The router's
+// routes name the operation of their method and path, so the two lookups
+// agree, except for an operation the spec reaches by several paths (a
+// $ref'd path item), which may have different handlers: that one is left
+// to ops.
+func opsByOperation(doc *openapi3.T, ops map[string]opHandler) map[*openapi3.Operation]opHandler {
+	out := map[*openapi3.Operation]opHandler{}
+	seen := map[*openapi3.Operation]bool{}
+	shared := map[*openapi3.Operation]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			shared[op] = shared[op] || seen[op]
+			seen[op] = true
+			if h := ops[method+" "+path]; h != nil {
+				out[op] = h
+			}
+		}
+	}
+	for op, sh := range shared {
+		if sh {
+			delete(out, op)
+		}
+	}
+	return out
 }
 
 // userFor finds the user a request names and checks that the caller may

@@ -50,6 +50,13 @@ type Server struct {
 	examples    examples
 	consent     *template.Template
 	ops         map[string]opHandler // "METHOD /path" of the spec
+	// opsByOp is ops by operation, without forming "METHOD /path" per
+	// request; an operation the spec shares between paths is not in it.
+	opsByOp map[*openapi3.Operation]opHandler
+	// direct holds the operations answered without the generic maps
+	// (serveDirect); noDirect turns them off (tests compare the paths).
+	direct   map[*openapi3.Operation]*directOp
+	noDirect bool
 
 	mu  sync.Mutex
 	st  *state
@@ -133,6 +140,8 @@ func New(cfg Config) (*Server, error) {
 	s.bodyChecks = newBodyChecks(s.routes)
 	s.examples = newExamples(s.spec)
 	s.ops = s.operations()
+	s.opsByOp = opsByOperation(s.spec, s.ops)
+	s.direct = newDirectOps(s.spec, s.examples)
 
 	tpl, err := template.ParseFS(templates.Sandbox, "sandbox/*.html")
 	if err != nil {
@@ -443,6 +452,12 @@ func writeEncoded(w http.ResponseWriter, status int, body map[string]any, b []by
 	if err != nil {
 		b, status = []byte(`{"rsp_code":"`+rspInternal+`","rsp_message":"answer not encodable"}`), http.StatusInternalServerError
 	}
+	return writeBytes(w, status, b)
+}
+
+// writeBytes writes b, an encoded answer, and a newline, and returns the
+// slice it wrote.
+func writeBytes(w http.ResponseWriter, status int, b []byte) []byte {
 	// Set would allocate the same one-element list for every answer.
 	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
@@ -468,7 +483,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // readBody reads at most 1 MiB of a request body.
 func readBody(r *http.Request) ([]byte, error) {
-	if r.Body == nil {
+	// A GET's body is http.NoBody: io.ReadAll would still allocate 512
+	// bytes (and the LimitReader) for it on every inquiry.
+	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
 	var b []byte
