@@ -216,6 +216,11 @@ func (s *streamer) prepare(src pathSource) (p prepared) {
 	if err != nil || k == nil || v == nil || k.Kind != yaml.ScalarNode || kinMergeKey(k) || isMerge(k) {
 		return prepared{}
 	}
+	if k.Value == "$ref" {
+		// The resolver takes the paths object for a reference (and warns
+		// or follows it): the whole-document path decides.
+		return prepared{}
+	}
 	if strings.HasPrefix(k.Value, "x-") {
 		// An extension of the paths object: no path item, nothing
 		// generated (decodePaths, walkMap).
