@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"go.yaml.in/yaml/v4"
 )
@@ -261,4 +263,182 @@ func TestStreamPathsRefKey(t *testing.T) {
 			t.Errorf("paths $ref %s: %s", v, d)
 		}
 	}
+}
+
+// TestGenerateFileOptionsMatchLoad: GenerateFile equals LoadFile+Generate
+// under non-default Options and LoadOptions, streaming or not.
+func TestGenerateFileOptionsMatchLoad(t *testing.T) {
+	dir := t.TempDir()
+	synth := filepath.Join(dir, "synth.yaml")
+	if err := os.WriteFile(synth, synthSpec(30), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tmpls := fstest.MapFS{
+		"request-test.js.tmpl":          {Data: []byte("// {{.Name}} {{json .Status}}\n{{range .Captures}}{{.}}{{end}}\n")},
+		"request-prerequest.js.tmpl":    {Data: []byte("// pre {{.}}\n")},
+		"collection-prerequest.js.tmpl": {Data: []byte("// coll {{json .}}\n")},
+	}
+	dotOnly := fstest.MapFS{"request-test.js.tmpl": {Data: []byte("// {{printf \"%v\" .}}\n")}}
+	opts := map[string]Options{
+		"paths":     {Folders: FoldersByPath},
+		"name":      {Name: "Other Name é", FileStem: "stem"},
+		"templates": {Templates: tmpls},
+		"dot":       {Templates: dotOnly, Name: "X"},
+		"urls":      {SandboxURL: "http://127.0.0.1:1/s", HelperURL: "http://127.0.0.1:2/h", HelperKey: "k", Envs: []string{"sandbox"}},
+		"ob":        {OpenBanking: true, Folders: FoldersByPath},
+	}
+	docs := map[string]LoadOptions{
+		synth:                                  {},
+		"testdata/multifile/openapi.yaml":      {},
+		"testdata/petstore/openapi.yaml":       {},
+		"testdata/digitalocean/openapi.yaml":   {AllowExternalRefs: true},
+		"testdata/corpus/box/openapi.json":     {},
+		"testdata/multifile/paths/orders.yaml": {AllowExternalRefs: true},
+	}
+	for p, lo := range docs {
+		if _, err := os.Stat(p); err != nil {
+			continue
+		}
+		for on, o := range opts {
+			t.Run(filepath.Base(filepath.Dir(p))+"/"+filepath.Base(p)+"/"+on, func(t *testing.T) {
+				if d, streamed := compareWithLoad(p, lo, o); d != "" {
+					t.Errorf("streamed=%v: %s", streamed, d)
+				}
+			})
+		}
+	}
+}
+
+// textMutants are line-level edits of YAML source: what the splitter and
+// yamlfast read as text (comments, indentation, markers, quoting, block
+// scalars, tags, anchors, line ends).
+var textMutants = []func(r *rand.Rand, lines []string, i int) []string{
+	func(r *rand.Rand, l []string, i int) []string {
+		return slices.Insert(l, i, indentOf(l[i])+"# comment: {x}")
+	},
+	func(r *rand.Rand, l []string, i int) []string { return slices.Insert(l, i, "# top comment") },
+	func(r *rand.Rand, l []string, i int) []string { l[i] += " # trailing"; return l },
+	func(r *rand.Rand, l []string, i int) []string { l[i] = " " + l[i]; return l },
+	func(r *rand.Rand, l []string, i int) []string { l[i] = strings.TrimPrefix(l[i], " "); return l },
+	func(r *rand.Rand, l []string, i int) []string { return slices.Insert(l, i, "---") },
+	func(r *rand.Rand, l []string, i int) []string { return slices.Insert(l, i, "...") },
+	func(r *rand.Rand, l []string, i int) []string { return slices.Insert(l, i, "") },
+	func(r *rand.Rand, l []string, i int) []string { return slices.Insert(l, i, "   ") },
+	func(r *rand.Rand, l []string, i int) []string { return slices.Insert(l, i, "\t") },
+	func(r *rand.Rand, l []string, i int) []string { l[i] += "\r"; return l },
+	func(r *rand.Rand, l []string, i int) []string { l[i] = strings.Replace(l[i], "  ", "\t", 1); return l },
+	func(r *rand.Rand, l []string, i int) []string {
+		if k, v, ok := strings.Cut(l[i], ": "); ok {
+			l[i] = k + ": |\n" + indentOf(l[i]) + "  " + v
+		}
+		return l
+	},
+	func(r *rand.Rand, l []string, i int) []string {
+		if k, v, ok := strings.Cut(l[i], ": "); ok {
+			l[i] = k + ": >-\n" + indentOf(l[i]) + "  " + v + "\n\n" + indentOf(l[i]) + "  more"
+		}
+		return l
+	},
+	func(r *rand.Rand, l []string, i int) []string {
+		if k, v, ok := strings.Cut(l[i], ":"); ok {
+			in := indentOf(k)
+			l[i] = in + "\"" + strings.TrimSpace(k) + "\":" + v
+		}
+		return l
+	},
+	func(r *rand.Rand, l []string, i int) []string {
+		if k, v, ok := strings.Cut(l[i], ":"); ok {
+			in := indentOf(k)
+			l[i] = in + "'" + strings.TrimSpace(k) + "' :" + v
+		}
+		return l
+	},
+	func(r *rand.Rand, l []string, i int) []string {
+		if k, v, ok := strings.Cut(l[i], ": "); ok {
+			l[i] = k + ": !!str " + v
+		}
+		return l
+	},
+	func(r *rand.Rand, l []string, i int) []string {
+		if k, v, ok := strings.Cut(l[i], ": "); ok {
+			l[i] = k + ": &a" + strconv.Itoa(i) + " " + v
+		}
+		return l
+	},
+	func(r *rand.Rand, l []string, i int) []string {
+		if k, _, ok := strings.Cut(l[i], ":"); ok {
+			l[i] = indentOf(k) + "? " + strings.TrimSpace(k) + "\n" + indentOf(k) + ":" + l[i][len(k)+1:]
+		}
+		return l
+	},
+	func(r *rand.Rand, l []string, i int) []string { return slices.Insert(l, i, "%YAML 1.2") },
+	func(r *rand.Rand, l []string, i int) []string { l[i] = "\ufeff" + l[i]; return l },
+	func(r *rand.Rand, l []string, i int) []string { l[i] = strings.Replace(l[i], ": ", ":  ", 1); return l },
+	func(r *rand.Rand, l []string, i int) []string { l[i] = strings.Replace(l[i], ": ", " : ", 1); return l },
+	func(r *rand.Rand, l []string, i int) []string {
+		l[i] = strings.Replace(l[i], ": ", ": \"multi\n"+indentOf(l[i])+"  line\" # ", 1)
+		return l
+	},
+	func(r *rand.Rand, l []string, i int) []string { l[i] = strings.Replace(l[i], "'", "\"", -1); return l },
+	func(r *rand.Rand, l []string, i int) []string {
+		return slices.Insert(l, i, indentOf(l[i])+"x-k: {a: [1, 2, {b: c}], \"d\": 'e''f'}")
+	},
+	func(r *rand.Rand, l []string, i int) []string {
+		return slices.Insert(l, i, indentOf(l[i])+"<<: {x-m: 1}")
+	},
+	func(r *rand.Rand, l []string, i int) []string { return slices.Insert(l, i, indentOf(l[i])+"x-n: *a1") },
+	func(r *rand.Rand, l []string, i int) []string {
+		l[i] = strings.Replace(l[i], "/", "/\u00e9\u2028", 1)
+		return l
+	},
+	func(r *rand.Rand, l []string, i int) []string { l[i] = strings.ReplaceAll(l[i], "\"", ""); return l },
+	func(r *rand.Rand, l []string, i int) []string { j := r.IntN(len(l)); l[i], l[j] = l[j], l[i]; return l },
+	func(r *rand.Rand, l []string, i int) []string { return slices.Delete(l, i, i+1) },
+	func(r *rand.Rand, l []string, i int) []string { return slices.Insert(l, i, l[i]) },
+}
+
+func indentOf(s string) string { return s[:len(s)-len(strings.TrimLeft(s, " "))] }
+
+// TestTextMutantsGenerateFileMatchesLoad: line-level mutants of YAML
+// sources give the same result through generateData as LoadFile+Generate.
+func TestTextMutantsGenerateFileMatchesLoad(t *testing.T) {
+	var seeds [][]byte
+	seeds = append(seeds, synthSpec(5))
+	for _, p := range []string{"testdata/petstore/openapi.yaml", "testdata/forms/openapi.yaml", "testdata/v31/openapi.yaml"} {
+		if data, err := os.ReadFile(p); err == nil {
+			seeds = append(seeds, data)
+		}
+	}
+	seed := uint64(7)
+	if s := os.Getenv("OBPM_MUTANT_SEED"); s != "" {
+		fmt.Sscan(s, &seed)
+	}
+	n := 200
+	if s := os.Getenv("OBPM_MUTANTS"); s != "" {
+		fmt.Sscan(s, &n)
+	}
+	r := rand.New(rand.NewPCG(seed, 99))
+	dir := t.TempDir()
+	failures, streamed := 0, 0
+	for i := 0; i < n && failures < 5; i++ {
+		lines := strings.Split(string(seeds[i%len(seeds)]), "\n")
+		for range 1 + r.IntN(3) {
+			j := r.IntN(len(lines))
+			lines = textMutants[r.IntN(len(textMutants))](r, lines, j)
+		}
+		doc := strings.Join(lines, "\n")
+		p := filepath.Join(dir, fmt.Sprintf("t%d.yaml", i))
+		if err := os.WriteFile(p, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d, s := compareWithLoad(p, LoadOptions{}, Options{})
+		if s {
+			streamed++
+		}
+		if d != "" {
+			failures++
+			t.Errorf("text mutant %d: %s\n--- document:\n%s", i, d, truncate(doc, 4000))
+		}
+	}
+	t.Logf("%d text mutants, %d streamed", n, streamed)
 }
