@@ -223,7 +223,11 @@ func TestMutantsGenerateFileMatchesLoad(t *testing.T) {
 			if err := os.WriteFile(p, []byte(f[1]), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			d, streamed := compareWithLoad(p, LoadOptions{}, Options{})
+			opts := Options{}
+			if i%2 == 1 {
+				opts.Folders = FoldersByPath
+			}
+			d, streamed := compareWithLoad(p, LoadOptions{}, opts)
 			if streamed {
 				streamedCount++
 			}
