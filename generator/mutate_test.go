@@ -228,6 +228,9 @@ func TestMutantsGenerateFileMatchesLoad(t *testing.T) {
 				opts.Folders = FoldersByPath
 			}
 			d, streamed := compareWithLoad(p, LoadOptions{}, opts)
+			if d2 := compareTreeWithBytes(p); d2 != "" {
+				t.Errorf("mutant %d: tree vs loader: %s\n%s", i, d2, truncate(string(must(os.ReadFile(p))), 3000))
+			}
 			if streamed {
 				streamedCount++
 			}
@@ -436,6 +439,9 @@ func TestTextMutantsGenerateFileMatchesLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 		d, s := compareWithLoad(p, LoadOptions{}, Options{})
+		if d2 := compareTreeWithBytes(p); d2 != "" {
+			t.Errorf("mutant %d: tree vs loader: %s\n%s", i, d2, truncate(string(must(os.ReadFile(p))), 3000))
+		}
 		if s {
 			streamed++
 		}
@@ -446,3 +452,41 @@ func TestTextMutantsGenerateFileMatchesLoad(t *testing.T) {
 	}
 	t.Logf("%d text mutants, %d streamed", n, streamed)
 }
+
+// compareTreeWithBytes compares the document model decoded from the tree
+// (decodeTree, kindecode) with kin-openapi's loader on the bytes, and what
+// Generate makes of each; "" when equal.
+func compareTreeWithBytes(path string) string {
+	ctx := context.Background()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	want, _, wantErr := loadWith(ctx, data, path, LoadOptions{}, loadBytes)
+	got, _, gotErr := loadWith(ctx, data, path, LoadOptions{}, loadTree)
+	if wantErr != nil || gotErr != nil {
+		if wantErr == nil || gotErr == nil || wantErr.Error() != gotErr.Error() {
+			return fmt.Sprintf("errors differ:\n tree:   %v\n loader: %v", gotErr, wantErr)
+		}
+		return ""
+	}
+	wr, wErr := Generate(want, Options{})
+	gr, gErr := Generate(got, Options{})
+	if (wErr == nil) != (gErr == nil) || wErr != nil && wErr.Error() != gErr.Error() {
+		return fmt.Sprintf("Generate errors differ: tree %v, loader %v", gErr, wErr)
+	}
+	if wErr != nil {
+		return ""
+	}
+	if !slices.Equal(wr.Warnings, gr.Warnings) {
+		return fmt.Sprintf("warnings differ:\n tree   %q\n loader %q", gr.Warnings, wr.Warnings)
+	}
+	for i := range wr.Files {
+		if !bytes.Equal(wr.Files[i].Data, gr.Files[i].Data) {
+			return fmt.Sprintf("%s differs (loader is golden):\n%s", wr.Files[i].Name, firstDiff(wr.Files[i].Data, gr.Files[i].Data))
+		}
+	}
+	return ""
+}
+
+func must[T any](v T, _ error) T { return v }
