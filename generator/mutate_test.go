@@ -490,3 +490,21 @@ func compareTreeWithBytes(path string) string {
 }
 
 func must[T any](v T, _ error) T { return v }
+
+// TestTreeMatchesLoaderWhenResolverSkips: where the resolver warns and
+// drops a value it cannot follow (a $ref that is no string, or leads
+// nowhere, under properties), the tree path must report what kin-openapi's
+// loader reports on the bytes, as LoadFile did before decodeTree.
+func TestTreeMatchesLoaderWhenResolverSkips(t *testing.T) {
+	dir := t.TempDir()
+	head := "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /a: {get: {responses: {'200': {description: ok, content: {application/json: {schema: {properties: "
+	for i, props := range []string{"{$ref: 1}", "{a: {type: string}, $ref: '#/components/schemas/Nope'}", "{$ref: [x]}"} {
+		p := filepath.Join(dir, fmt.Sprintf("%d.yaml", i))
+		if err := os.WriteFile(p, []byte(head+props+"}}}}}}}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if d := compareTreeWithBytes(p); d != "" {
+			t.Errorf("properties %s: %s", props, d)
+		}
+	}
+}
