@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -23,6 +24,9 @@ import (
 // order keys, so any that grow through the document do); a value's Line is
 // its key's.
 func scanJSON(data []byte) (*yaml.Node, error) {
+	if yamlOnlyBreak(data) {
+		return nil, errJSONSyntax
+	}
 	s := &jsonScanner{data: data, line: 1}
 	s.space()
 	n, err := s.value(0)
@@ -37,6 +41,15 @@ func scanJSON(data []byte) (*yaml.Node, error) {
 }
 
 var errJSONSyntax = errors.New("not well-formed JSON")
+
+// yamlOnlyBreak reports a raw LS or PS: JSON keeps one inside a string as
+// it is, but kin-openapi's loader reads a JSON document as YAML (a raw NEL
+// sends it to encoding/json instead), where it is a line break that folds
+// with the spaces before it. Such a document is left to the YAML parser, so
+// the model is the loader's ("a \u2028b" reads "a\u2028b").
+func yamlOnlyBreak(data []byte) bool {
+	return (bytes.Contains(data, []byte("\u2028")) || bytes.Contains(data, []byte("\u2029"))) && !bytes.Contains(data, []byte("\u0085"))
+}
 
 type jsonScanner struct {
 	data      []byte

@@ -114,7 +114,12 @@ func loadWith(ctx context.Context, data []byte, name string, opts LoadOptions, h
 	warnings = append(warnings, r.warnings...)
 	var doc *openapi3.T
 	stamped, cut := false, false
-	if how == loadTree {
+	if how == loadTree && len(r.warnings) == 0 {
+		// A resolver that warned may have dropped a value from the tree
+		// (a $ref it could not follow where OpenAPI has none) without
+		// marking it changed: the loader reads the bytes, as it always did,
+		// and reports what they hold.
+		//
 		// When the loader's path would read the original bytes, the tree
 		// can be given up item by item as it is decoded.
 		doc, stamped, cut = decodeTree(ctx, top, !r.changed && v2 == nil)

@@ -595,6 +595,9 @@ func looksJSON(data []byte) bool {
 // jsonScanner as jsonTop would, except the paths object, whose members are
 // validated and skipped by jsonSkip and built on demand.
 func splitJSON(data []byte) (*yaml.Node, []pathSource, bool) {
+	if yamlOnlyBreak(data) {
+		return nil, nil, false // see yamlOnlyBreak
+	}
 	s := &jsonScanner{data: data, line: 1}
 	s.space()
 	if s.i >= len(data) || data[s.i] != '{' {
