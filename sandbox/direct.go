@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/obpm/obpm/internal/jsonstr"
 )
 
 // field is one top-level field of a direct answer: a string value, or raw
@@ -212,12 +214,12 @@ func (s *Server) serveDirect(w http.ResponseWriter, d *directOp, req *request) {
 			b = append(b, ',')
 		}
 		f := &fields[i]
-		b = appendJSONString(b, f.key)
+		b = jsonstr.Append(b, f.key)
 		b = append(b, ':')
 		if f.raw != nil {
 			b = append(b, f.raw...)
 		} else {
-			b = appendJSONString(b, f.str)
+			b = jsonstr.Append(b, f.str)
 		}
 	}
 	b = append(b, '}')
