@@ -68,25 +68,7 @@ func (p *parser) plain(indent int, flow bool) (*yaml.Node, bool) {
 		if c := p.at(p.pos); c != ' ' && c != '\n' {
 			break
 		}
-		for {
-			c := p.at(p.pos)
-			if c == ' ' {
-				if !leadingBlanks {
-					spaces++
-				}
-				p.pos++
-			} else if c == '\n' {
-				if !leadingBlanks {
-					spaces = 0
-					leadingBlanks = true
-				} else {
-					trailing++
-				}
-				p.newline()
-			} else {
-				break
-			}
-		}
+		p.blanks(&spaces, &trailing, &leadingBlanks)
 		if !flow && p.pos-p.lineStart+1 < limit {
 			break
 		}
@@ -177,25 +159,8 @@ func (p *parser) quoted() *yaml.Node {
 		if p.at(p.pos) == q {
 			break
 		}
-		for {
-			c := p.at(p.pos)
-			if c == ' ' {
-				if !leadingBlanks {
-					spaces++
-				}
-				p.pos++
-			} else if c == '\n' {
-				if !leadingBlanks {
-					spaces = 0
-					leadingBreak = true
-					leadingBlanks = true
-				} else {
-					trailing++
-				}
-				p.newline()
-			} else {
-				break
-			}
+		if p.blanks(&spaces, &trailing, &leadingBlanks) {
+			leadingBreak = true
 		}
 		if leadingBlanks {
 			if leadingBreak && trailing == 0 {
@@ -552,4 +517,31 @@ func (p *parser) escape(s []byte) []byte {
 	}
 	p.pos += codeLen
 	return s
+}
+
+// blanks consumes the spaces and line breaks between two parts of a
+// multi-line scalar (libyaml's blank/break loop, shared by the plain and the
+// quoted scanners): spaces are counted until the first break, breaks after
+// the first in trailing; it reports whether it met the first break.
+func (p *parser) blanks(spaces, trailing *int, leadingBlanks *bool) (firstBreak bool) {
+	for {
+		switch p.at(p.pos) {
+		case ' ':
+			if !*leadingBlanks {
+				*spaces++
+			}
+			p.pos++
+		case '\n':
+			if !*leadingBlanks {
+				*spaces = 0
+				*leadingBlanks = true
+				firstBreak = true
+			} else {
+				*trailing++
+			}
+			p.newline()
+		default:
+			return firstBreak
+		}
+	}
 }
