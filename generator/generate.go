@@ -174,8 +174,6 @@ func Generate(doc *openapi3.T, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.obpm = b.opts.OpenBanking || usesObpm(doc)
-	b.mapSchemes()
 	items, folders, requests, err := b.collectionItems()
 	if err != nil {
 		return nil, err
@@ -193,13 +191,16 @@ func newBuilder(doc *openapi3.T, opts Options) (*builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &builder{
+	b := &builder{
 		doc: doc, opts: opts, tmpl: tmpl,
 		warned: map[string]bool{}, varExamples: map[string]string{}, schemes: map[string]*scheme{},
 		oauthURLs: map[string]string{}, oauthURLValues: map[string]string{},
 		manual: map[string]string{}, props: map[*openapi3.Schema][]namedSchema{}, schemaJSON: map[*openapi3.Schema]string{},
 		exampleOK: map[exampleKey]bool{}, optIn: map[string]bool{}, merged: map[*openapi3.Schema]*openapi3.Schema{},
-	}, nil
+	}
+	b.obpm = opts.OpenBanking || usesObpm(doc)
+	b.mapSchemes()
+	return b, nil
 }
 
 // finish writes the collection around its items (folders and requests, as

@@ -27,25 +27,7 @@ func buildItems(t testing.TB, doc *openapi3.T, opts Options) []*postman.Items {
 // sets it up; noReuse turns off what reuse.go remembers.
 func newTestBuilder(t testing.TB, doc *openapi3.T, opts Options, noReuse bool) ([]*postman.Items, *builder) {
 	t.Helper()
-	opts, err := opts.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := loadTemplates(opts.Templates)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &builder{
-		doc: doc, opts: opts, tmpl: tmpl,
-		warned: map[string]bool{}, varExamples: map[string]string{}, schemes: map[string]*scheme{},
-		oauthURLs: map[string]string{}, oauthURLValues: map[string]string{},
-		manual: map[string]string{}, props: map[*openapi3.Schema][]namedSchema{}, schemaJSON: map[*openapi3.Schema]string{},
-		exampleOK: map[exampleKey]bool{}, optIn: map[string]bool{}, merged: map[*openapi3.Schema]*openapi3.Schema{},
-	}
-	b.reuse.off = noReuse
-	b.obpm = opts.OpenBanking || usesObpm(doc)
-	b.mapSchemes()
-	items, _, _, err := b.collectionItems()
+	items, b, err := mutantBuilder(doc, opts, noReuse)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,24 +16,11 @@ import (
 
 // mutantBuilder is newTestBuilder without t.Fatal: a mutant may not build.
 func mutantBuilder(doc *openapi3.T, opts Options, noReuse bool) ([]*postman.Items, *builder, error) {
-	opts, err := opts.withDefaults()
+	b, err := newBuilder(doc, opts)
 	if err != nil {
 		return nil, nil, err
-	}
-	tmpl, err := loadTemplates(opts.Templates)
-	if err != nil {
-		return nil, nil, err
-	}
-	b := &builder{
-		doc: doc, opts: opts, tmpl: tmpl,
-		warned: map[string]bool{}, varExamples: map[string]string{}, schemes: map[string]*scheme{},
-		oauthURLs: map[string]string{}, oauthURLValues: map[string]string{},
-		manual: map[string]string{}, props: map[*openapi3.Schema][]namedSchema{}, schemaJSON: map[*openapi3.Schema]string{},
-		exampleOK: map[exampleKey]bool{}, optIn: map[string]bool{}, merged: map[*openapi3.Schema]*openapi3.Schema{},
 	}
 	b.reuse.off = noReuse
-	b.obpm = opts.OpenBanking || usesObpm(doc)
-	b.mapSchemes()
 	items, _, _, err := b.collectionItems()
 	return items, b, err
 }

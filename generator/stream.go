@@ -174,8 +174,6 @@ func streamGenerate(ctx context.Context, src *[]byte, name string, lopts LoadOpt
 	if err != nil {
 		return nil, false, nil
 	}
-	b.obpm = b.opts.OpenBanking || usesObpm(doc)
-	b.mapSchemes()
 	b.keep = sharedSchemas(doc.Components)
 	s := &streamer{ctx: ctx, b: b, r: r, paths: ctxNode{f: r.root}.child("paths"), strict: doc.IsOpenAPI31OrLater(),
 		seen: map[string]bool{}, used: map[string]bool{}, folders: map[string]*streamFolder{},
