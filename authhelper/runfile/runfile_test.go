@@ -202,3 +202,25 @@ func TestReadOtherUsersPlants(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteReplacesAPlantedLink: Write never writes through a link at the
+// path: the link is replaced by our record and its target is left alone.
+func TestWriteReplacesAPlantedLink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "target.json")
+	if err := os.WriteFile(target, []byte("theirs"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(dir, Daemon)); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(dir, Daemon, Record{URL: goodURL}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "theirs" {
+		t.Fatalf("Write wrote through the link: target holds %q", b)
+	}
+	if r, err := Read(dir, Daemon); err != nil || r.URL != goodURL {
+		t.Fatalf("Read after Write = %+v, %v", r, err)
+	}
+}
