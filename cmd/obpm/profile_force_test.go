@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/obpm/obpm/authhelper/keyring"
+	"github.com/obpm/obpm/authhelper/tokenstore"
 	"github.com/obpm/obpm/internal/testenv"
 	"github.com/obpm/obpm/sandbox"
 )
@@ -102,4 +104,27 @@ func profileForceDropsTokens(t *testing.T, realKeyring bool) {
 	w.env["OBPM_HELPER_URL"] = "http://127.0.0.1:" + fmt.Sprint(testenv.FreePort(t))
 	noOldTokens("from the store")
 
+}
+
+// TestProfileAddDropsLeftoverTokens: tokens stored under a name that is not
+// in the config (a profile deleted from config.yaml by hand) belong to no
+// known client; adding a profile of that name drops them.
+func TestProfileAddDropsLeftoverTokens(t *testing.T) {
+	w := newSeamWorld(t, "http://127.0.0.1:1")
+	ctx := context.Background()
+	st := tokenstore.New(w.backend.Keyring("obpm-test"))
+	for _, k := range []tokenstore.Kind{tokenstore.User, tokenstore.Institution} {
+		if err := st.Save(ctx, "ghost", k, &tokenstore.Token{AccessToken: "left-" + string(k), RefreshToken: "rt"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, _, errOut := w.factory("", time.Second)
+	if code := w.run(t, f, "profile", "add", "ghost", "--provider", "sandbox", "--base-url", "http://127.0.0.1:2"); code != 0 {
+		t.Fatalf("profile add: exit %d\n%s", code, errOut)
+	}
+	for _, k := range []tokenstore.Kind{tokenstore.User, tokenstore.Institution} {
+		if tok, err := st.Load(ctx, "ghost", k); err == nil {
+			t.Errorf("leftover %s token %q kept", k, tok.AccessToken)
+		}
+	}
 }
