@@ -13,7 +13,6 @@ import (
 
 	"github.com/obpm/obpm/authhelper/keyring"
 	"github.com/obpm/obpm/authhelper/tokenstore"
-	"github.com/obpm/obpm/internal/testenv"
 	"github.com/obpm/obpm/sandbox"
 )
 
@@ -67,7 +66,7 @@ func profileForceDropsTokens(t *testing.T, realKeyring bool) {
 	}
 
 	// A daemon that has the tokens in memory.
-	w.serve(t)
+	stop, _ := w.serve(t)
 	if got := tokenJSON(t, w.must(t, "token", "--json"))["access_token"]; got != user {
 		t.Fatalf("daemon token %v, want the stored one", got)
 	}
@@ -101,8 +100,18 @@ func profileForceDropsTokens(t *testing.T, realKeyring bool) {
 		}
 	}
 	// Without the daemon, from the store.
-	w.env["OBPM_HELPER_URL"] = "http://127.0.0.1:" + fmt.Sprint(testenv.FreePort(t))
+	stop()
 	noOldTokens("from the store")
+
+	// A login gets the new server's tokens, which work there.
+	w.login(t)
+	got := tokenJSON(t, w.must(t, "token", "--json"))["access_token"].(string)
+	if got == user {
+		t.Fatal("the login after the change handed out the old token")
+	}
+	if rsp := sandboxCall(t, newURL+"/v2.0/user/me?user_seq_no=1100000001", got); rsp != "A0000" {
+		t.Fatalf("user/me at the new server with the new token: rsp_code %s", rsp)
+	}
 
 }
 
