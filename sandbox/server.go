@@ -391,6 +391,8 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	var pcs [1]uintptr
 	runtime.Callers(1, pcs[:])
 	h := s.log.Handler()
+	// A NewLogHandler writes the line itself, in the same bytes.
+	fast, _ := h.(*logHandler)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		lw := &logWriter{ResponseWriter: w}
@@ -399,10 +401,16 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if !h.Enabled(ctx, slog.LevelInfo) {
 			return
 		}
-		rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", pcs[0])
+		end := time.Now()
+		latency := end.Sub(start).Round(time.Microsecond)
+		if fast != nil && fast.logRequest(&requestLine{time: end, method: r.Method, path: r.URL.Path,
+			status: lw.status, rsp: lw.rsp, latency: latency}) {
+			return
+		}
+		rec := slog.NewRecord(end, slog.LevelInfo, "request", pcs[0])
 		rec.AddAttrs(slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", lw.status), slog.String("rsp_code", lw.rsp),
-			slog.String("latency", time.Since(start).Round(time.Microsecond).String()))
+			slog.String("latency", latency.String()))
 		_ = h.Handle(ctx, rec)
 	})
 }
