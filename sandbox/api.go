@@ -435,10 +435,37 @@ func (s *Server) checkTranDtime(req *request) error {
 	if !ok {
 		return nil
 	}
-	if _, err := time.ParseInLocation("20060102150405", v, kst); err != nil || len(v) != 14 {
+	if !validDtime(v) {
 		return newAPIError(rspFormat, fmt.Sprintf("필드 tran_dtime: %q is not a yyyyMMddHHmmss time", v))
 	}
 	return nil
+}
+
+// validDtime reports whether v is a real yyyyMMddHHmmss time, as
+// time.ParseInLocation("20060102150405", v, kst) judges it, for 14
+// digits without parsing the layout each time (a fifth of a balance
+// inquiry's own work); anything else is parsed (TestValidDtimeMatchesParse).
+func validDtime(v string) bool {
+	if len(v) != 14 {
+		return false
+	}
+	var d [14]int
+	for i := range 14 {
+		c := v[i]
+		if c < '0' || c > '9' {
+			_, err := time.ParseInLocation("20060102150405", v, kst)
+			return err == nil
+		}
+		d[i] = int(c - '0')
+	}
+	year := d[0]*1000 + d[1]*100 + d[2]*10 + d[3]
+	month, day := d[4]*10+d[5], d[6]*10+d[7]
+	hour, minute, sec := d[8]*10+d[9], d[10]*10+d[11], d[12]*10+d[13]
+	if month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return false
+	}
+	// The month's last day: the day after it is the first of the next.
+	return day <= time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 // checkBankTranIDs: each bank_tran_id must start with the caller's
