@@ -113,6 +113,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := &request{Caller: c, Route: route, In: in, Now: now}
+	req.dayStr, req.hmsStr = s.kstForms(now)
 	if d := s.direct[route.Operation]; d != nil && !s.noDirect {
 		s.serveDirect(w, d, req)
 		return
@@ -226,9 +227,9 @@ func schemeKind(doc *openapi3.T, name string) string {
 // scope or token kind O0011. The caller holds mu.
 func (s *Server) authorize(r *http.Request, op *openapi3.Operation, now time.Time) (caller, *apiError) {
 	var c caller
-	reqs := s.spec.Security
-	if op.Security != nil {
-		reqs = *op.Security
+	reqs, ok := s.security[op]
+	if !ok {
+		reqs = compileRequirements(s.spec, opSecurity(s.spec, op))
 	}
 	if len(reqs) == 0 {
 		return c, nil
@@ -279,30 +280,71 @@ func (s *Server) authorize(r *http.Request, op *openapi3.Operation, now time.Tim
 		c.Kind = "institution"
 	}
 	for _, req := range reqs {
-		if s.satisfies(c, req) {
+		if req.satisfiedBy(c) {
 			return c, nil
 		}
 	}
 	return c, newAPIError(rspScope, "")
 }
 
-// satisfies: every scheme of the requirement takes this token kind and the
-// token holds every scope the requirement lists.
-func (s *Server) satisfies(c caller, req openapi3.SecurityRequirement) bool {
-	if len(req) == 0 {
-		return true
-	}
-	for name, scopes := range req {
-		if schemeKind(s.spec, name) != c.Kind {
+// securityReq is one security requirement of an operation, compiled: the
+// token kinds its schemes take and the scopes it lists (the document's
+// maps were walked, and each scheme's kind looked up, on every request).
+type securityReq struct {
+	kinds  []string
+	scopes []string
+}
+
+// satisfiedBy: every scheme of the requirement takes this token kind and
+// the token holds every scope the requirement lists.
+func (q securityReq) satisfiedBy(c caller) bool {
+	for _, k := range q.kinds {
+		if k != c.Kind {
 			return false
 		}
-		for _, sc := range scopes {
-			if !c.has(sc) {
-				return false
-			}
+	}
+	for _, sc := range q.scopes {
+		if !c.has(sc) {
+			return false
 		}
 	}
 	return true
+}
+
+// opSecurity is the operation's security requirements, or the document's.
+func opSecurity(doc *openapi3.T, op *openapi3.Operation) openapi3.SecurityRequirements {
+	if op.Security != nil {
+		return *op.Security
+	}
+	return doc.Security
+}
+
+// compileRequirements compiles reqs (nil for none).
+func compileRequirements(doc *openapi3.T, reqs openapi3.SecurityRequirements) []securityReq {
+	if len(reqs) == 0 {
+		return nil
+	}
+	out := make([]securityReq, 0, len(reqs))
+	for _, req := range reqs {
+		var q securityReq
+		for name, scopes := range req {
+			q.kinds = append(q.kinds, schemeKind(doc, name))
+			q.scopes = append(q.scopes, scopes...)
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+// compileSecurity compiles every operation's security requirements.
+func compileSecurity(doc *openapi3.T) map[*openapi3.Operation][]securityReq {
+	out := map[*openapi3.Operation][]securityReq{}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			out[op] = compileRequirements(doc, opSecurity(doc, op))
+		}
+	}
+	return out
 }
 
 // validate runs kin-openapi's request validation and decodes the input; any
@@ -364,7 +406,7 @@ func (s *Server) validate(ctx context.Context, r *http.Request, route *routers.R
 // answers it: an empty string reads as an absent field, so that the
 // document's patterns apply only to values that were given.
 func (s *Server) decodeBody(route *routers.Route, body []byte) (map[string]any, []byte, error) {
-	var names map[string]string
+	var names flatNames
 	if c := s.bodyChecks[route]; c != nil {
 		names = c.names
 	}

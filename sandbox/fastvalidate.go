@@ -151,7 +151,7 @@ type bodyCheck struct {
 	media   *openapi3.MediaType // content's application/json
 	schema  *openapi3.Schema    // media's, flattened (flatSchema)
 	check   schemaCheck         // schema, compiled (schemaCheckFor)
-	names   map[string]string   // schema's property names, for decodeFlatObject
+	names   flatNames           // schema's property names, for decodeFlatObject
 }
 
 func newBodyChecks(routes map[routeKey]*routers.Route) map[*routers.Route]*bodyCheck {
@@ -174,9 +174,9 @@ func newBodyChecks(routes map[routeKey]*routers.Route) map[*routers.Route]*bodyC
 			c.schema = flatSchema(c.schema)
 		}
 		c.check = schemaCheckFor(route, c.schema, opts)
-		c.names = make(map[string]string, len(c.schema.Properties))
+		c.names = make(flatNames, len(c.schema.Properties))
 		for name := range c.schema.Properties {
-			c.names[name] = name
+			c.names[name] = &flatName{key: name}
 		}
 		out[route] = c
 	}

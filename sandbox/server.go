@@ -20,6 +20,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -69,6 +70,10 @@ type Server struct {
 	answerKeys keyOrders
 	// answerBufs holds *[]byte buffers for writeAnswer.
 	answerBufs sync.Pool
+	// lastSecond is kstForms' last answer.
+	lastSecond atomic.Pointer[kstSecond]
+	// security is each operation's security requirements, compiled.
+	security map[*openapi3.Operation][]securityReq
 }
 
 // verifiedMax bounds Server.verified.
@@ -142,6 +147,7 @@ func New(cfg Config) (*Server, error) {
 	s.ops = s.operations()
 	s.opsByOp = opsByOperation(s.spec, s.ops)
 	s.direct = newDirectOps(s.spec, s.examples)
+	s.security = compileSecurity(s.spec)
 
 	tpl, err := template.ParseFS(templates.Sandbox, "sandbox/*.html")
 	if err != nil {
