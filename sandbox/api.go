@@ -107,15 +107,22 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	in, verr := s.validate(r.Context(), r, route, pathParams, body)
+	d := s.direct[route.Operation]
+	if s.noDirect {
+		d = nil
+	}
+	in, verr := s.validate(r.Context(), r, route, pathParams, body, d != nil)
 	if verr != nil {
 		s.answer(w, route, in, now, verr)
 		return
 	}
 	req := &request{Caller: c, Route: route, In: in, Now: now}
 	req.dayStr, req.hmsStr = s.kstForms(now)
-	if d := s.direct[route.Operation]; d != nil && !s.noDirect {
+	if d != nil {
 		s.serveDirect(w, d, req)
+		// A direct answer keeps nothing of its input map (the history
+		// keeps its strings): the next request of a direct route reuses it.
+		s.inputs.put(in)
 		return
 	}
 	s.mu.Lock()
@@ -349,8 +356,17 @@ func compileSecurity(doc *openapi3.T) map[*openapi3.Operation][]securityReq {
 
 // validate runs kin-openapi's request validation and decodes the input; any
 // finding becomes A0004 naming the field.
-func (s *Server) validate(ctx context.Context, r *http.Request, route *routers.Route, params map[string]string, body []byte) (map[string]any, error) {
-	in, plain := plainQuery(r.URL.RawQuery)
+//
+// recycle takes the input map from s.inputs (the caller gives it back).
+func (s *Server) validate(ctx context.Context, r *http.Request, route *routers.Route, params map[string]string, body []byte, recycle bool) (map[string]any, error) {
+	var into map[string]any
+	if recycle {
+		into = s.inputs.get()
+	}
+	in, plain := plainQueryInto(r.URL.RawQuery, into)
+	if in != nil {
+		into = nil // taken
+	}
 	if !plain {
 		query := r.URL.Query()
 		in = make(map[string]any, len(query))
@@ -368,7 +384,7 @@ func (s *Server) validate(ctx context.Context, r *http.Request, route *routers.R
 	var m map[string]any
 	if len(bytes.TrimSpace(body)) > 0 {
 		var err error
-		if m, body, err = s.decodeBody(route, body); err != nil {
+		if m, body, err = s.decodeBodyInto(route, body, into); err != nil {
 			return in, err
 		}
 		if len(in) == 0 {
@@ -406,13 +422,19 @@ func (s *Server) validate(ctx context.Context, r *http.Request, route *routers.R
 // answers it: an empty string reads as an absent field, so that the
 // document's patterns apply only to values that were given.
 func (s *Server) decodeBody(route *routers.Route, body []byte) (map[string]any, []byte, error) {
+	return s.decodeBodyInto(route, body, nil)
+}
+
+// decodeBodyInto is decodeBody decoding a flat body into into, an empty
+// map, when it is not nil.
+func (s *Server) decodeBodyInto(route *routers.Route, body []byte, into map[string]any) (map[string]any, []byte, error) {
 	var names flatNames
 	if c := s.bodyChecks[route]; c != nil {
 		names = c.names
 	}
 	// The usual flat body of strings in one pass; anything else (nesting,
 	// numbers, escapes) through encoding/json.
-	m, hasEmpty, ok := decodeFlatObject(body, names)
+	m, hasEmpty, ok := decodeFlatObjectInto(body, names, into)
 	if ok && !hasEmpty {
 		return m, body, nil
 	}

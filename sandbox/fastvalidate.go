@@ -123,10 +123,21 @@ func (c *queryCheck) validPlain(in map[string]any) bool {
 // in nil, for any other query, which the caller hands to url.ParseQuery
 // (its parse was a fifth of a balance inquiry's validation).
 func plainQuery(raw string) (in map[string]any, plain bool) {
+	return plainQueryInto(raw, nil)
+}
+
+// plainQueryInto is plainQuery filling into, an empty map, when it is not
+// nil (a recycled input map: inputMaps). An empty query gives a nil map.
+func plainQueryInto(raw string, into map[string]any) (in map[string]any, plain bool) {
 	if strings.ContainsAny(raw, "%+;") {
 		return nil, false
 	}
-	in = make(map[string]any, strings.Count(raw, "&")+1)
+	if raw == "" {
+		return nil, true // a POST's: its body is the input
+	}
+	if in = into; in == nil {
+		in = make(map[string]any, strings.Count(raw, "&")+1)
+	}
 	for raw != "" {
 		var pair string
 		pair, raw, _ = strings.Cut(raw, "&")

@@ -52,6 +52,12 @@ func (n *flatName) value(val []byte) any {
 // not nil, holds the keys expected: a key found there is stored without a
 // copy of its own, and its value as flatName.value gives it.
 func decodeFlatObject(b []byte, names flatNames) (m map[string]any, hasEmpty, ok bool) {
+	return decodeFlatObjectInto(b, names, nil)
+}
+
+// decodeFlatObjectInto is decodeFlatObject filling into, an empty map,
+// when it is not nil (a recycled input map: inputMaps).
+func decodeFlatObjectInto(b []byte, names flatNames, into map[string]any) (m map[string]any, hasEmpty, ok bool) {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return nil, false, false
@@ -59,7 +65,9 @@ func decodeFlatObject(b []byte, names flatNames) (m map[string]any, hasEmpty, ok
 	i = skipSpace(b, i+1)
 	// One colon per member, and a few more if values hold colons: the map
 	// is made at its size once.
-	m = make(map[string]any, bytes.Count(b[i:], []byte{':'}))
+	if m = into; m == nil {
+		m = make(map[string]any, bytes.Count(b[i:], []byte{':'}))
+	}
 	if i < len(b) && b[i] == '}' {
 		return m, false, skipSpace(b, i+1) == len(b)
 	}

@@ -31,8 +31,9 @@ func checkFlat(t *testing.T, in []byte) (decoded bool) {
 	if !ok {
 		return false
 	}
-	// Again, with the names' last values set by the first pass.
-	if again, _, _ := decodeFlatObject(in, names); !reflect.DeepEqual(again, got) {
+	// Again, with the names' last values set by the first pass, into a
+	// recycled map.
+	if again, _, _ := decodeFlatObjectInto(in, names, map[string]any{}); !reflect.DeepEqual(again, got) {
 		t.Fatalf("%q: decoded %#v, then %#v", in, got, again)
 	}
 	var want map[string]any
@@ -115,8 +116,14 @@ func checkPlainQuery(t *testing.T, raw string) bool {
 		}
 		want[k] = v[0]
 	}
-	if !reflect.DeepEqual(in, want) {
+	// An empty query reads as a nil map (no members either way).
+	if !reflect.DeepEqual(in, want) && (len(in) != 0 || len(want) != 0) {
 		t.Fatalf("%q: %v, ParseQuery %v", raw, in, want)
+	}
+	// Into a recycled map, the same.
+	recycled := map[string]any{}
+	if into, _ := plainQueryInto(raw, recycled); len(want) > 0 && !reflect.DeepEqual(into, want) {
+		t.Fatalf("%q: into a recycled map %v, ParseQuery %v", raw, into, want)
 	}
 	return true
 }
