@@ -363,7 +363,11 @@ func (s *Server) validate(ctx context.Context, r *http.Request, route *routers.R
 	if recycle {
 		into = s.inputs.get()
 	}
-	in, plain := plainQueryInto(r.URL.RawQuery, into)
+	var qnames flatNames
+	if c := s.queryChecks[route]; c != nil {
+		qnames = c.names
+	}
+	in, plain := plainQueryInto(r.URL.RawQuery, qnames, into)
 	if in != nil {
 		into = nil // taken
 	}

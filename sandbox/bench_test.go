@@ -3,9 +3,9 @@ package sandbox_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -127,9 +127,12 @@ type discardWriter struct {
 	body []byte
 }
 
-func (w *discardWriter) Header() http.Header         { return w.h }
-func (w *discardWriter) WriteHeader(int)             {}
-func (w *discardWriter) Write(b []byte) (int, error) { w.body = append(w.body[:0], b...); return len(b), nil }
+func (w *discardWriter) Header() http.Header { return w.h }
+func (w *discardWriter) WriteHeader(int)     {}
+func (w *discardWriter) Write(b []byte) (int, error) {
+	w.body = append(w.body[:0], b...)
+	return len(b), nil
+}
 
 // BenchmarkHandler measures the handler alone on balance and withdraw
 // (in memory, logging at info level to a discarded text log): the

@@ -19,6 +19,7 @@ import (
 type queryCheck struct {
 	params []*openapi3.Parameter
 	checks []func(string) bool // params[i]'s schema, compiled (stringCheckFor)
+	names  flatNames           // params' names, for plainQueryInto
 }
 
 // newQueryChecks prepares a queryCheck for each route that qualifies.
@@ -54,6 +55,10 @@ func newQueryCheck(route *routers.Route) *queryCheck {
 		}
 		c.params = append(c.params, p)
 		c.checks = append(c.checks, stringCheckFor(route, s, opts))
+	}
+	c.names = make(flatNames, len(c.params))
+	for _, p := range c.params {
+		c.names[p.Name] = &flatName{key: p.Name}
 	}
 	return c
 }
@@ -123,12 +128,13 @@ func (c *queryCheck) validPlain(in map[string]any) bool {
 // in nil, for any other query, which the caller hands to url.ParseQuery
 // (its parse was a fifth of a balance inquiry's validation).
 func plainQuery(raw string) (in map[string]any, plain bool) {
-	return plainQueryInto(raw, nil)
+	return plainQueryInto(raw, nil, nil)
 }
 
 // plainQueryInto is plainQuery filling into, an empty map, when it is not
-// nil (a recycled input map: inputMaps). An empty query gives a nil map.
-func plainQueryInto(raw string, into map[string]any) (in map[string]any, plain bool) {
+// nil (a recycled input map: inputMaps), with the value of a name in
+// names as flatName.valueString gives it. An empty query gives a nil map.
+func plainQueryInto(raw string, names flatNames, into map[string]any) (in map[string]any, plain bool) {
 	if strings.ContainsAny(raw, "%+;") {
 		return nil, false
 	}
@@ -148,7 +154,11 @@ func plainQueryInto(raw string, into map[string]any) (in map[string]any, plain b
 		if _, dup := in[k]; dup {
 			return nil, false
 		}
-		in[k] = v
+		if n := names[k]; n != nil && v != "" {
+			in[n.key] = n.valueString(v)
+		} else {
+			in[k] = v
+		}
 	}
 	return in, true
 }

@@ -29,6 +29,20 @@ func newFlatNames(names ...string) flatNames {
 	return out
 }
 
+// valueString is value for a string the caller lets the name keep (a
+// query's value: the last one keeps its request's query alive, one per
+// name).
+func (n *flatName) valueString(val string) any {
+	if v := n.last.Load(); v != nil {
+		if s, _ := v.(string); s == val {
+			return v
+		}
+	}
+	v := any(val)
+	n.last.Store(v)
+	return v
+}
+
 // value is val as a string in an interface, the last one when equal.
 func (n *flatName) value(val []byte) any {
 	if v := n.last.Load(); v != nil {

@@ -121,9 +121,12 @@ func checkPlainQuery(t *testing.T, raw string) bool {
 		t.Fatalf("%q: %v, ParseQuery %v", raw, in, want)
 	}
 	// Into a recycled map, the same.
-	recycled := map[string]any{}
-	if into, _ := plainQueryInto(raw, recycled); len(want) > 0 && !reflect.DeepEqual(into, want) {
-		t.Fatalf("%q: into a recycled map %v, ParseQuery %v", raw, into, want)
+	// Into a recycled map, with names whose last values are set (twice).
+	names := newFlatNames("a", "b", "bank_tran_id")
+	for range 2 {
+		if into, _ := plainQueryInto(raw, names, map[string]any{}); len(want) > 0 && !reflect.DeepEqual(into, want) {
+			t.Fatalf("%q: into a recycled map %v, ParseQuery %v", raw, into, want)
+		}
 	}
 	return true
 }
