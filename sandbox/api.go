@@ -81,7 +81,18 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		writeJSONStatus(w, http.StatusNotFound, map[string]any{"rsp_code": "O0005", "rsp_message": "API 미존재 (the spec has no " + r.Method + " " + r.URL.Path + ")"})
 		return
 	}
-	body, err := readBody(r)
+	d := s.direct[route.Operation]
+	if s.noDirect {
+		d = nil
+	}
+	// A direct answer keeps nothing of its body or its input map (decoding
+	// copies the strings it keeps): both are recycled for the next one.
+	var bp *[]byte
+	if d != nil {
+		bp = s.bodies.get()
+		defer s.bodies.put(bp)
+	}
+	body, err := readBodyInto(r, bp)
 	if err != nil {
 		s.answer(w, route, nil, now, newAPIError(rspFormat, err.Error()))
 		return
@@ -107,10 +118,6 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	d := s.direct[route.Operation]
-	if s.noDirect {
-		d = nil
-	}
 	in, verr := s.validate(r.Context(), r, route, pathParams, body, d != nil)
 	if verr != nil {
 		s.answer(w, route, in, now, verr)
@@ -120,8 +127,6 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	req.dayStr, req.hmsStr = s.kstForms(now)
 	if d != nil {
 		s.serveDirect(w, d, req)
-		// A direct answer keeps nothing of its input map (the history
-		// keeps its strings): the next request of a direct route reuses it.
 		s.inputs.put(in)
 		return
 	}

@@ -70,8 +70,9 @@ type Server struct {
 	answerKeys keyOrders
 	// answerBufs holds *[]byte buffers for writeAnswer.
 	answerBufs sync.Pool
-	// inputs recycles the input maps of direct answers.
+	// inputs and bodies recycle the input maps and bodies of direct answers.
 	inputs inputMaps
+	bodies bodyBufs
 	// lastSecond is kstForms' last answer.
 	lastSecond atomic.Pointer[kstSecond]
 	// security is each operation's security requirements, compiled.
@@ -498,7 +499,12 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // readBody reads at most 1 MiB of a request body.
-func readBody(r *http.Request) ([]byte, error) {
+func readBody(r *http.Request) ([]byte, error) { return readBodyInto(r, nil) }
+
+// readBodyInto is readBody reading into *buf when the announced body fits
+// in it (a recycled buffer: bodyBufs), and keeping in *buf a buffer it
+// made instead.
+func readBodyInto(r *http.Request, buf *[]byte) ([]byte, error) {
 	// A GET's body is http.NoBody: io.ReadAll would still allocate 512
 	// bytes (and the LimitReader) for it on every inquiry.
 	if r.Body == nil || r.Body == http.NoBody {
@@ -509,7 +515,14 @@ func readBody(r *http.Request) ([]byte, error) {
 	if n := r.ContentLength; n > 0 && n <= 1<<20 {
 		// One read into a buffer of the announced size (and a byte more,
 		// to see the end), instead of io.ReadAll's doubling from 512.
-		b = make([]byte, n+1)
+		if buf != nil && cap(*buf) >= int(n+1) {
+			b = (*buf)[:n+1]
+		} else {
+			b = make([]byte, n+1)
+			if buf != nil {
+				*buf = b
+			}
+		}
 		var got int
 		got, err = io.ReadFull(r.Body, b)
 		switch {
@@ -565,4 +578,23 @@ func (p *inputMaps) put(m map[string]any) {
 	}
 	clear(m)
 	p.pool.Put(m)
+}
+
+// bodyBufs recycles request body buffers (a withdraw's is 560 bytes).
+type bodyBufs struct{ pool sync.Pool }
+
+// maxRecycledBody bounds the buffers kept: a rare large body is not.
+const maxRecycledBody = 16 << 10
+
+func (p *bodyBufs) get() *[]byte {
+	if bp, _ := p.pool.Get().(*[]byte); bp != nil {
+		return bp
+	}
+	return new([]byte)
+}
+
+func (p *bodyBufs) put(bp *[]byte) {
+	if cap(*bp) > 0 && cap(*bp) <= maxRecycledBody {
+		p.pool.Put(bp)
+	}
 }
