@@ -1,11 +1,15 @@
 package sandbox_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -115,4 +119,76 @@ func BenchmarkWithdraw(b *testing.B) {
 			}
 		})
 	}
+}
+
+// discardWriter is a ResponseWriter that keeps nothing: the handler
+// benchmarks below count the sandbox's own allocations only.
+type discardWriter struct {
+	h    http.Header
+	body []byte
+}
+
+func (w *discardWriter) Header() http.Header { return w.h }
+func (w *discardWriter) WriteHeader(int)     {}
+func (w *discardWriter) Write(b []byte) (int, error) {
+	w.body = append(w.body[:0], b...)
+	return len(b), nil
+}
+
+// BenchmarkHandler measures the handler alone on balance and withdraw
+// (in memory, logging at info level to a discarded text log): the
+// requests are built before the loop and re-armed, so allocs/op are the
+// sandbox's own (net/http's reading and writing left out).
+func BenchmarkHandler(b *testing.B) {
+	for _, route := range []string{"balance", "withdraw"} {
+		b.Run(route, func(b *testing.B) {
+			logger := slog.New(sandbox.NewLogHandler(io.Discard, nil))
+			h, tok := benchToken(b, sandbox.Config{Logger: logger}, "login inquiry transfer")
+			w := &discardWriter{h: http.Header{}}
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			var body bytes.Reader
+			i := 0
+			var before runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			b.ReportAllocs()
+			for b.Loop() {
+				i++
+				id := tranID(i)
+				if route == "balance" {
+					req.Method = http.MethodGet
+					req.URL.Path, req.URL.RawQuery = "/v2.0/account/balance/fin_num", "bank_tran_id="+id+"&fintech_use_num="+fin1+"&tran_dtime=20261126101010"
+					req.Body, req.ContentLength = http.NoBody, 0
+				} else {
+					raw := withdrawBody(id)
+					body.Reset(raw)
+					req.Method = http.MethodPost
+					req.URL.Path, req.URL.RawQuery = "/v2.0/transfer/withdraw/fin_num", ""
+					req.Header.Set("Content-Type", "application/json")
+					req.Body, req.ContentLength = io.NopCloser(&body), int64(len(raw))
+				}
+				clear(w.h)
+				h.ServeHTTP(w, req)
+				if !bytes.Contains(w.body, []byte(`"rsp_code":"A0000"`)) {
+					b.Fatalf("%s", w.body)
+				}
+			}
+			// What each request leaves on the heap: the in-memory history
+			// of a withdraw (two rows, a transfer, its id), nothing of a
+			// balance but the day's duplicate-id set.
+			var after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(i), "live-B/req")
+		})
+	}
+}
+
+// withdrawBody is withdrawIn(id, fin1, "1") encoded, without
+// encoding/json's allocations in the loop.
+func withdrawBody(id string) []byte {
+	return []byte(`{"bank_tran_id":"` + id + `","cntr_account_type":"N","cntr_account_num":"100000000001","dps_print_content":"bench","fintech_use_num":"` + fin1 +
+		`","wd_print_content":"bench","tran_amt":"1","tran_dtime":"20261126101010","req_client_name":"홍길동","req_client_fintech_use_num":"` + fin1 +
+		`","req_client_num":"BENCH0001","transfer_purpose":"TR","recv_client_name":"bench","recv_client_bank_code":"097","recv_client_account_num":"100000000001"}`)
 }

@@ -162,6 +162,26 @@ func kstDay(t time.Time) string   { return kstDigits(t, 0, 8, "20060102") }
 func kstTime(t time.Time) string  { return kstDigits(t, 8, 14, "150405") }
 func kstDtime(t time.Time) string { return kstDigits(t, 0, 14, "20060102150405") }
 
+// kstSecond is the KST date and time of one second, as kstDay and kstTime
+// write them.
+type kstSecond struct {
+	unix     int64
+	day, hms string
+}
+
+// kstForms returns kstDay(t) and kstTime(t), the strings of the last
+// second asked for shared: the requests of one second, and the history
+// rows they write, hold one copy instead of two strings each.
+func (s *Server) kstForms(t time.Time) (day, hms string) {
+	sec := t.Unix()
+	if f := s.lastSecond.Load(); f != nil && f.unix == sec {
+		return f.day, f.hms
+	}
+	f := &kstSecond{unix: sec, day: kstDay(t), hms: kstTime(t)}
+	s.lastSecond.Store(f)
+	return f.day, f.hms
+}
+
 // apiTranDtm is yyyyMMddHHmmssSSS, the milliseconds cut, not rounded.
 func apiTranDtm(t time.Time) string { return kstDigits(t, 0, 17, "20060102150405000") }
 

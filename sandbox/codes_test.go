@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -49,5 +50,37 @@ func TestNewUUIDForm(t *testing.T) {
 			t.Fatalf("uuid %q (repeated: %v)", u, seen[u])
 		}
 		seen[u] = true
+	}
+}
+
+// TestValidDtimeMatchesParse holds validDtime to time.ParseInLocation's
+// verdict (plus the 14-character rule): every date of several years'
+// months 00–13 and days 00–32, every hour 00–25, minute and second
+// 00–61, and strings with signs, spaces and other characters.
+func TestValidDtimeMatchesParse(t *testing.T) {
+	check := func(v string) {
+		_, err := time.ParseInLocation("20060102150405", v, kst)
+		if want := err == nil && len(v) == 14; validDtime(v) != want {
+			t.Errorf("validDtime(%q) = %v, time.ParseInLocation says %v", v, !want, want)
+		}
+	}
+	for _, y := range []string{"0000", "0001", "0004", "1900", "2000", "2023", "2024", "2026", "2100", "2400", "9999"} {
+		for m := 0; m <= 13; m++ {
+			for d := 0; d <= 32; d++ {
+				check(fmt.Sprintf("%s%02d%02d101010", y, m, d))
+			}
+		}
+	}
+	for h := 0; h <= 25; h++ {
+		for mi := 0; mi <= 61; mi++ {
+			for s := 0; s <= 61; s++ {
+				check(fmt.Sprintf("20261126%02d%02d%02d", h, mi, s))
+			}
+		}
+	}
+	for _, v := range []string{"", "2026112610101", "202611261010100", "+0261126101010", "-0261126101010",
+		"2026 126101010", "20261126 10101", "2026112610101a", "2026-1-6101010", "20261126+1+1+1", "2026112610+1+1",
+		"２０２61126101010", "2026112610101\x00"} {
+		check(v)
 	}
 }

@@ -19,6 +19,7 @@ import (
 type queryCheck struct {
 	params []*openapi3.Parameter
 	checks []func(string) bool // params[i]'s schema, compiled (stringCheckFor)
+	names  flatNames           // params' names, for plainQueryInto
 }
 
 // newQueryChecks prepares a queryCheck for each route that qualifies.
@@ -54,6 +55,10 @@ func newQueryCheck(route *routers.Route) *queryCheck {
 		}
 		c.params = append(c.params, p)
 		c.checks = append(c.checks, stringCheckFor(route, s, opts))
+	}
+	c.names = make(flatNames, len(c.params))
+	for _, p := range c.params {
+		c.names[p.Name] = &flatName{key: p.Name}
 	}
 	return c
 }
@@ -123,10 +128,22 @@ func (c *queryCheck) validPlain(in map[string]any) bool {
 // in nil, for any other query, which the caller hands to url.ParseQuery
 // (its parse was a fifth of a balance inquiry's validation).
 func plainQuery(raw string) (in map[string]any, plain bool) {
+	return plainQueryInto(raw, nil, nil)
+}
+
+// plainQueryInto is plainQuery filling into, an empty map, when it is not
+// nil (a recycled input map: inputMaps), with the value of a name in
+// names as flatName.valueString gives it. An empty query gives a nil map.
+func plainQueryInto(raw string, names flatNames, into map[string]any) (in map[string]any, plain bool) {
 	if strings.ContainsAny(raw, "%+;") {
 		return nil, false
 	}
-	in = make(map[string]any, strings.Count(raw, "&")+1)
+	if raw == "" {
+		return nil, true // a POST's: its body is the input
+	}
+	if in = into; in == nil {
+		in = make(map[string]any, strings.Count(raw, "&")+1)
+	}
 	for raw != "" {
 		var pair string
 		pair, raw, _ = strings.Cut(raw, "&")
@@ -137,7 +154,11 @@ func plainQuery(raw string) (in map[string]any, plain bool) {
 		if _, dup := in[k]; dup {
 			return nil, false
 		}
-		in[k] = v
+		if n := names[k]; n != nil && v != "" {
+			in[n.key] = n.valueString(v)
+		} else {
+			in[k] = v
+		}
 	}
 	return in, true
 }
@@ -151,7 +172,7 @@ type bodyCheck struct {
 	media   *openapi3.MediaType // content's application/json
 	schema  *openapi3.Schema    // media's, flattened (flatSchema)
 	check   schemaCheck         // schema, compiled (schemaCheckFor)
-	names   map[string]string   // schema's property names, for decodeFlatObject
+	names   flatNames           // schema's property names, for decodeFlatObject
 }
 
 func newBodyChecks(routes map[routeKey]*routers.Route) map[*routers.Route]*bodyCheck {
@@ -174,9 +195,9 @@ func newBodyChecks(routes map[routeKey]*routers.Route) map[*routers.Route]*bodyC
 			c.schema = flatSchema(c.schema)
 		}
 		c.check = schemaCheckFor(route, c.schema, opts)
-		c.names = make(map[string]string, len(c.schema.Properties))
+		c.names = make(flatNames, len(c.schema.Properties))
 		for name := range c.schema.Properties {
-			c.names[name] = name
+			c.names[name] = &flatName{key: name}
 		}
 		out[route] = c
 	}

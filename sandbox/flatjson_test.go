@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // flatSeeds are bodies decodeFlatObject must decode (the first ones) or
@@ -25,10 +26,15 @@ var flatSeeds = []string{
 // checkFlat holds decodeFlatObject to encoding/json's verdict and value.
 func checkFlat(t *testing.T, in []byte) (decoded bool) {
 	t.Helper()
-	names := map[string]string{"a": "a", "bank_tran_id": "bank_tran_id"}
+	names := newFlatNames("a", "bank_tran_id")
 	got, hasEmpty, ok := decodeFlatObject(in, names)
 	if !ok {
 		return false
+	}
+	// Again, with the names' last values set by the first pass, into a
+	// recycled map.
+	if again, _, _ := decodeFlatObjectInto(in, names, map[string]any{}); !reflect.DeepEqual(again, got) {
+		t.Fatalf("%q: decoded %#v, then %#v", in, got, again)
 	}
 	var want map[string]any
 	dec := json.NewDecoder(bytes.NewReader(in))
@@ -110,8 +116,17 @@ func checkPlainQuery(t *testing.T, raw string) bool {
 		}
 		want[k] = v[0]
 	}
-	if !reflect.DeepEqual(in, want) {
+	// An empty query reads as a nil map (no members either way).
+	if !reflect.DeepEqual(in, want) && (len(in) != 0 || len(want) != 0) {
 		t.Fatalf("%q: %v, ParseQuery %v", raw, in, want)
+	}
+	// Into a recycled map, the same.
+	// Into a recycled map, with names whose last values are set (twice).
+	names := newFlatNames("a", "b", "bank_tran_id")
+	for range 2 {
+		if into, _ := plainQueryInto(raw, names, map[string]any{}); len(want) > 0 && !reflect.DeepEqual(into, want) {
+			t.Fatalf("%q: into a recycled map %v, ParseQuery %v", raw, into, want)
+		}
 	}
 	return true
 }
@@ -134,4 +149,41 @@ func FuzzPlainQuery(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) { checkPlainQuery(t, raw) })
+}
+
+// TestDecodeFlatObjectSharesRepeatedValues: a value equal to the last one
+// of its name is the same string; a different one is decoded as it is.
+func TestDecodeFlatObjectSharesRepeatedValues(t *testing.T) {
+	names := newFlatNames("a", "b")
+	var firstA string
+	for i, tc := range []struct{ in, a, b string }{
+		{`{"a":"x","b":"1"}`, "x", "1"},
+		{`{"a":"x","b":"2"}`, "x", "2"},
+		{`{"a":"y","b":"2","c":"z"}`, "y", "2"},
+		{`{"b":"","a":"x"}`, "x", ""},
+		{`{"a":"x","a":"xx"}`, "xx", ""},
+		{`{"a":"x"}`, "x", ""},
+	} {
+		m, _, ok := decodeFlatObject([]byte(tc.in), names)
+		if !ok {
+			t.Fatalf("%s: not decoded", tc.in)
+		}
+		a, _ := m["a"].(string)
+		b, _ := m["b"].(string)
+		if a != tc.a || b != tc.b {
+			t.Errorf("%s: a=%q b=%q, want %q %q", tc.in, a, b, tc.a, tc.b)
+		}
+		if i == 0 {
+			firstA = a
+		}
+		if i == 1 && unsafe.StringData(a) != unsafe.StringData(firstA) {
+			t.Errorf("%s: the repeated value was copied again", tc.in)
+		}
+	}
+	body := []byte(`{"a":"xyz","b":"200"}`)
+	shared := testing.AllocsPerRun(100, func() { decodeFlatObject(body, names) })
+	copied := testing.AllocsPerRun(100, func() { decodeFlatObject(body, nil) })
+	if shared+4 > copied {
+		t.Errorf("%v allocations decoding two repeated values, %v without names: want 4 fewer (a string and a box each)", shared, copied)
+	}
 }

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"io"
 	"sync"
+	"time"
 )
 
 // LogWriter passes what is written to it on to w from one goroutine, in
@@ -32,6 +33,14 @@ type LogWriter struct {
 
 // maxLogPending bounds LogWriter's pending bytes.
 const maxLogPending = 1 << 20
+
+// logBatchWindow is the least time between two writes to w while lines keep
+// coming: a batch taken as soon as the last write returned held one or two
+// lines under load (177,000 writes for 300,000 lines, a write call costing
+// 2 µs of a 35 µs balance inquiry), so the goroutine waits out the rest of
+// the window before the next one. A line that comes after a quiet window
+// still goes out at once; no line waits longer than the window.
+const logBatchWindow = time.Millisecond
 
 // NewLogWriter starts the goroutine that writes to w.
 func NewLogWriter(w io.Writer) *LogWriter {
@@ -67,7 +76,11 @@ func (l *LogWriter) Write(p []byte) (int, error) {
 
 func (l *LogWriter) run() {
 	defer close(l.done)
+	var last time.Time // when the last write returned
 	for range l.kick {
+		if wait := logBatchWindow - time.Since(last); wait > 0 {
+			time.Sleep(wait)
+		}
 		l.mu.Lock()
 		out := l.buf
 		l.buf = l.spare[:0]
@@ -78,6 +91,7 @@ func (l *LogWriter) run() {
 		if len(out) > 0 {
 			_, _ = l.w.Write(out)
 		}
+		last = time.Now()
 		l.mu.Lock()
 		if cap(out) <= 64<<10 { // a burst's large buffer is not kept
 			l.spare = out[:0]

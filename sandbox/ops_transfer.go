@@ -32,10 +32,6 @@ func (st *state) post(a *accountState, r *request, inout, typ, content string, a
 		Content: content, Amount: amt, Branch: "오픈뱅킹", AfterBalance: a.Balance, Seq: st.Seq, Counter: other})
 }
 
-func (st *state) counter(a *accountState, name string) *Counterparty {
-	return &Counterparty{Name: name, BankCodeStd: a.BankCodeStd, AccountMasked: maskAccount(a.AccountNum)}
-}
-
 // withdrawnToday sums today's withdrawals of an account through the API
 // (st.withdrawn keeps the sums, so a withdraw does not cost more with every
 // transfer before it).
@@ -83,8 +79,10 @@ func withdrawFields(s *Server, r *request, dst []field) ([]field, error) {
 	}
 	dpsContent := r.str("dps_print_content")
 	u := s.st.Users[a.UserSeqNo]
-	s.st.post(a, r, inoutOut, "오픈뱅킹", wdContent, amt, s.st.counter(c, c.ContractHolder))
-	s.st.post(c, r, inoutIn, "오픈뱅킹", dpsContent, amt, s.st.counter(a, u.Name))
+	// The rows name each other's account, masked as the answer shows it.
+	toC, fromA := s.st.counter(c, c.ContractHolder), s.st.counter(a, u.Name)
+	s.st.post(a, r, inoutOut, "오픈뱅킹", wdContent, amt, toC)
+	s.st.post(c, r, inoutIn, "오픈뱅킹", dpsContent, amt, fromA)
 	s.st.Transfers = append(s.st.Transfers, Transfer{CheckType: "1", BankTranID: r.str("bank_tran_id"), BankTranDate: day,
 		Amount: amt, FintechUseNum: a.FintechUseNum, ClientUseCode: r.Caller.Client.ClientUseCode, PrintContent: wdContent})
 	dst = append(dst,
@@ -94,18 +92,18 @@ func withdrawFields(s *Server, r *request, dst []field) ([]field, error) {
 		field{key: "bank_rsp_code", str: bankOK},
 		field{key: "bank_rsp_message", str: ""},
 		field{key: "dps_bank_code_std", str: c.BankCodeStd},
-		field{key: "dps_bank_code_sub", str: bankCodeSub(c.BankCodeStd)},
+		field{key: "dps_bank_code_sub", str: s.st.bankCodeSub(c.BankCodeStd)},
 		field{key: "dps_bank_name", str: s.st.bankName(c.BankCodeStd)},
-		field{key: "dps_account_num_masked", str: maskAccount(c.AccountNum)},
+		field{key: "dps_account_num_masked", str: toC.AccountMasked},
 		field{key: "dps_print_content", str: dpsContent},
 		field{key: "dps_account_holder_name", str: c.ContractHolder},
 		field{key: "fintech_use_num", str: a.FintechUseNum},
 		field{key: "account_alias", str: a.Alias},
 		field{key: "bank_code_std", str: a.BankCodeStd},
-		field{key: "bank_code_sub", str: bankCodeSub(a.BankCodeStd)},
+		field{key: "bank_code_sub", str: s.st.bankCodeSub(a.BankCodeStd)},
 		field{key: "bank_name", str: s.st.bankName(a.BankCodeStd)},
 		field{key: "savings_bank_name", str: ""},
-		field{key: "account_num_masked", str: maskAccount(a.AccountNum)},
+		field{key: "account_num_masked", str: fromA.AccountMasked},
 		field{key: "print_content", str: wdContent},
 		field{key: "account_holder_name", str: u.Name},
 		field{key: "tran_amt", str: itoa(amt)},

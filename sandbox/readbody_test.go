@@ -37,6 +37,19 @@ func TestReadBody(t *testing.T) {
 			if err == nil && !bytes.Equal(got, []byte(tc.body)) {
 				t.Fatalf("read %d bytes %.20q, want %d", len(got), got, len(tc.body))
 			}
+			// The same into a recycled buffer, smaller, larger and
+			// holding an earlier body's bytes.
+			for _, size := range []int{0, 4, 64, 2 << 20} {
+				buf := bytes.Repeat([]byte("#"), size)
+				r.Body = io.NopCloser(strings.NewReader(tc.body))
+				got, err := readBodyInto(r, &buf)
+				if (err != nil) != tc.wantErr {
+					t.Fatalf("into %d bytes: err %v, want error %v", size, err, tc.wantErr)
+				}
+				if err == nil && !bytes.Equal(got, []byte(tc.body)) {
+					t.Fatalf("into %d bytes: read %d bytes %.20q, want %d", size, len(got), got, len(tc.body))
+				}
+			}
 		})
 	}
 }

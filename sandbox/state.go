@@ -35,6 +35,45 @@ type state struct {
 	PrunedDay string `json:"pruned_day"`
 
 	withdrawn withdrawSums // derived from Transfers, not persisted
+	// counters holds one Counterparty per other side seen, shared by the
+	// history rows that name it (read-only once made): a transfer's two
+	// rows cost no Counterparty and masked number of their own. Not
+	// persisted; emptied when it passes maxCounters.
+	counters map[counterKey]*Counterparty
+	// subCodes is bankCodeSub per bank code, formed once.
+	subCodes map[string]string
+}
+
+type counterKey struct{ name, bank, num string }
+
+// maxCounters bounds state.counters (a seed has a few accounts and names).
+const maxCounters = 4096
+
+// counter returns the Counterparty of account a under name, shared.
+func (st *state) counter(a *accountState, name string) *Counterparty {
+	k := counterKey{name, a.BankCodeStd, a.AccountNum}
+	if c, ok := st.counters[k]; ok {
+		return c
+	}
+	if st.counters == nil || len(st.counters) >= maxCounters {
+		st.counters = map[counterKey]*Counterparty{}
+	}
+	c := &Counterparty{Name: name, BankCodeStd: a.BankCodeStd, AccountMasked: maskAccount(a.AccountNum)}
+	st.counters[k] = c
+	return c
+}
+
+// bankCodeSub is bankCodeSub(code), formed once per bank.
+func (st *state) bankCodeSub(code string) string {
+	if v, ok := st.subCodes[code]; ok {
+		return v
+	}
+	if st.subCodes == nil || len(st.subCodes) >= maxCounters {
+		st.subCodes = map[string]string{}
+	}
+	v := bankCodeSub(code)
+	st.subCodes[code] = v
+	return v
 }
 
 // withdrawSums is the sum of API withdrawals per account and day, brought

@@ -149,7 +149,7 @@ func sandboxRun(ctx context.Context, f *Factory, opts *SandboxOptions) error {
 	cfg := sandbox.Config{
 		StateFile: opts.StateFile, TokenTTL: opts.TokenTTL, RefreshTTL: opts.RefreshTTL,
 		Latency: opts.Latency, FailRate: opts.FailRate, Now: f.Now,
-		Logger: slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level})),
+		Logger: slog.New(sandbox.NewLogHandler(logOut, &slog.HandlerOptions{Level: level})),
 	}
 	if opts.DataFile != "" {
 		d, err := sandbox.LoadData(opts.DataFile)
