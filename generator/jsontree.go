@@ -27,7 +27,7 @@ func scanJSON(data []byte) (*yaml.Node, error) {
 	if yamlOnlyBreak(data) {
 		return nil, errJSONSyntax
 	}
-	s := &jsonScanner{data: data, line: 1}
+	s := &jsonScanner{data: data, line: 1, end: len(data)}
 	s.space()
 	n, err := s.value(0)
 	if err != nil {
@@ -58,6 +58,66 @@ type jsonScanner struct {
 	lineStart int // offset of that line
 	scanned   int // bytes counted for line so far
 	keyLine   int // the Line of values: their key's
+
+	// Nodes and Content slices come from slabs: a tree's nodes live and
+	// die together (a path item's with it), and one allocation for many
+	// nodes, and Content built on a stack then copied once at its size,
+	// took a third off the scan of the synthetic spec (an allocation per
+	// node and per append was most of it).
+	// A slab is sized by the bytes left to scan (end), so that the last
+	// one of a path item is small: most items are a few hundred nodes.
+	slab  []yaml.Node
+	ptrs  []*yaml.Node
+	stack []*yaml.Node
+	end   int // where the scan will stop: len(data), or a path item's end
+}
+
+const (
+	nodeSlab     = 256  // nodes per slab, at most
+	contentSlab  = 1024 // Content pointers per slab, at most
+	bytesPerNode = 16   // a guess on the low side (pretty JSON has ~28)
+)
+
+// slabSize is how many nodes to make room for, given the bytes left.
+func (s *jsonScanner) slabSize(most int) int {
+	return min(max((s.end-s.i)/bytesPerNode, 4), most)
+}
+
+// node is a new node from the slab.
+func (s *jsonScanner) node(kind yaml.Kind, tag string, line int) *yaml.Node {
+	if len(s.slab) == 0 {
+		s.slab = make([]yaml.Node, s.slabSize(nodeSlab))
+	}
+	n := &s.slab[0]
+	s.slab = s.slab[1:]
+	n.Kind, n.Tag, n.Line = kind, tag, line
+	return n
+}
+
+// content moves the stack above base into a Content slice of its length
+// (nil when empty, as append would leave it). Its capacity is its length,
+// so an append by a later user copies it rather than writing into the slab.
+func (s *jsonScanner) content(base int) []*yaml.Node {
+	m := len(s.stack) - base
+	if m == 0 {
+		return nil
+	}
+	if m > len(s.ptrs) {
+		if m > contentSlab/4 {
+			c := make([]*yaml.Node, m)
+			copy(c, s.stack[base:])
+			clear(s.stack[base:])
+			s.stack = s.stack[:base]
+			return c
+		}
+		s.ptrs = make([]*yaml.Node, max(s.slabSize(contentSlab), m))
+	}
+	c := s.ptrs[:m:m]
+	s.ptrs = s.ptrs[m:]
+	copy(c, s.stack[base:])
+	clear(s.stack[base:])
+	s.stack = s.stack[:base]
+	return c
 }
 
 func (s *jsonScanner) space() {
@@ -90,12 +150,13 @@ func (s *jsonScanner) value(depth int) (*yaml.Node, error) {
 	switch c := s.data[s.i]; {
 	case c == '{':
 		s.i++
-		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: line}
+		n := s.node(yaml.MappingNode, "!!map", line)
 		s.space()
 		if s.i < len(s.data) && s.data[s.i] == '}' {
 			s.i++
 			return n, nil
 		}
+		base := len(s.stack)
 		for {
 			s.space()
 			if s.i >= len(s.data) || s.data[s.i] != '"' {
@@ -117,7 +178,9 @@ func (s *jsonScanner) value(depth int) (*yaml.Node, error) {
 			if err != nil {
 				return nil, err
 			}
-			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.DoubleQuotedStyle, Value: k, Line: kl, Column: kc}, v)
+			kn := s.node(yaml.ScalarNode, "!!str", kl)
+			kn.Style, kn.Value, kn.Column = yaml.DoubleQuotedStyle, k, kc
+			s.stack = append(s.stack, kn, v)
 			s.space()
 			if s.i < len(s.data) && s.data[s.i] == ',' {
 				s.i++
@@ -125,25 +188,27 @@ func (s *jsonScanner) value(depth int) (*yaml.Node, error) {
 			}
 			if s.i < len(s.data) && s.data[s.i] == '}' {
 				s.i++
+				n.Content = s.content(base)
 				return n, nil
 			}
 			return nil, errJSONSyntax
 		}
 	case c == '[':
 		s.i++
-		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: line}
+		n := s.node(yaml.SequenceNode, "!!seq", line)
 		s.space()
 		if s.i < len(s.data) && s.data[s.i] == ']' {
 			s.i++
 			return n, nil
 		}
+		base := len(s.stack)
 		for {
 			s.space()
 			v, err := s.value(depth + 1)
 			if err != nil {
 				return nil, err
 			}
-			n.Content = append(n.Content, v)
+			s.stack = append(s.stack, v)
 			s.space()
 			if s.i < len(s.data) && s.data[s.i] == ',' {
 				s.i++
@@ -151,6 +216,7 @@ func (s *jsonScanner) value(depth int) (*yaml.Node, error) {
 			}
 			if s.i < len(s.data) && s.data[s.i] == ']' {
 				s.i++
+				n.Content = s.content(base)
 				return n, nil
 			}
 			return nil, errJSONSyntax
@@ -160,14 +226,18 @@ func (s *jsonScanner) value(depth int) (*yaml.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.DoubleQuotedStyle, Value: v, Line: line}, nil
+		n := s.node(yaml.ScalarNode, "!!str", line)
+		n.Style, n.Value = yaml.DoubleQuotedStyle, v
+		return n, nil
 	case c == '-' || c >= '0' && c <= '9':
 		return s.number(line)
 	}
 	for _, lit := range [...]struct{ text, tag string }{{"true", "!!bool"}, {"false", "!!bool"}, {"null", "!!null"}} {
 		if len(s.data)-s.i >= len(lit.text) && string(s.data[s.i:s.i+len(lit.text)]) == lit.text {
 			s.i += len(lit.text)
-			return &yaml.Node{Kind: yaml.ScalarNode, Tag: lit.tag, Value: lit.text, Line: line}, nil
+			n := s.node(yaml.ScalarNode, lit.tag, line)
+			n.Value = lit.text
+			return n, nil
 		}
 	}
 	return nil, errJSONSyntax
@@ -251,5 +321,7 @@ func (s *jsonScanner) number(line int) (*yaml.Node, error) {
 			}
 		}
 	}
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: text, Line: line}, nil
+	n := s.node(yaml.ScalarNode, tag, line)
+	n.Value = text
+	return n, nil
 }

@@ -598,7 +598,7 @@ func splitJSON(data []byte) (*yaml.Node, []pathSource, bool) {
 	if yamlOnlyBreak(data) {
 		return nil, nil, false // see yamlOnlyBreak
 	}
-	s := &jsonScanner{data: data, line: 1}
+	s := &jsonScanner{data: data, line: 1, end: len(data)}
 	s.space()
 	if s.i >= len(data) || data[s.i] != '{' {
 		return nil, nil, false
@@ -704,7 +704,7 @@ func (s *jsonScanner) jsonItems() ([]pathSource, error) {
 		}
 		s.i = end
 		items = append(items, pathSource{Key: k, Line: kl, parse: func() (*yaml.Node, *yaml.Node, error) {
-			return jsonItem(data, keyOff, line, lineStart)
+			return jsonItem(data, keyOff, end, line, lineStart)
 		}})
 		s.space()
 		if s.i < len(data) && data[s.i] == ',' {
@@ -732,10 +732,11 @@ func (s *jsonScanner) advance(off int) {
 	s.scanned = off
 }
 
-// jsonItem builds the path item whose key starts at keyOff (line and
-// lineStart: the line count there) as the whole scan builds it.
-func jsonItem(data []byte, keyOff, line, lineStart int) (*yaml.Node, *yaml.Node, error) {
-	s := &jsonScanner{data: data, i: keyOff, line: line, lineStart: lineStart, scanned: keyOff}
+// jsonItem builds the path item whose key starts at keyOff and whose value
+// ends at end (line and lineStart: the line count at keyOff) as the whole
+// scan builds it.
+func jsonItem(data []byte, keyOff, end, line, lineStart int) (*yaml.Node, *yaml.Node, error) {
+	s := &jsonScanner{data: data, i: keyOff, end: end, line: line, lineStart: lineStart, scanned: keyOff}
 	k, err := s.str()
 	if err != nil {
 		return nil, nil, err
