@@ -2,9 +2,10 @@ package generator
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"strconv"
+	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v4"
@@ -244,7 +245,7 @@ func (s *jsonScanner) value(depth int) (*yaml.Node, error) {
 }
 
 // str reads a string at s.i (its opening quote): the bytes as they are
-// when they need no unescaping, else through encoding/json.
+// when they need no unescaping, else unquoteJSON's.
 func (s *jsonScanner) str() (string, error) {
 	start := s.i
 	s.i++
@@ -258,8 +259,8 @@ func (s *jsonScanner) str() (string, error) {
 			if plain && utf8.Valid(raw) {
 				return string(raw), nil
 			}
-			var v string
-			if err := json.Unmarshal(s.data[start:s.i], &v); err != nil {
+			v, ok := unquoteJSON(raw)
+			if !ok {
 				return "", errJSONSyntax
 			}
 			return v, nil
@@ -324,4 +325,98 @@ func (s *jsonScanner) number(line int) (*yaml.Node, error) {
 	n := s.node(yaml.ScalarNode, tag, line)
 	n.Value = text
 	return n, nil
+}
+
+// unquoteJSON is the value of a JSON string's text between its quotes (no
+// raw '"' or control character in it: str has seen to that), exactly as
+// encoding/json decodes it: the escapes RFC 8259 allows, a lone or broken
+// surrogate and each byte of invalid UTF-8 as U+FFFD; false for any other
+// escape. (json.Unmarshal did this through reflection, a tenth of the
+// scan; TestUnquoteJSONIsEncodingJSON holds the two together.)
+func unquoteJSON(s []byte) (string, bool) {
+	b := make([]byte, 0, len(s)+utf8.UTFMax)
+	for r := 0; r < len(s); {
+		c := s[r]
+		switch {
+		case c == '\\':
+			if r+1 >= len(s) {
+				return "", false
+			}
+			switch e := s[r+1]; e {
+			case '"', '\\', '/':
+				b = append(b, e)
+				r += 2
+			case 'b':
+				b = append(b, '\b')
+				r += 2
+			case 'f':
+				b = append(b, '\f')
+				r += 2
+			case 'n':
+				b = append(b, '\n')
+				r += 2
+			case 'r':
+				b = append(b, '\r')
+				r += 2
+			case 't':
+				b = append(b, '\t')
+				r += 2
+			case 'u':
+				rr := hex4(s[r+2:])
+				if rr < 0 {
+					return "", false
+				}
+				r += 6
+				if utf16.IsSurrogate(rr) {
+					if r+1 < len(s) && s[r] == '\\' && s[r+1] == 'u' {
+						// The next escape is validated in its own turn
+						// when it does not pair.
+						if rr1 := hex4(s[r+2:]); rr1 >= 0 {
+							if dec := utf16.DecodeRune(rr, rr1); dec != unicode.ReplacementChar {
+								b = utf8.AppendRune(b, dec)
+								r += 6
+								break
+							}
+						}
+					}
+					rr = unicode.ReplacementChar
+				}
+				b = utf8.AppendRune(b, rr)
+			default:
+				return "", false
+			}
+		case c < 0x20 || c == '"':
+			return "", false
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			r++
+		default:
+			rr, size := utf8.DecodeRune(s[r:])
+			b = utf8.AppendRune(b, rr)
+			r += size
+		}
+	}
+	return string(b), true
+}
+
+// hex4 is the value of the four hex digits s starts with, or -1.
+func hex4(s []byte) rune {
+	if len(s) < 4 {
+		return -1
+	}
+	var r rune
+	for _, c := range s[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r*16 + rune(c)
+	}
+	return r
 }

@@ -92,7 +92,7 @@ type streamer struct {
 	requests int
 
 	encoders     sync.WaitGroup
-	encodeSem    chan struct{}
+	encodeJobs   chan encodeJob
 	encodeFailed atomic.Bool // an encodeValue failed (the whole-document path reports it)
 }
 
@@ -176,8 +176,7 @@ func streamGenerate(ctx context.Context, src *[]byte, name string, lopts LoadOpt
 	}
 	b.keep = sharedSchemas(doc.Components)
 	s := &streamer{ctx: ctx, b: b, r: r, paths: ctxNode{f: r.root}.child("paths"), strict: doc.IsOpenAPI31OrLater(),
-		seen: map[string]bool{}, used: map[string]bool{}, folders: map[string]*streamFolder{},
-		encodeSem: make(chan struct{}, runtime.GOMAXPROCS(0))}
+		seen: map[string]bool{}, used: map[string]bool{}, folders: map[string]*streamFolder{}}
 	if !s.run(items, hook) {
 		return nil, false, nil
 	}
@@ -253,10 +252,28 @@ func (s *streamer) run(items []pathSource, hook *streamHook) bool {
 	workers := runtime.GOMAXPROCS(0)
 	queue := make(chan chan prepared, 2*workers+2) // results in document order
 	stop := make(chan struct{})
+	// The workers live as long as the run: a goroutine per item (or per
+	// request) grew a fresh stack through the parse's recursion each time,
+	// which cost more than the channels do.
+	type job struct {
+		src pathSource
+		ch  chan prepared
+	}
+	jobs := make(chan job)
 	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				j.ch <- s.prepare(j.src)
+			}
+		}()
+	}
+	s.startEncoders(workers)
 	go func() {
 		defer close(queue)
-		sem := make(chan struct{}, workers)
+		defer close(jobs)
 		for i := range items {
 			src := items[i]
 			items[i] = pathSource{} // its nodes go with it
@@ -267,16 +284,10 @@ func (s *streamer) run(items []pathSource, hook *streamHook) bool {
 				return
 			}
 			select {
-			case sem <- struct{}{}:
+			case jobs <- job{src, ch}:
 			case <-stop:
 				return
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				ch <- s.prepare(src)
-				<-sem
-			}()
 		}
 	}()
 	ok := true
@@ -289,7 +300,7 @@ func (s *streamer) run(items []pathSource, hook *streamHook) bool {
 			for range queue {
 			}
 			wg.Wait()
-			s.encoders.Wait()
+			s.stopEncoders()
 			panic(r)
 		}
 	}()
@@ -300,7 +311,7 @@ func (s *streamer) run(items []pathSource, hook *streamHook) bool {
 		}
 	}
 	wg.Wait()
-	s.encoders.Wait()
+	s.stopEncoders()
 	return ok && !s.encodeFailed.Load()
 }
 
@@ -388,24 +399,49 @@ type piece struct {
 	data []byte
 }
 
-// encode encodes a request into pc on a worker (at most one per CPU at a
-// time: the requests waiting are the memory this bounds).
+// encodeJob is one request for the encoders.
+type encodeJob struct {
+	it     *postman.Items
+	prefix string
+	pc     *piece
+}
+
+// startEncoders starts n encoders, which take requests from encode until
+// stopEncoders.
+func (s *streamer) startEncoders(n int) {
+	jobs := make(chan encodeJob, n) // the requests waiting are the memory this bounds
+	s.encodeJobs = jobs
+	for range n {
+		s.encoders.Add(1)
+		go func() {
+			defer s.encoders.Done()
+			for j := range jobs {
+				data, err := encodeValue(j.it, j.prefix)
+				if err != nil {
+					s.encodeFailed.Store(true)
+					continue
+				}
+				if cap(data)-len(data) > len(data)/16 {
+					data = bytes.Clone(data) // the output is what streaming keeps: no slack
+				}
+				j.pc.data = data
+			}
+		}()
+	}
+}
+
+// stopEncoders waits for every request sent to encode.
+func (s *streamer) stopEncoders() {
+	if s.encodeJobs != nil {
+		close(s.encodeJobs)
+		s.encodeJobs = nil
+	}
+	s.encoders.Wait()
+}
+
+// encode has a request encoded into pc by an encoder.
 func (s *streamer) encode(it *postman.Items, prefix string, pc *piece) {
-	s.encodeSem <- struct{}{}
-	s.encoders.Add(1)
-	go func() {
-		defer s.encoders.Done()
-		defer func() { <-s.encodeSem }()
-		data, err := encodeValue(it, prefix)
-		if err != nil {
-			s.encodeFailed.Store(true)
-			return
-		}
-		if cap(data)-len(data) > len(data)/16 {
-			data = bytes.Clone(data) // the output is what streaming keeps: no slack
-		}
-		pc.data = data
-	}()
+	s.encodeJobs <- encodeJob{it, prefix, pc}
 }
 
 // finish orders the folders as collectionItems does and writes the
