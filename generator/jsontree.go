@@ -134,11 +134,15 @@ func (s *jsonScanner) space() {
 
 // pos counts the lines up to offset off (never smaller than the last).
 func (s *jsonScanner) pos(off int) (int, int) {
-	for ; s.scanned < off; s.scanned++ {
-		if s.data[s.scanned] == '\n' {
-			s.line++
-			s.lineStart = s.scanned + 1
+	for s.scanned < off {
+		j := bytes.IndexByte(s.data[s.scanned:off], '\n')
+		if j < 0 {
+			s.scanned = off
+			break
 		}
+		s.line++
+		s.lineStart = s.scanned + j + 1
+		s.scanned = s.lineStart
 	}
 	return s.line, off - s.lineStart + 1
 }

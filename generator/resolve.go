@@ -134,6 +134,42 @@ type resolver struct {
 	budget   int                        // nodes left to copy (maxLoadNodes)
 	origin   map[*yaml.Node]*srcFile    // roots of subtrees from other files
 	probing  bool                       // a probe (see probe): never bundles
+	index    map[string]*yaml.Node      // see indexComponents; nil when the tree may change
+}
+
+// indexComponents lets resolve find a plain "#/components/<section>/<name>"
+// of the root by a map lookup instead of a scan of the section (502 schemas
+// in the synthetic spec: the scans were a fifth of a path item's walk). Only
+// for a tree that no longer changes (the streamed document once walked,
+// which probes only read); a $ref written any other way, or naming a key
+// the index does not hold, takes resolve's path as before.
+func (r *resolver) indexComponents() {
+	r.index = map[string]*yaml.Node{}
+	comps := entry(r.root.top, "components")
+	if comps == nil || comps.Kind != yaml.MappingNode {
+		return
+	}
+	each(comps, func(sk, _ *yaml.Node) {
+		sec := sk.Value
+		if isMerge(sk) || strings.ContainsAny(sec, "/~%") {
+			return
+		}
+		sn := entry(comps, sec) // the first of a repeated key, as resolve takes it
+		if sn == nil || sn.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(sn.Content); i += 2 {
+			k := sn.Content[i]
+			if isMerge(k) {
+				continue
+			}
+			ref := "#/components/" + sec + "/" + pointerEscaper.Replace(k.Value)
+			if _, dup := r.index[ref]; dup || strings.Contains(ref, "%") {
+				continue
+			}
+			r.index[ref] = deref(sn.Content[i+1])
+		}
+	})
 }
 
 // probe is a copy of r that walks one path item on a worker goroutine
@@ -256,6 +292,11 @@ var (
 
 // resolve reads the node a $ref points at, relative to the file at.
 func (r *resolver) resolve(at *srcFile, ref string) (*yaml.Node, ctxNode, error) {
+	if at == r.root && r.index != nil {
+		if n := r.index[ref]; n != nil {
+			return n, ctxNode{f: at, abs: ref[1:]}, nil
+		}
+	}
 	loc, frag, _ := strings.Cut(ref, "#")
 	if loc == "" && (frag == "" || frag == "/") {
 		return nil, ctxNode{}, errors.New("it names the whole document, which is no part of it")

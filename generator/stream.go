@@ -146,6 +146,7 @@ func streamGenerate(ctx context.Context, src *[]byte, name string, lopts LoadOpt
 	if r.changed || len(r.warnings) > 0 || ctx.Err() != nil {
 		return nil, false, nil
 	}
+	r.indexComponents() // the tree no longer changes: the item walks are probes
 	if prepareNodes(top, 0) != nil {
 		return nil, false, nil
 	}
