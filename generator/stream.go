@@ -416,8 +416,11 @@ func (s *streamer) startEncoders(n int) {
 		s.encoders.Add(1)
 		go func() {
 			defer s.encoders.Done()
+			var scratch []byte // grown once per encoder, not once per request
 			for j := range jobs {
-				data, err := encodeValue(j.it, j.prefix)
+				var data []byte
+				var err error
+				data, scratch, err = encodeInto(scratch, j.it, j.prefix)
 				if err != nil {
 					s.encodeFailed.Store(true)
 					continue
