@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"strconv"
 	"unicode"
@@ -253,31 +254,59 @@ func (s *jsonScanner) value(depth int) (*yaml.Node, error) {
 func (s *jsonScanner) str() (string, error) {
 	start := s.i
 	s.i++
-	plain := true
+	plain, ascii := true, true
 	for s.i < len(s.data) {
-		c := s.data[s.i]
-		switch {
-		case c == '"':
-			s.i++
-			raw := s.data[start+1 : s.i-1]
-			if plain && utf8.Valid(raw) {
-				return string(raw), nil
-			}
-			v, ok := unquoteJSON(raw)
-			if !ok {
+		// Whole words while they are plain, then the bytes of the word
+		// that is not one by one (trying the word test at every byte cost
+		// more than it saved on short keys).
+		s.i = skipPlainWords(s.data, s.i)
+		for end := min(s.i+8, len(s.data)); s.i < end; {
+			c := s.data[s.i]
+			switch {
+			case c == '"':
+				s.i++
+				raw := s.data[start+1 : s.i-1]
+				if plain && (ascii || utf8.Valid(raw)) {
+					return string(raw), nil
+				}
+				v, ok := unquoteJSON(raw)
+				if !ok {
+					return "", errJSONSyntax
+				}
+				return v, nil
+			case c == '\\':
+				plain = false
+				s.i += 2
+			case c < 0x20:
 				return "", errJSONSyntax
+			default:
+				ascii = ascii && c < utf8.RuneSelf
+				s.i++
 			}
-			return v, nil
-		case c == '\\':
-			plain = false
-			s.i += 2
-		case c < 0x20:
-			return "", errJSONSyntax
-		default:
-			s.i++
 		}
 	}
 	return "", errJSONSyntax
+}
+
+// plainWord reports whether the 8 bytes of data from i are printable ASCII
+// other than '"' and '\\' (nothing a string scan stops at), testing them at
+// once as internal/jsonstr's plain8 does: a byte below 0x20, equal to '"'
+// or '\\', or with its high bit set shows as a high bit in the sum.
+func plainWord(data []byte, i int) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	x := binary.LittleEndian.Uint64(data[i:])
+	q := x ^ (ones * '"')
+	bs := x ^ (ones * '\\')
+	return (x|(x-ones*0x20)&^x|(q-ones)&^q|(bs-ones)&^bs)&highs == 0
+}
+
+// skipPlainWords advances i over the 8-byte words of data that plainWord
+// passes (descriptions are most of a document's bytes).
+func skipPlainWords(data []byte, i int) int {
+	for i+8 <= len(data) && plainWord(data, i) {
+		i += 8
+	}
+	return i
 }
 
 // number reads a JSON number (RFC 8259 grammar) at s.i.

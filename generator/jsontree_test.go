@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -102,6 +103,43 @@ func TestUnquoteJSONIsEncodingJSON(t *testing.T) {
 		whole := gerr == nil && s.i == len(c)+2 // else what follows is an error
 		if (werr == nil) != whole || whole && got != want {
 			t.Fatalf("%q: str gives %q, %v (at %d); encoding/json %q, %v", c, got, gerr, s.i, want, werr)
+		}
+	}
+}
+
+// TestPlainWordIsBytewise: plainWord passes 8 bytes exactly when each of
+// them is printable ASCII other than '"' and '\\', on every byte value in
+// every position and on random words.
+func TestPlainWordIsBytewise(t *testing.T) {
+	bytewise := func(w []byte) bool {
+		for _, c := range w {
+			if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+				return false
+			}
+		}
+		return true
+	}
+	w := []byte("abcdefgh")
+	for pos := range 8 {
+		for c := range 256 {
+			x := slices.Clone(w)
+			x[pos] = byte(c)
+			if plainWord(x, 0) != bytewise(x) {
+				t.Fatalf("%q: plainWord %v", x, plainWord(x, 0))
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(8, 8))
+	for range 100000 {
+		x := make([]byte, 8)
+		for i := range x {
+			x[i] = byte(rng.IntN(256))
+			if rng.IntN(2) == 0 {
+				x[i] = byte(0x20 + rng.IntN(0x60))
+			}
+		}
+		if plainWord(x, 0) != bytewise(x) {
+			t.Fatalf("%q: plainWord %v", x, plainWord(x, 0))
 		}
 	}
 }

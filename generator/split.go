@@ -825,33 +825,36 @@ func jsonSkip(data []byte, i, depth int) (int, bool) {
 func jsonSkipString(data []byte, i int) (int, bool) {
 	i++
 	for i < len(data) {
-		switch c := data[i]; {
-		case c == '"':
-			return i + 1, true
-		case c == '\\':
-			if i+1 >= len(data) {
-				return i, false
-			}
-			switch data[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if i+6 > len(data) {
+		i = skipPlainWords(data, i) // then the word that is not plain byte by byte (see str)
+		for end := min(i+8, len(data)); i < end; {
+			switch c := data[i]; {
+			case c == '"':
+				return i + 1, true
+			case c == '\\':
+				if i+1 >= len(data) {
 					return i, false
 				}
-				for _, h := range data[i+2 : i+6] {
-					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
+				switch data[i+1] {
+				case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+					i += 2
+				case 'u':
+					if i+6 > len(data) {
 						return i, false
 					}
+					for _, h := range data[i+2 : i+6] {
+						if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
+							return i, false
+						}
+					}
+					i += 6
+				default:
+					return i, false
 				}
-				i += 6
-			default:
+			case c < 0x20:
 				return i, false
+			default:
+				i++
 			}
-		case c < 0x20:
-			return i, false
-		default:
-			i++
 		}
 	}
 	return i, false
