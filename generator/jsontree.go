@@ -123,15 +123,15 @@ func (s *jsonScanner) content(base int) []*yaml.Node {
 }
 
 func (s *jsonScanner) space() {
-	for s.i < len(s.data) {
-		switch s.data[s.i] {
-		case ' ', '\t', '\r', '\n':
-			s.i++
-		default:
-			return
-		}
+	for s.i < len(s.data) && jsonSpace[s.data[s.i]] {
+		s.i++
 	}
 }
+
+// jsonSpace holds JSON's white space bytes (read only): a table lookup per
+// byte, where four comparisons were a tenth of the scan of an indented
+// document.
+var jsonSpace = [256]bool{' ': true, '\t': true, '\r': true, '\n': true}
 
 // pos counts the lines up to offset off (never smaller than the last).
 func (s *jsonScanner) pos(off int) (int, int) {

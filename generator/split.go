@@ -761,7 +761,7 @@ func jsonSkip(data []byte, i, depth int) (int, bool) {
 		return i, false
 	}
 	space := func(i int) int {
-		for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n') {
+		for i < len(data) && jsonSpace[data[i]] {
 			i++
 		}
 		return i
