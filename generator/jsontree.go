@@ -2,9 +2,11 @@ package generator
 
 import (
 	"bytes"
-	"encoding/json"
+	"encoding/binary"
 	"errors"
 	"strconv"
+	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v4"
@@ -27,7 +29,7 @@ func scanJSON(data []byte) (*yaml.Node, error) {
 	if yamlOnlyBreak(data) {
 		return nil, errJSONSyntax
 	}
-	s := &jsonScanner{data: data, line: 1}
+	s := &jsonScanner{data: data, line: 1, end: len(data)}
 	s.space()
 	n, err := s.value(0)
 	if err != nil {
@@ -58,26 +60,90 @@ type jsonScanner struct {
 	lineStart int // offset of that line
 	scanned   int // bytes counted for line so far
 	keyLine   int // the Line of values: their key's
+
+	// Nodes and Content slices come from slabs: a tree's nodes live and
+	// die together (a path item's with it), and one allocation for many
+	// nodes, and Content built on a stack then copied once at its size,
+	// took a third off the scan of the synthetic spec (an allocation per
+	// node and per append was most of it).
+	// A slab is sized by the bytes left to scan (end), so that the last
+	// one of a path item is small: most items are a few hundred nodes.
+	slab  []yaml.Node
+	ptrs  []*yaml.Node
+	stack []*yaml.Node
+	end   int // where the scan will stop: len(data), or a path item's end
+}
+
+const (
+	nodeSlab     = 256  // nodes per slab, at most
+	contentSlab  = 1024 // Content pointers per slab, at most
+	bytesPerNode = 16   // a guess on the low side (pretty JSON has ~28)
+)
+
+// slabSize is how many nodes to make room for, given the bytes left.
+func (s *jsonScanner) slabSize(most int) int {
+	return min(max((s.end-s.i)/bytesPerNode, 4), most)
+}
+
+// node is a new node from the slab.
+func (s *jsonScanner) node(kind yaml.Kind, tag string, line int) *yaml.Node {
+	if len(s.slab) == 0 {
+		s.slab = make([]yaml.Node, s.slabSize(nodeSlab))
+	}
+	n := &s.slab[0]
+	s.slab = s.slab[1:]
+	n.Kind, n.Tag, n.Line = kind, tag, line
+	return n
+}
+
+// content moves the stack above base into a Content slice of its length
+// (nil when empty, as append would leave it). Its capacity is its length,
+// so an append by a later user copies it rather than writing into the slab.
+func (s *jsonScanner) content(base int) []*yaml.Node {
+	m := len(s.stack) - base
+	if m == 0 {
+		return nil
+	}
+	if m > len(s.ptrs) {
+		if m > contentSlab/4 {
+			c := make([]*yaml.Node, m)
+			copy(c, s.stack[base:])
+			clear(s.stack[base:])
+			s.stack = s.stack[:base]
+			return c
+		}
+		s.ptrs = make([]*yaml.Node, max(s.slabSize(contentSlab), m))
+	}
+	c := s.ptrs[:m:m]
+	s.ptrs = s.ptrs[m:]
+	copy(c, s.stack[base:])
+	clear(s.stack[base:])
+	s.stack = s.stack[:base]
+	return c
 }
 
 func (s *jsonScanner) space() {
-	for s.i < len(s.data) {
-		switch s.data[s.i] {
-		case ' ', '\t', '\r', '\n':
-			s.i++
-		default:
-			return
-		}
+	for s.i < len(s.data) && jsonSpace[s.data[s.i]] {
+		s.i++
 	}
 }
 
+// jsonSpace holds JSON's white space bytes (read only): a table lookup per
+// byte, where four comparisons were a tenth of the scan of an indented
+// document.
+var jsonSpace = [256]bool{' ': true, '\t': true, '\r': true, '\n': true}
+
 // pos counts the lines up to offset off (never smaller than the last).
 func (s *jsonScanner) pos(off int) (int, int) {
-	for ; s.scanned < off; s.scanned++ {
-		if s.data[s.scanned] == '\n' {
-			s.line++
-			s.lineStart = s.scanned + 1
+	for s.scanned < off {
+		j := bytes.IndexByte(s.data[s.scanned:off], '\n')
+		if j < 0 {
+			s.scanned = off
+			break
 		}
+		s.line++
+		s.lineStart = s.scanned + j + 1
+		s.scanned = s.lineStart
 	}
 	return s.line, off - s.lineStart + 1
 }
@@ -90,12 +156,13 @@ func (s *jsonScanner) value(depth int) (*yaml.Node, error) {
 	switch c := s.data[s.i]; {
 	case c == '{':
 		s.i++
-		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: line}
+		n := s.node(yaml.MappingNode, "!!map", line)
 		s.space()
 		if s.i < len(s.data) && s.data[s.i] == '}' {
 			s.i++
 			return n, nil
 		}
+		base := len(s.stack)
 		for {
 			s.space()
 			if s.i >= len(s.data) || s.data[s.i] != '"' {
@@ -117,7 +184,9 @@ func (s *jsonScanner) value(depth int) (*yaml.Node, error) {
 			if err != nil {
 				return nil, err
 			}
-			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.DoubleQuotedStyle, Value: k, Line: kl, Column: kc}, v)
+			kn := s.node(yaml.ScalarNode, "!!str", kl)
+			kn.Style, kn.Value, kn.Column = yaml.DoubleQuotedStyle, k, kc
+			s.stack = append(s.stack, kn, v)
 			s.space()
 			if s.i < len(s.data) && s.data[s.i] == ',' {
 				s.i++
@@ -125,25 +194,27 @@ func (s *jsonScanner) value(depth int) (*yaml.Node, error) {
 			}
 			if s.i < len(s.data) && s.data[s.i] == '}' {
 				s.i++
+				n.Content = s.content(base)
 				return n, nil
 			}
 			return nil, errJSONSyntax
 		}
 	case c == '[':
 		s.i++
-		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: line}
+		n := s.node(yaml.SequenceNode, "!!seq", line)
 		s.space()
 		if s.i < len(s.data) && s.data[s.i] == ']' {
 			s.i++
 			return n, nil
 		}
+		base := len(s.stack)
 		for {
 			s.space()
 			v, err := s.value(depth + 1)
 			if err != nil {
 				return nil, err
 			}
-			n.Content = append(n.Content, v)
+			s.stack = append(s.stack, v)
 			s.space()
 			if s.i < len(s.data) && s.data[s.i] == ',' {
 				s.i++
@@ -151,6 +222,7 @@ func (s *jsonScanner) value(depth int) (*yaml.Node, error) {
 			}
 			if s.i < len(s.data) && s.data[s.i] == ']' {
 				s.i++
+				n.Content = s.content(base)
 				return n, nil
 			}
 			return nil, errJSONSyntax
@@ -160,49 +232,81 @@ func (s *jsonScanner) value(depth int) (*yaml.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.DoubleQuotedStyle, Value: v, Line: line}, nil
+		n := s.node(yaml.ScalarNode, "!!str", line)
+		n.Style, n.Value = yaml.DoubleQuotedStyle, v
+		return n, nil
 	case c == '-' || c >= '0' && c <= '9':
 		return s.number(line)
 	}
 	for _, lit := range [...]struct{ text, tag string }{{"true", "!!bool"}, {"false", "!!bool"}, {"null", "!!null"}} {
 		if len(s.data)-s.i >= len(lit.text) && string(s.data[s.i:s.i+len(lit.text)]) == lit.text {
 			s.i += len(lit.text)
-			return &yaml.Node{Kind: yaml.ScalarNode, Tag: lit.tag, Value: lit.text, Line: line}, nil
+			n := s.node(yaml.ScalarNode, lit.tag, line)
+			n.Value = lit.text
+			return n, nil
 		}
 	}
 	return nil, errJSONSyntax
 }
 
 // str reads a string at s.i (its opening quote): the bytes as they are
-// when they need no unescaping, else through encoding/json.
+// when they need no unescaping, else unquoteJSON's.
 func (s *jsonScanner) str() (string, error) {
 	start := s.i
 	s.i++
-	plain := true
+	plain, ascii := true, true
 	for s.i < len(s.data) {
-		c := s.data[s.i]
-		switch {
-		case c == '"':
-			s.i++
-			raw := s.data[start+1 : s.i-1]
-			if plain && utf8.Valid(raw) {
-				return string(raw), nil
-			}
-			var v string
-			if err := json.Unmarshal(s.data[start:s.i], &v); err != nil {
+		// Whole words while they are plain, then the bytes of the word
+		// that is not one by one (trying the word test at every byte cost
+		// more than it saved on short keys).
+		s.i = skipPlainWords(s.data, s.i)
+		for end := min(s.i+8, len(s.data)); s.i < end; {
+			c := s.data[s.i]
+			switch {
+			case c == '"':
+				s.i++
+				raw := s.data[start+1 : s.i-1]
+				if plain && (ascii || utf8.Valid(raw)) {
+					return string(raw), nil
+				}
+				v, ok := unquoteJSON(raw)
+				if !ok {
+					return "", errJSONSyntax
+				}
+				return v, nil
+			case c == '\\':
+				plain = false
+				s.i += 2
+			case c < 0x20:
 				return "", errJSONSyntax
+			default:
+				ascii = ascii && c < utf8.RuneSelf
+				s.i++
 			}
-			return v, nil
-		case c == '\\':
-			plain = false
-			s.i += 2
-		case c < 0x20:
-			return "", errJSONSyntax
-		default:
-			s.i++
 		}
 	}
 	return "", errJSONSyntax
+}
+
+// plainWord reports whether the 8 bytes of data from i are printable ASCII
+// other than '"' and '\\' (nothing a string scan stops at), testing them at
+// once as internal/jsonstr's plain8 does: a byte below 0x20, equal to '"'
+// or '\\', or with its high bit set shows as a high bit in the sum.
+func plainWord(data []byte, i int) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	x := binary.LittleEndian.Uint64(data[i:])
+	q := x ^ (ones * '"')
+	bs := x ^ (ones * '\\')
+	return (x|(x-ones*0x20)&^x|(q-ones)&^q|(bs-ones)&^bs)&highs == 0
+}
+
+// skipPlainWords advances i over the 8-byte words of data that plainWord
+// passes (descriptions are most of a document's bytes).
+func skipPlainWords(data []byte, i int) int {
+	for i+8 <= len(data) && plainWord(data, i) {
+		i += 8
+	}
+	return i
 }
 
 // number reads a JSON number (RFC 8259 grammar) at s.i.
@@ -251,5 +355,101 @@ func (s *jsonScanner) number(line int) (*yaml.Node, error) {
 			}
 		}
 	}
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: text, Line: line}, nil
+	n := s.node(yaml.ScalarNode, tag, line)
+	n.Value = text
+	return n, nil
+}
+
+// unquoteJSON is the value of a JSON string's text between its quotes (no
+// raw '"' or control character in it: str has seen to that), exactly as
+// encoding/json decodes it: the escapes RFC 8259 allows, a lone or broken
+// surrogate and each byte of invalid UTF-8 as U+FFFD; false for any other
+// escape. (json.Unmarshal did this through reflection, a tenth of the
+// scan; TestUnquoteJSONIsEncodingJSON holds the two together.)
+func unquoteJSON(s []byte) (string, bool) {
+	b := make([]byte, 0, len(s)+utf8.UTFMax)
+	for r := 0; r < len(s); {
+		c := s[r]
+		switch {
+		case c == '\\':
+			if r+1 >= len(s) {
+				return "", false
+			}
+			switch e := s[r+1]; e {
+			case '"', '\\', '/':
+				b = append(b, e)
+				r += 2
+			case 'b':
+				b = append(b, '\b')
+				r += 2
+			case 'f':
+				b = append(b, '\f')
+				r += 2
+			case 'n':
+				b = append(b, '\n')
+				r += 2
+			case 'r':
+				b = append(b, '\r')
+				r += 2
+			case 't':
+				b = append(b, '\t')
+				r += 2
+			case 'u':
+				rr := hex4(s[r+2:])
+				if rr < 0 {
+					return "", false
+				}
+				r += 6
+				if utf16.IsSurrogate(rr) {
+					if r+1 < len(s) && s[r] == '\\' && s[r+1] == 'u' {
+						// The next escape is validated in its own turn
+						// when it does not pair.
+						if rr1 := hex4(s[r+2:]); rr1 >= 0 {
+							if dec := utf16.DecodeRune(rr, rr1); dec != unicode.ReplacementChar {
+								b = utf8.AppendRune(b, dec)
+								r += 6
+								break
+							}
+						}
+					}
+					rr = unicode.ReplacementChar
+				}
+				b = utf8.AppendRune(b, rr)
+			default:
+				return "", false
+			}
+		case c < 0x20 || c == '"':
+			return "", false
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			r++
+		default:
+			rr, size := utf8.DecodeRune(s[r:])
+			b = utf8.AppendRune(b, rr)
+			r += size
+		}
+	}
+	return string(b), true
+}
+
+// hex4 is the value of the four hex digits s starts with, or -1.
+func hex4(s []byte) rune {
+	if len(s) < 4 {
+		return -1
+	}
+	var r rune
+	for _, c := range s[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r*16 + rune(c)
+	}
+	return r
 }

@@ -2,8 +2,11 @@ package generator
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v4"
@@ -70,4 +73,73 @@ func sameNodes(a, b *yaml.Node, depth int) string {
 		}
 	}
 	return ""
+}
+
+// TestUnquoteJSONIsEncodingJSON: the scanner's string decoding gives what
+// encoding/json gives, or fails where it fails, on escapes, surrogates
+// (paired, lone, reversed, broken) and invalid UTF-8, and on random
+// strings over an alphabet made of those parts.
+func TestUnquoteJSONIsEncodingJSON(t *testing.T) {
+	cases := []string{
+		``, `a`, `\n`, `\"\\\/\b\f\n\r\t`, `\u0041\u00e9\u4e2d`, `\ud83d\ude00`, `\ud83d`, `\ude00`,
+		`\ude00\ud83d`, `\ud83dx`, `\ud83d\u0041`, `\ud83d\ud83d\ude00`, `\ud83d\uzzzz`, `\u12`, `\u`,
+		`\x`, `\'`, `\`, "\xff", "a\xc3", "\xc3\xa9\xe2\x82", "\xed\xa0\x80", `\u0000`, "é€😀",
+		`\uD83D\uDE00`, `\uDBFF\uDFFF`, `\uFFFF`, `\u002f`,
+	}
+	parts := []string{"a", "é", "\\n", "\\\\", "\\\"", "\\u00e9", "\\ud83d", "\\ude00", "\\u", "\\", "\xff", "\xc3", "\x01", "/", "\\/", "\\q", "0", "F"}
+	rng := rand.New(rand.NewPCG(13, 3))
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(8) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		cases = append(cases, b.String())
+	}
+	for _, c := range cases {
+		var want string
+		werr := json.Unmarshal([]byte(`"`+c+`"`), &want)
+		s := &jsonScanner{data: []byte(`"` + c + `"`), line: 1}
+		got, gerr := s.str()
+		whole := gerr == nil && s.i == len(c)+2 // else what follows is an error
+		if (werr == nil) != whole || whole && got != want {
+			t.Fatalf("%q: str gives %q, %v (at %d); encoding/json %q, %v", c, got, gerr, s.i, want, werr)
+		}
+	}
+}
+
+// TestPlainWordIsBytewise: plainWord passes 8 bytes exactly when each of
+// them is printable ASCII other than '"' and '\\', on every byte value in
+// every position and on random words.
+func TestPlainWordIsBytewise(t *testing.T) {
+	bytewise := func(w []byte) bool {
+		for _, c := range w {
+			if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+				return false
+			}
+		}
+		return true
+	}
+	w := []byte("abcdefgh")
+	for pos := range 8 {
+		for c := range 256 {
+			x := slices.Clone(w)
+			x[pos] = byte(c)
+			if plainWord(x, 0) != bytewise(x) {
+				t.Fatalf("%q: plainWord %v", x, plainWord(x, 0))
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(8, 8))
+	for range 100000 {
+		x := make([]byte, 8)
+		for i := range x {
+			x[i] = byte(rng.IntN(256))
+			if rng.IntN(2) == 0 {
+				x[i] = byte(0x20 + rng.IntN(0x60))
+			}
+		}
+		if plainWord(x, 0) != bytewise(x) {
+			t.Fatalf("%q: plainWord %v", x, plainWord(x, 0))
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"path"
 	"path/filepath"
@@ -132,6 +133,64 @@ type resolver struct {
 	changed  bool                       // the tree differs from the root's bytes
 	budget   int                        // nodes left to copy (maxLoadNodes)
 	origin   map[*yaml.Node]*srcFile    // roots of subtrees from other files
+	probing  bool                       // a probe (see probe): never bundles
+	index    map[string]*yaml.Node      // see indexComponents; nil when the tree may change
+}
+
+// indexComponents lets resolve find a plain "#/components/<section>/<name>"
+// of the root by a map lookup instead of a scan of the section (502 schemas
+// in the synthetic spec: the scans were a fifth of a path item's walk). Only
+// for a tree that no longer changes (the streamed document once walked,
+// which probes only read); a $ref written any other way, or naming a key
+// the index does not hold, takes resolve's path as before.
+func (r *resolver) indexComponents() {
+	r.index = map[string]*yaml.Node{}
+	comps := entry(r.root.top, "components")
+	if comps == nil || comps.Kind != yaml.MappingNode {
+		return
+	}
+	each(comps, func(sk, _ *yaml.Node) {
+		sec := sk.Value
+		if isMerge(sk) || strings.ContainsAny(sec, "/~%") {
+			return
+		}
+		sn := entry(comps, sec) // the first of a repeated key, as resolve takes it
+		if sn == nil || sn.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(sn.Content); i += 2 {
+			k := sn.Content[i]
+			if isMerge(k) {
+				continue
+			}
+			ref := "#/components/" + sec + "/" + pointerEscaper.Replace(k.Value)
+			if _, dup := r.index[ref]; dup || strings.Contains(ref, "%") {
+				continue
+			}
+			r.index[ref] = deref(sn.Content[i+1])
+		}
+	})
+}
+
+// probe is a copy of r that walks one path item on a worker goroutine
+// while others walk theirs (stream.go): the walk of a document that
+// streams changes and warns of nothing, so the copy is only asked whether
+// that holds for the item. It reads the shared tree and writes only into
+// maps of its own and into the item's nodes; where r would bundle a target
+// into the shared components, the probe stops with changed set instead.
+func (r *resolver) probe() *resolver {
+	p := *r
+	p.probing = true
+	p.files = maps.Clone(r.files)
+	p.warnings = nil
+	p.warned = map[string]bool{}
+	p.bundled = maps.Clone(r.bundled)
+	p.used = nil // read and written by bundle only
+	p.visiting = map[string]bool{}
+	p.done = map[*yaml.Node]bool{}
+	p.origin = maps.Clone(r.origin)
+	p.changed = false
+	return &p
 }
 
 func newResolver(ctx context.Context, top *yaml.Node, name string, opts LoadOptions) (*resolver, error) {
@@ -233,6 +292,11 @@ var (
 
 // resolve reads the node a $ref points at, relative to the file at.
 func (r *resolver) resolve(at *srcFile, ref string) (*yaml.Node, ctxNode, error) {
+	if at == r.root && r.index != nil {
+		if n := r.index[ref]; n != nil {
+			return n, ctxNode{f: at, abs: ref[1:]}, nil
+		}
+	}
 	loc, frag, _ := strings.Cut(ref, "#")
 	if loc == "" && (frag == "" || frag == "/") {
 		return nil, ctxNode{}, errors.New("it names the whole document, which is no part of it")
@@ -798,15 +862,17 @@ func (r *resolver) walkRef(n *yaml.Node, ref string, k kind, c ctxNode) bool {
 // k, bundling its target into components when needed; false (with a warning)
 // when the target cannot be used. refNode is where the reference is written.
 func (r *resolver) refTo(ref string, k kind, c ctxNode, refNode *yaml.Node) (string, bool) {
-	place := where(c.f, refNode, c.ptr())
+	// The place is named only for a warning: building the pointer for
+	// every $ref cost a tenth of a large document's walk.
+	place := func() string { return where(c.f, refNode, c.ptr()) }
 	target, tc, err := r.resolve(c.f, ref)
 	if err != nil {
-		r.warn(place, fmt.Sprintf("$ref %q: %v; this %s is skipped", ref, err, k))
+		r.warn(place(), fmt.Sprintf("$ref %q: %v; this %s is skipped", ref, err, k))
 		return "", false
 	}
 	tk, name := kindAt(tc.ptr())
 	if chain := r.refCycle(target, tc); chain != "" {
-		r.warn(place, fmt.Sprintf("$ref %q leads to a cycle of references with nothing else in it (%s); this %s is skipped", ref, chain, k))
+		r.warn(place(), fmt.Sprintf("$ref %q leads to a cycle of references with nothing else in it (%s); this %s is skipped", ref, chain, k))
 		return "", false
 	}
 	if tc.f == r.root && tk == k && name != "" {
@@ -815,13 +881,17 @@ func (r *resolver) refTo(ref string, k kind, c ctxNode, refNode *yaml.Node) (str
 	if tk != k && tk != kValue {
 		conv := convert(target, tk, k, &r.budget)
 		if conv == nil {
-			r.warn(place, fmt.Sprintf("$ref %q points at a %s where a %s belongs; this %s is skipped", ref, tk, k, k))
+			r.warn(place(), fmt.Sprintf("$ref %q points at a %s where a %s belongs; this %s is skipped", ref, tk, k, k))
 			return "", false
 		}
-		r.warn(place, fmt.Sprintf("$ref %q points at a %s where a %s belongs; its content is used", ref, tk, k))
+		r.warn(place(), fmt.Sprintf("$ref %q points at a %s where a %s belongs; its content is used", ref, tk, k))
 		key := k.String() + "\x00" + tc.f.key + "#" + tc.ptr()
 		if local, ok := r.bundled[key]; ok {
 			return local, true
+		}
+		if r.probing {
+			r.changed = true // the answer is known; the shared tree stays as it is
+			return "", false
 		}
 		return r.bundle(key, k, conv, tc, name), true
 	}
@@ -829,9 +899,13 @@ func (r *resolver) refTo(ref string, k kind, c ctxNode, refNode *yaml.Node) (str
 	if local, ok := r.bundled[key]; ok {
 		return local, true
 	}
+	if r.probing {
+		r.changed = true
+		return "", false
+	}
 	cp := clone(target, &r.budget)
 	if cp == nil {
-		r.warn(place, fmt.Sprintf("$ref %q: the document expands beyond %d nodes (YAML aliases?); this %s is skipped", ref, maxLoadNodes, k))
+		r.warn(place(), fmt.Sprintf("$ref %q: the document expands beyond %d nodes (YAML aliases?); this %s is skipped", ref, maxLoadNodes, k))
 		return "", false
 	}
 	return r.bundle(key, k, cp, tc, name), true
@@ -921,36 +995,36 @@ func (r *resolver) inline(n *yaml.Node, ref string, k kind, c ctxNode) bool {
 // and its key for cycle checks, or false (warned) when it cannot.
 func (r *resolver) replace(n *yaml.Node, ref string, k kind, c ctxNode) (ctxNode, string, bool) {
 	refNode := entry(n, "$ref")
-	place := where(c.f, refNode, c.ptr())
+	place := func() string { return where(c.f, refNode, c.ptr()) } // for a warning only
 	if refNode.Kind != yaml.ScalarNode {
-		r.warn(place, "$ref is not a string; this "+k.String()+" is skipped")
+		r.warn(place(), "$ref is not a string; this "+k.String()+" is skipped")
 		return ctxNode{}, "", false
 	}
 	target, tc, err := r.resolve(c.f, ref)
 	if err != nil {
-		r.warn(place, fmt.Sprintf("$ref %q: %v; this %s is skipped", ref, err, k))
+		r.warn(place(), fmt.Sprintf("$ref %q: %v; this %s is skipped", ref, err, k))
 		return ctxNode{}, "", false
 	}
 	key := tc.f.key + "#" + tc.ptr()
 	if r.visiting[key] {
-		r.warn(place, fmt.Sprintf("$ref %q refers back to itself (a cycle where OpenAPI has no references); this %s is skipped", ref, k))
+		r.warn(place(), fmt.Sprintf("$ref %q refers back to itself (a cycle where OpenAPI has no references); this %s is skipped", ref, k))
 		return ctxNode{}, "", false
 	}
 	if k == kText && target.Kind != yaml.ScalarNode {
-		r.warn(place, fmt.Sprintf("$ref %q points at a %s, not text; this %s is skipped", ref, kindOfNode(target), c.ptr()))
+		r.warn(place(), fmt.Sprintf("$ref %q points at a %s, not text; this %s is skipped", ref, kindOfNode(target), c.ptr()))
 		return ctxNode{}, "", false
 	}
 	if tk, _ := kindAt(tc.ptr()); tk != kValue && k != kValue && tk != k {
 		conv := convert(target, tk, k, &r.budget)
 		if conv == nil {
-			r.warn(place, fmt.Sprintf("$ref %q points at a %s where a %s belongs; this %s is skipped", ref, tk, k, k))
+			r.warn(place(), fmt.Sprintf("$ref %q points at a %s where a %s belongs; this %s is skipped", ref, tk, k, k))
 			return ctxNode{}, "", false
 		}
 		target = conv
 	}
 	cp := clone(target, &r.budget)
 	if cp == nil {
-		r.warn(place, fmt.Sprintf("$ref %q: the document expands beyond %d nodes (YAML aliases?); this %s is skipped", ref, maxLoadNodes, k))
+		r.warn(place(), fmt.Sprintf("$ref %q: the document expands beyond %d nodes (YAML aliases?); this %s is skipped", ref, maxLoadNodes, k))
 		return ctxNode{}, "", false
 	}
 	// Fields beside the $ref win over the target's (OpenAPI 3.1, Redocly).

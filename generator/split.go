@@ -598,7 +598,7 @@ func splitJSON(data []byte) (*yaml.Node, []pathSource, bool) {
 	if yamlOnlyBreak(data) {
 		return nil, nil, false // see yamlOnlyBreak
 	}
-	s := &jsonScanner{data: data, line: 1}
+	s := &jsonScanner{data: data, line: 1, end: len(data)}
 	s.space()
 	if s.i >= len(data) || data[s.i] != '{' {
 		return nil, nil, false
@@ -704,7 +704,7 @@ func (s *jsonScanner) jsonItems() ([]pathSource, error) {
 		}
 		s.i = end
 		items = append(items, pathSource{Key: k, Line: kl, parse: func() (*yaml.Node, *yaml.Node, error) {
-			return jsonItem(data, keyOff, line, lineStart)
+			return jsonItem(data, keyOff, end, line, lineStart)
 		}})
 		s.space()
 		if s.i < len(data) && data[s.i] == ',' {
@@ -732,10 +732,11 @@ func (s *jsonScanner) advance(off int) {
 	s.scanned = off
 }
 
-// jsonItem builds the path item whose key starts at keyOff (line and
-// lineStart: the line count there) as the whole scan builds it.
-func jsonItem(data []byte, keyOff, line, lineStart int) (*yaml.Node, *yaml.Node, error) {
-	s := &jsonScanner{data: data, i: keyOff, line: line, lineStart: lineStart, scanned: keyOff}
+// jsonItem builds the path item whose key starts at keyOff and whose value
+// ends at end (line and lineStart: the line count at keyOff) as the whole
+// scan builds it.
+func jsonItem(data []byte, keyOff, end, line, lineStart int) (*yaml.Node, *yaml.Node, error) {
+	s := &jsonScanner{data: data, i: keyOff, end: end, line: line, lineStart: lineStart, scanned: keyOff}
 	k, err := s.str()
 	if err != nil {
 		return nil, nil, err
@@ -760,7 +761,7 @@ func jsonSkip(data []byte, i, depth int) (int, bool) {
 		return i, false
 	}
 	space := func(i int) int {
-		for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n') {
+		for i < len(data) && jsonSpace[data[i]] {
 			i++
 		}
 		return i
@@ -824,33 +825,36 @@ func jsonSkip(data []byte, i, depth int) (int, bool) {
 func jsonSkipString(data []byte, i int) (int, bool) {
 	i++
 	for i < len(data) {
-		switch c := data[i]; {
-		case c == '"':
-			return i + 1, true
-		case c == '\\':
-			if i+1 >= len(data) {
-				return i, false
-			}
-			switch data[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if i+6 > len(data) {
+		i = skipPlainWords(data, i) // then the word that is not plain byte by byte (see str)
+		for end := min(i+8, len(data)); i < end; {
+			switch c := data[i]; {
+			case c == '"':
+				return i + 1, true
+			case c == '\\':
+				if i+1 >= len(data) {
 					return i, false
 				}
-				for _, h := range data[i+2 : i+6] {
-					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
+				switch data[i+1] {
+				case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+					i += 2
+				case 'u':
+					if i+6 > len(data) {
 						return i, false
 					}
+					for _, h := range data[i+2 : i+6] {
+						if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
+							return i, false
+						}
+					}
+					i += 6
+				default:
+					return i, false
 				}
-				i += 6
-			default:
+			case c < 0x20:
 				return i, false
+			default:
+				i++
 			}
-		case c < 0x20:
-			return i, false
-		default:
-			i++
 		}
 	}
 	return i, false

@@ -92,7 +92,7 @@ type streamer struct {
 	requests int
 
 	encoders     sync.WaitGroup
-	encodeSem    chan struct{}
+	encodeJobs   chan encodeJob
 	encodeFailed atomic.Bool // an encodeValue failed (the whole-document path reports it)
 }
 
@@ -146,6 +146,7 @@ func streamGenerate(ctx context.Context, src *[]byte, name string, lopts LoadOpt
 	if r.changed || len(r.warnings) > 0 || ctx.Err() != nil {
 		return nil, false, nil
 	}
+	r.indexComponents() // the tree no longer changes: the item walks are probes
 	if prepareNodes(top, 0) != nil {
 		return nil, false, nil
 	}
@@ -176,8 +177,7 @@ func streamGenerate(ctx context.Context, src *[]byte, name string, lopts LoadOpt
 	}
 	b.keep = sharedSchemas(doc.Components)
 	s := &streamer{ctx: ctx, b: b, r: r, paths: ctxNode{f: r.root}.child("paths"), strict: doc.IsOpenAPI31OrLater(),
-		seen: map[string]bool{}, used: map[string]bool{}, folders: map[string]*streamFolder{},
-		encodeSem: make(chan struct{}, runtime.GOMAXPROCS(0))}
+		seen: map[string]bool{}, used: map[string]bool{}, folders: map[string]*streamFolder{}}
 	if !s.run(items, hook) {
 		return nil, false, nil
 	}
@@ -225,10 +225,16 @@ func (s *streamer) prepare(src pathSource) (p prepared) {
 		// generated (decodePaths, walkMap).
 		return prepared{key: k, node: v, ok: scanNodes(v, 2, false, false) && prepareNodes(v, 2) == nil}
 	}
-	// prepareNodes runs before the resolver's walk here (loadWith walks
-	// first): it only retags scalars, which changes none of the walk's
-	// decisions, and the walk of a document that streams changes nothing.
-	if !scanNodes(v, 2, true, s.strict) || prepareNodes(v, 2) != nil {
+	if !scanNodes(v, 2, true, s.strict) {
+		return prepared{}
+	}
+	// The resolver's walk, as loadWith runs it on the whole document, on a
+	// probe (a tenth of the time went to it on the one goroutine that
+	// uses the items). It must change and warn of nothing.
+	r := s.r.probe()
+	r.done = map[*yaml.Node]bool{} // the walk of an item meets only its own schemas
+	r.walk(v, kPathItem, s.paths.child(k.Value))
+	if r.changed || len(r.warnings) > 0 || prepareNodes(v, 2) != nil {
 		return prepared{}
 	}
 	cut := *v // decodePathItem cuts the node it decodes; the walk needs it
@@ -247,10 +253,28 @@ func (s *streamer) run(items []pathSource, hook *streamHook) bool {
 	workers := runtime.GOMAXPROCS(0)
 	queue := make(chan chan prepared, 2*workers+2) // results in document order
 	stop := make(chan struct{})
+	// The workers live as long as the run: a goroutine per item (or per
+	// request) grew a fresh stack through the parse's recursion each time,
+	// which cost more than the channels do.
+	type job struct {
+		src pathSource
+		ch  chan prepared
+	}
+	jobs := make(chan job)
 	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				j.ch <- s.prepare(j.src)
+			}
+		}()
+	}
+	s.startEncoders(workers)
 	go func() {
 		defer close(queue)
-		sem := make(chan struct{}, workers)
+		defer close(jobs)
 		for i := range items {
 			src := items[i]
 			items[i] = pathSource{} // its nodes go with it
@@ -261,16 +285,10 @@ func (s *streamer) run(items []pathSource, hook *streamHook) bool {
 				return
 			}
 			select {
-			case sem <- struct{}{}:
+			case jobs <- job{src, ch}:
 			case <-stop:
 				return
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				ch <- s.prepare(src)
-				<-sem
-			}()
 		}
 	}()
 	ok := true
@@ -283,7 +301,7 @@ func (s *streamer) run(items []pathSource, hook *streamHook) bool {
 			for range queue {
 			}
 			wg.Wait()
-			s.encoders.Wait()
+			s.stopEncoders()
 			panic(r)
 		}
 	}()
@@ -294,7 +312,7 @@ func (s *streamer) run(items []pathSource, hook *streamHook) bool {
 		}
 	}
 	wg.Wait()
-	s.encoders.Wait()
+	s.stopEncoders()
 	return ok && !s.encodeFailed.Load()
 }
 
@@ -307,11 +325,6 @@ func (s *streamer) use(p prepared, hook *streamHook) bool {
 	s.seen[key] = true
 	if p.item == nil {
 		return true
-	}
-	s.r.done = map[*yaml.Node]bool{} // the walk of an item meets only its own schemas
-	s.r.walk(p.node, kPathItem, s.paths.child(key))
-	if s.r.changed || len(s.r.warnings) > 0 {
-		return false
 	}
 	item := p.item
 	ops := sortedOperations([]string{key}, func(string) *openapi3.PathItem { return item })
@@ -387,24 +400,52 @@ type piece struct {
 	data []byte
 }
 
-// encode encodes a request into pc on a worker (at most one per CPU at a
-// time: the requests waiting are the memory this bounds).
+// encodeJob is one request for the encoders.
+type encodeJob struct {
+	it     *postman.Items
+	prefix string
+	pc     *piece
+}
+
+// startEncoders starts n encoders, which take requests from encode until
+// stopEncoders.
+func (s *streamer) startEncoders(n int) {
+	jobs := make(chan encodeJob, n) // the requests waiting are the memory this bounds
+	s.encodeJobs = jobs
+	for range n {
+		s.encoders.Add(1)
+		go func() {
+			defer s.encoders.Done()
+			var scratch []byte // grown once per encoder, not once per request
+			for j := range jobs {
+				var data []byte
+				var err error
+				data, scratch, err = encodeInto(scratch, j.it, j.prefix)
+				if err != nil {
+					s.encodeFailed.Store(true)
+					continue
+				}
+				if cap(data)-len(data) > len(data)/16 {
+					data = bytes.Clone(data) // the output is what streaming keeps: no slack
+				}
+				j.pc.data = data
+			}
+		}()
+	}
+}
+
+// stopEncoders waits for every request sent to encode.
+func (s *streamer) stopEncoders() {
+	if s.encodeJobs != nil {
+		close(s.encodeJobs)
+		s.encodeJobs = nil
+	}
+	s.encoders.Wait()
+}
+
+// encode has a request encoded into pc by an encoder.
 func (s *streamer) encode(it *postman.Items, prefix string, pc *piece) {
-	s.encodeSem <- struct{}{}
-	s.encoders.Add(1)
-	go func() {
-		defer s.encoders.Done()
-		defer func() { <-s.encodeSem }()
-		data, err := encodeValue(it, prefix)
-		if err != nil {
-			s.encodeFailed.Store(true)
-			return
-		}
-		if cap(data)-len(data) > len(data)/16 {
-			data = bytes.Clone(data) // the output is what streaming keeps: no slack
-		}
-		pc.data = data
-	}()
+	s.encodeJobs <- encodeJob{it, prefix, pc}
 }
 
 // finish orders the folders as collectionItems does and writes the

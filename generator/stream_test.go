@@ -123,10 +123,27 @@ func TestStreamFallsBack(t *testing.T) {
 	if escaped == string(compact) {
 		t.Fatal("no operation to mark in the compact JSON")
 	}
+	// A $ref of the wrong kind that kin-openapi can use: the resolver
+	// bundles it into the components, which the probes walking items on
+	// several workers at once must leave alone (go test -race).
+	converted := strings.Replace(late("  /late:\n    post:\n      requestBody: {$ref: '#/components/responses/R'}\n      responses:\n        '200': {description: ok}\n"+
+		"  /late2:\n    post:\n      requestBody: {$ref: '#/components/responses/R'}\n      responses:\n        '200': {description: ok}\n"),
+		"components:\n", "components:\n  responses:\n    R: {description: r, content: {application/json: {schema: {type: string}}}}\n", 1)
+	convertedJSON, err := nodeJSON(parseFull([]byte(converted)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Component names that a pointer escapes: the probes' index of the
+	// components must find them as the resolver does.
+	escapedNames := strings.Replace(late("  /esc:\n    get:\n      parameters:\n        - {$ref: '#/components/parameters/a~1b'}\n        - {$ref: '#/components/parameters/c~0d'}\n      responses:\n        '200': {description: ok}\n"),
+		"components:\n", "components:\n  parameters:\n    a/b: {name: ab, in: query, schema: {type: string}}\n    c~d: {name: cd, in: query, schema: {type: integer}}\n", 1)
 	cases := []struct {
 		name, doc string
 		stream    bool
 	}{
+		{"converted ref", converted, false},
+		{"converted ref, JSON", string(convertedJSON), false},
+		{"escaped component names", escapedNames, true},
 		{"external ref", late("  /late:\n    get:\n      responses:\n        '200': {$ref: './missing.yaml#/r'}\n"), false},
 		{"wrong kind", late("  /late:\n    get:\n      parameters:\n        - $ref: '#/components/schemas/Error'\n      responses:\n        '200': {description: ok}\n"), false},
 		{"missing component", late("  /late:\n    get:\n      responses:\n        '200': {$ref: '#/components/responses/Nope'}\n"), false},

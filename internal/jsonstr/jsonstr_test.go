@@ -2,7 +2,9 @@ package jsonstr
 
 import (
 	"bytes"
+	"encoding/json"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -41,5 +43,29 @@ func TestPlain8IsBytewise(t *testing.T) {
 			}
 		}
 		check(string(b[:]))
+	}
+}
+
+// TestAppendIsEncodingJSON: Append gives encoding/json's bytes (HTML
+// escaping off) on strings made of the parts that change its path: plain
+// runs longer and shorter than a word, quotes, backslashes, control bytes,
+// multi-byte runes, U+2028/2029 and invalid UTF-8, at every alignment.
+func TestAppendIsEncodingJSON(t *testing.T) {
+	parts := []string{"a", "abcdefghij", "0123456", "\"", "\\", "\n", "\t", "\x01", "\x1f", "é", "中", "😀", "\u2028", "\u2029", "\xff", "\xe2\x80", "<&>", " ", "~"}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 50000 {
+		var s strings.Builder
+		for range r.IntN(12) {
+			s.WriteString(parts[r.IntN(len(parts))])
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s.String()); err != nil {
+			t.Fatal(err)
+		}
+		if got := Append(nil, s.String()); string(got) != strings.TrimSuffix(want.String(), "\n") {
+			t.Fatalf("%q: Append gives %s, encoding/json %s", s.String(), got, want.String())
+		}
 	}
 }
