@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -33,6 +34,14 @@ const DefaultPort = defaults.HelperPort
 type Options struct {
 	Manager *session.Manager
 	Config  session.ConfigLoader
+	// ConfigWatched, when set, is Config from a loader that may trust a
+	// change watch rather than stat the file (session.FileConfig's
+	// LoadWatched). The token route uses it for the second and later
+	// requests of a connection: a connection's first request always reads
+	// Config, so a command that edited the config and then asks the daemon
+	// (a new process, a new connection) sees its edit, as it would with a
+	// stat per request.
+	ConfigWatched session.ConfigLoader
 	// Key is the per-install key callers must present.
 	Key string
 	// Port is the port the daemon listens on: logins need the profile's
@@ -125,6 +134,33 @@ func tokenPath(p string) (string, bool) {
 	return profile, true
 }
 
+type connKey struct{}
+
+// connState is what the daemon keeps per connection.
+type connState struct {
+	// served is set once a request of the connection read the config.
+	served atomic.Bool
+}
+
+// WithConn is the daemon's http.Server.ConnContext: it marks ctx as one
+// connection's, so that the token route knows a connection's first request
+// (which reads the config the exact way) from the later ones. Servers that
+// wrap Handler should set it too; without it every request is a first.
+func WithConn(ctx context.Context, _ net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, &connState{})
+}
+
+// configFor returns the loader a request reads the config with:
+// ConfigWatched for a connection's later requests, else Config.
+func (s *Server) configFor(ctx context.Context) session.ConfigLoader {
+	if s.o.ConfigWatched != nil {
+		if c, ok := ctx.Value(connKey{}).(*connState); ok && c.served.Swap(true) {
+			return s.o.ConfigWatched
+		}
+	}
+	return s.o.Config
+}
+
 // Listen opens the loopback listeners: 127.0.0.1 always, [::1] when the
 // machine has IPv6 loopback. A busy port is an error naming the fix.
 func Listen(port int) ([]net.Listener, error) {
@@ -166,7 +202,7 @@ func listenError(addr string, err error) error {
 func (s *Server) Run(ctx context.Context, ls []net.Listener) error {
 	s.preload(ctx)
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second,
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn), ConnContext: WithConn}
 	errc := make(chan error, len(ls))
 	for _, l := range ls {
 		go func() { errc <- srv.Serve(l) }()
