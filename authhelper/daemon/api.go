@@ -127,7 +127,7 @@ func (s *Server) checkProfileCtx(ctx context.Context, w http.ResponseWriter, nam
 		writeError(w, http.StatusNotFound, "unknown_profile", "no such profile", "obpm profile list")
 		return ctx, nil, false
 	}
-	cfg, path, err := s.configFor(ctx)()
+	cfg, path, err := s.tokenConfig()()
 	if err != nil {
 		return ctx, err, true
 	}

@@ -48,17 +48,17 @@ func BenchmarkTokenReadParallel(b *testing.B) {
 }
 
 // BenchmarkTokenServe is a token read as `obpm serve` runs it (info level,
-// the config read from its file: "file" as a connection's first request
-// reads it, with a stat, "file-kept" as a kept-alive connection's later
-// requests do, through the folder's watch)
+// the config read from its file: "file" through the folder's watch, as
+// every request does, "file-newconn" with the stat a new connection costs,
+// as when every request comes on a connection of its own)
 // through a ResponseWriter that costs nothing, so that what it reports is
 // the daemon's own work per request: net/http's share is the same as a bare
 // handler's (BenchmarkBareServe, the floor bench/load.sh compares with).
 func BenchmarkTokenServe(b *testing.B) {
 	for _, tc := range []struct {
-		name       string
-		file, kept bool
-	}{{"config=memory", false, false}, {"config=file", true, false}, {"config=file-kept", true, true}} {
+		name          string
+		file, newConn bool
+	}{{"config=memory", false, false}, {"config=file", true, false}, {"config=file-newconn", true, true}} {
 		b.Run(tc.name, func(b *testing.B) {
 			f := newFixture(b)
 			f.logLevel = slog.LevelInfo
@@ -73,14 +73,14 @@ func BenchmarkTokenServe(b *testing.B) {
 			h := f.d.Handler()
 			req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8791/v1/profiles/sb/token?kind=user", nil)
 			req.Header.Set("Authorization", "Bearer "+testKey)
-			if tc.kept {
-				req = req.WithContext(WithConn(req.Context(), nil))
-			}
 			w := &nopWriter{h: http.Header{}}
 			h.ServeHTTP(w, req) // the first read after a login loads the config
 			b.ReportAllocs()
 			for b.Loop() {
 				w.reset()
+				if tc.newConn {
+					f.d.ConnState(nil, http.StateNew)
+				}
 				h.ServeHTTP(w, req)
 				if w.code != http.StatusOK || w.n < 100 {
 					b.Fatalf("status %d, %d bytes", w.code, w.n)

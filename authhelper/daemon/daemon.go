@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -36,11 +35,10 @@ type Options struct {
 	Config  session.ConfigLoader
 	// ConfigWatched, when set, is Config from a loader that may trust a
 	// change watch rather than stat the file (session.FileConfig's
-	// LoadWatched). The token route uses it for the second and later
-	// requests of a connection: a connection's first request always reads
-	// Config, so a command that edited the config and then asks the daemon
-	// (a new process, a new connection) sees its edit, as it would with a
-	// stat per request.
+	// LoadWatched), for the token route. Each new connection still has
+	// Config read once (see ConnState), so a command that edited the config
+	// and then asks the daemon (a new process, a new connection) sees its
+	// edit, as it would with a stat per request.
 	ConfigWatched session.ConfigLoader
 	// Key is the per-install key callers must present.
 	Key string
@@ -134,29 +132,23 @@ func tokenPath(p string) (string, bool) {
 	return profile, true
 }
 
-type connKey struct{}
-
-// connState is what the daemon keeps per connection.
-type connState struct {
-	// served is set once a request of the connection read the config.
-	served atomic.Bool
+// ConnState is the daemon's http.Server.ConnState hook (Run sets it;
+// servers that wrap Handler must too when ConfigWatched is set): each
+// accepted connection has the config read the exact way (Config: a stat)
+// before its first request is read. A process that edited the config and
+// then connects, as every obpm command, curl and Newman run does, is
+// accepted after its edit, so its requests see the edit although the token
+// route then reads ConfigWatched, with no system call.
+func (s *Server) ConnState(_ net.Conn, st http.ConnState) {
+	if st == http.StateNew && s.o.ConfigWatched != nil {
+		_, _, _ = s.o.Config()
+	}
 }
 
-// WithConn is the daemon's http.Server.ConnContext: it marks ctx as one
-// connection's, so that the token route knows a connection's first request
-// (which reads the config the exact way) from the later ones. Servers that
-// wrap Handler should set it too; without it every request is a first.
-func WithConn(ctx context.Context, _ net.Conn) context.Context {
-	return context.WithValue(ctx, connKey{}, &connState{})
-}
-
-// configFor returns the loader a request reads the config with:
-// ConfigWatched for a connection's later requests, else Config.
-func (s *Server) configFor(ctx context.Context) session.ConfigLoader {
+// tokenConfig is the loader the token route reads the config with.
+func (s *Server) tokenConfig() session.ConfigLoader {
 	if s.o.ConfigWatched != nil {
-		if c, ok := ctx.Value(connKey{}).(*connState); ok && c.served.Swap(true) {
-			return s.o.ConfigWatched
-		}
+		return s.o.ConfigWatched
 	}
 	return s.o.Config
 }
@@ -202,7 +194,7 @@ func listenError(addr string, err error) error {
 func (s *Server) Run(ctx context.Context, ls []net.Listener) error {
 	s.preload(ctx)
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second,
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn), ConnContext: WithConn}
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn), ConnState: s.ConnState}
 	errc := make(chan error, len(ls))
 	for _, l := range ls {
 		go func() { errc <- srv.Serve(l) }()

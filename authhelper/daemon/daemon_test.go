@@ -53,6 +53,8 @@ type fixture struct {
 	cfgPath string
 	// watchedLoads counts the daemon's config reads through LoadWatched.
 	watchedLoads atomic.Int64
+	// cur is d for the server's ConnState hook.
+	cur atomic.Pointer[Server]
 	// httpTimeout bounds calls to the provider (a node server on a busy
 	// machine needs more than the Go fake).
 	httpTimeout time.Duration
@@ -72,6 +74,13 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	f.srv = httptest.NewUnstartedServer(nil)
+	// The daemon's hook, as Run sets it (before Start: httptest wraps it).
+	// (through cur: connections change state while a test restarts the daemon).
+	f.srv.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		if d := f.cur.Load(); d != nil {
+			d.ConnState(c, st)
+		}
+	}
 	f.cfg = &config.Config{Profiles: map[string]*config.Profile{"sb": {Name: "sb", Provider: config.ProviderSandbox,
 		BaseURL: f.p.URL, ClientID: f.p.ClientID, RedirectURI: "http://" + f.srv.Listener.Addr().String() + "/callback"}}}
 	f.start()
@@ -97,8 +106,8 @@ func (f *fixture) start() {
 	m := &session.Manager{Store: f.st, Now: f.clk.Now, Log: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: level})),
 		Resolve: session.NewResolver(load, f.st, &http.Client{Timeout: f.httpTimeout}, f.clk.Now)}
 	f.d = New(Options{Manager: m, Config: load, ConfigWatched: watched, Key: testKey, Log: m.Log, Now: f.clk.Now})
+	f.cur.Store(f.d)
 	f.srv.Config.Handler = f.d.Handler()
-	f.srv.Config.ConnContext = WithConn
 	if f.srv.URL == "" {
 		f.srv.Start()
 	}
