@@ -443,7 +443,7 @@ func (s *Server) checkTranDtime(req *request) error {
 
 // checkBankTranIDs: each bank_tran_id must start with the caller's
 // client_use_code (A0004, as the testbed answers) and must not have been
-// used the same KST day. Which code the testbed gives a duplicate is not
+// used the same KST day, nor twice in one request. Which code the testbed gives a duplicate is not
 // known; the sandbox answers A0326 (거래고유번호(참가기관) 중복).
 func (s *Server) checkBankTranIDs(req *request) error {
 	var ids []string
@@ -463,11 +463,13 @@ func (s *Server) checkBankTranIDs(req *request) error {
 	if s.st.PrunedDay != day {
 		s.st.prune(req.Now)
 	}
-	for _, id := range ids {
+	for i, id := range ids {
 		if req.Caller.Client.ClientUseCode != "" && !strings.HasPrefix(id, req.Caller.Client.ClientUseCode) {
 			return newAPIError(rspFormat, fmt.Sprintf("필드 bank_tran_id: %q must start with your client_use_code %s", id, req.Caller.Client.ClientUseCode))
 		}
-		if s.st.DupIDs.seen(req.Caller.Client.ClientUseCode, id) {
+		// A repeat inside the request (two items of a batch) is a duplicate
+		// too: the real API refuses a repeated bank_tran_id however it comes.
+		if s.st.DupIDs.seen(req.Caller.Client.ClientUseCode, id) || slices.Contains(ids[:i], id) {
 			return newAPIError(rspDupTranID, id)
 		}
 	}

@@ -526,3 +526,48 @@ func TestUpdateAlias(t *testing.T) {
 		t.Errorf("alias = %v", a["account_alias"])
 	}
 }
+
+// TestDuplicateIDWithinABatch: a bank_tran_id repeated inside one deposit
+// batch is refused as a repeat across requests is (A0326), the whole batch
+// before any money moves, and the refused batch uses up none of its ids.
+// The embedded document fixes a deposit at one item (req_cnt "1"), so the
+// sandbox runs here with a document that allows several, as earlier
+// versions of the API (and Config.Spec) may.
+func TestDuplicateIDWithinABatch(t *testing.T) {
+	doc := loadSpec(t)
+	body := doc.Paths.Value("/v2.0/transfer/deposit/fin_num").Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+	body.Properties["req_cnt"].Value.Enum = nil
+	body.Properties["req_list"].Value.MaxItems = nil
+	e := start(t, sandbox.Config{TokenTTL: time.Hour, Spec: doc})
+	user := e.userToken("user1")["access_token"].(string)
+	oob := e.institutionToken("oob")
+	const deposit = "/v2.0/transfer/deposit/fin_num"
+	batch := func(ids ...string) map[string]any {
+		in := depositIn(ids[0], fin1, "1000")
+		item := in["req_list"].([]any)[0].(map[string]any)
+		var list []any
+		for i, id := range ids {
+			it := map[string]any{}
+			for k, v := range item {
+				it[k] = v
+			}
+			it["tran_no"], it["bank_tran_id"] = fmt.Sprint(i+1), id
+			list = append(list, it)
+		}
+		in["req_list"], in["req_cnt"] = list, fmt.Sprint(len(ids))
+		return in
+	}
+	before := e.call(http.MethodGet, "/v2.0/account/balance/fin_num", user, balanceIn(tranID(1)))["balance_amt"]
+
+	m := e.call(http.MethodPost, deposit, oob, batch(tranID(2), tranID(3), tranID(2)))
+	wantRsp(t, m, "A0326")
+	if msg, _ := m["rsp_message"].(string); !strings.Contains(msg, "중복") || !strings.Contains(msg, tranID(2)) {
+		t.Errorf("rsp_message %q: want the duplicate named", msg)
+	}
+	if b := e.call(http.MethodGet, "/v2.0/account/balance/fin_num", user, balanceIn(tranID(4)))["balance_amt"]; b != before {
+		t.Errorf("balance after the refused batch = %v, want %v (no money moved)", b, before)
+	}
+	// None of the refused batch's ids was used: each works once now.
+	wantRsp(t, e.call(http.MethodPost, deposit, oob, batch(tranID(2), tranID(3))), "A0000")
+	wantRsp(t, e.call(http.MethodPost, deposit, oob, batch(tranID(5), tranID(3))), "A0326") // across requests, as before
+}

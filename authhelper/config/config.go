@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/obpm/obpm/internal/atomicfile"
 	"github.com/obpm/obpm/internal/filelock"
+	"github.com/obpm/obpm/internal/private"
 )
 
 // DirEnv overrides the config folder.
@@ -74,12 +76,31 @@ func Path(getenv func(string) string) (string, error) {
 	return filepath.Join(d, FileName), nil
 }
 
-// Load reads the file at path. A missing file is an empty config.
+// Load reads the file at path. A missing file is an empty config. The file
+// names where the client secret and the tokens are sent, so it and its
+// folder must be this user's alone (private.Check): one that other users
+// may change is refused. The file may be a symbolic link (a dotfiles
+// checkout); what it points at is checked.
 func Load(path string) (*Config, error) {
-	b, err := os.ReadFile(path)
+	if err := private.Dir("config folder", filepath.Dir(path)); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Config{Profiles: map[string]*Profile{}}, nil
 	}
+	if err != nil {
+		return nil, fmt.Errorf("read config %s: %w", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read config %s: %w", path, err)
+	}
+	if err := private.Check("config", path, fi); err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(f)
 	if err != nil {
 		return nil, fmt.Errorf("read config %s: %w", path, err)
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,4 +154,53 @@ func TestMargin(t *testing.T) {
 			t.Errorf("Margin(%q) = %v, want %v", tc.in, got, tc.want)
 		}
 	}
+}
+
+// TestLoadRefusesWhatOthersMayChange: the config names where secrets go, so
+// a file or folder other users may write is refused with the fix, while a
+// symbolic link to a private file (a dotfiles checkout) is read.
+func TestLoadRefusesWhatOthersMayChange(t *testing.T) {
+	good := "profiles:\n  sb:\n    provider: sandbox\n    client_id: x\n    redirect_uri: http://127.0.0.1:8791/callback\n"
+	write := func(t *testing.T, dir string, perm os.FileMode) string {
+		t.Helper()
+		p := filepath.Join(dir, FileName)
+		if err := os.WriteFile(p, []byte(good), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, perm); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	t.Run("world-writable file", func(t *testing.T) {
+		p := write(t, t.TempDir(), 0o666)
+		if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "chmod go-w "+p) {
+			t.Fatalf("Load = %v", err)
+		}
+	})
+	t.Run("world-writable folder", func(t *testing.T) {
+		dir := t.TempDir()
+		p := write(t, dir, 0o600)
+		if err := os.Chmod(dir, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "chmod 700 "+dir) {
+			t.Fatalf("Load = %v", err)
+		}
+		// Update refuses too, before fn runs.
+		ran := false
+		if err := Update(context.Background(), p, func(*Config) error { ran = true; return nil }); err == nil || ran {
+			t.Fatalf("Update = %v (fn ran: %v)", err, ran)
+		}
+	})
+	t.Run("link to a private file", func(t *testing.T) {
+		target := write(t, t.TempDir(), 0o600)
+		p := filepath.Join(t.TempDir(), FileName)
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := Load(p); err != nil || c.Profiles["sb"] == nil {
+			t.Fatalf("Load = %v, %v", c, err)
+		}
+	})
 }

@@ -101,6 +101,18 @@ func (p *Profile) Endpoints() (authorize, token, revoke string) {
 	return base + "/oauth/2.0/authorize", base + "/oauth/2.0/token", base + "/oauth/2.0/revoke"
 }
 
+// ClientIdentity names the OAuth client a token was issued to: the provider,
+// the token endpoint (which the base URL decides for Open Banking) and the
+// client id. A token is only handed out, refreshed or revoked for a profile
+// whose identity is the one it was issued under: `profile add --force` with
+// another client (or a hand edit of the config) must not send one
+// provider's tokens to another. The secret, redirect URI, scopes and margin
+// are not part of it (a rotated secret is the same client).
+func (p *Profile) ClientIdentity() string {
+	_, token, _ := p.Endpoints()
+	return p.Provider + " " + p.ClientID + " " + token
+}
+
 // UserScope returns the 3-legged scope.
 func (p *Profile) UserScope() string {
 	if p.Scope != "" || p.Provider == ProviderOAuth2 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/obpm/obpm/internal/atomicfile"
 	"github.com/obpm/obpm/internal/filelock"
+	"github.com/obpm/obpm/internal/private"
 )
 
 // FileStore is the opt-in insecure store (--insecure-storage): one JSON
@@ -27,11 +29,30 @@ type FileStore struct {
 // NewFileStore returns a FileStore at path.
 func NewFileStore(path string) *FileStore { return &FileStore{Path: path} }
 
+// load reads the store. It holds the helper key and the tokens: a file
+// (or folder) that other users may change is refused (private.Check), or
+// one of them could plant a helper key they know and read the tokens from
+// the daemon.
 func (f *FileStore) load() (map[string]string, error) {
-	b, err := os.ReadFile(f.Path)
+	if err := private.Dir("insecure store folder", filepath.Dir(f.Path)); err != nil {
+		return nil, err
+	}
+	file, err := os.Open(f.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]string{}, nil
 	}
+	if err != nil {
+		return nil, fmt.Errorf("read insecure store %s: %w", f.Path, err)
+	}
+	defer file.Close()
+	fi, err := file.Stat()
+	if err == nil {
+		err = private.Check("insecure store", f.Path, fi)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(file)
 	if err != nil {
 		return nil, fmt.Errorf("read insecure store %s: %w", f.Path, err)
 	}

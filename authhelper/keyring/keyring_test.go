@@ -449,3 +449,46 @@ func TestNoSessionBus(t *testing.T) {
 		t.Fatalf("SessionBus = %q %v, want the $XDG_RUNTIME_DIR/bus socket", addr, ok)
 	}
 }
+
+// TestFileStoreRefusesWhatOthersMayChange: the insecure store holds the
+// helper key; a store file another user owns or may write (they could
+// plant a key they know) is refused, as is a folder they may write.
+func TestFileStoreRefusesWhatOthersMayChange(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Unix modes")
+	}
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		change  func(t *testing.T, dir, path string)
+		wantErr string
+	}{
+		{"world-writable file", func(t *testing.T, _, path string) { _ = os.Chmod(path, 0o666) }, "chmod go-w"},
+		{"world-writable folder", func(t *testing.T, dir, _ string) { _ = os.Chmod(dir, 0o777) }, "chmod 700"},
+		{"another user's file", func(t *testing.T, _, path string) {
+			if os.Geteuid() != 0 {
+				t.Skip("chown needs root")
+			}
+			if err := os.Chown(path, 65534, 65534); err != nil {
+				t.Fatal(err)
+			}
+		}, "belongs to another user"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, InsecureFile)
+			f := NewFileStore(path)
+			if err := f.Set(ctx, "helper-key", "ours"); err != nil {
+				t.Fatal(err)
+			}
+			tc.change(t, dir, path)
+			if v, err := f.Get(ctx, "helper-key"); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("Get = %q, %v; want refused with %q", v, err, tc.wantErr)
+			}
+			if err := f.Set(ctx, "helper-key", "x"); err == nil {
+				t.Fatal("Set wrote into a store others may change")
+			}
+		})
+	}
+}

@@ -33,6 +33,19 @@ type Client struct {
 	HTTP *http.Client
 	// Now defaults to time.Now.
 	Now func() time.Time
+	// Ident caches Profile.ClientIdentity() (session.NewResolver sets it,
+	// so that checking a token's client on every read costs no allocation);
+	// Identity computes it when empty.
+	Ident string
+}
+
+// Identity is the profile's ClientIdentity: every token this client gets is
+// stamped with it, and a token stamped with another is not this client's.
+func (c *Client) Identity() string {
+	if c.Ident != "" {
+		return c.Ident
+	}
+	return c.Profile.ClientIdentity()
 }
 
 // ProviderError is a token or revoke endpoint's refusal or failure. It never
@@ -150,6 +163,7 @@ func (c *Client) token(ctx context.Context, op string, f url.Values) (*tokenstor
 	}
 	t, err := tokenstore.FromResponse(m, c.now())
 	if err == nil {
+		t.Client = c.Identity()
 		err = c.complete(op, t)
 	}
 	if err != nil {

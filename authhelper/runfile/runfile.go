@@ -57,8 +57,7 @@ func Write(dir, name string, r Record) error {
 // another port may have replaced it).
 func Remove(dir, name string, pid int) {
 	p := filepath.Join(dir, name)
-	r, err := readFile(p)
-	if err == nil && r.PID == pid {
+	if r, err := readFile(p); err == nil && r.PID == pid {
 		_ = os.Remove(p)
 	}
 }
@@ -71,18 +70,7 @@ var ErrNone = errors.New("no record")
 // writable by nobody else, and names a process that still runs. A stale
 // record (its process ended, e.g. after kill -9) is ignored.
 func Read(dir, name string) (Record, error) {
-	p := filepath.Join(dir, name)
-	fi, err := os.Lstat(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return Record{}, ErrNone
-	}
-	if err != nil {
-		return Record{}, fmt.Errorf("read %s: %w", p, err)
-	}
-	if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o022 != 0 || !ownedByMe(fi) {
-		return Record{}, fmt.Errorf("%s is not a private file of this user, so it is ignored (remove it; `obpm serve` writes it again)", p)
-	}
-	r, err := readFile(p)
+	r, err := readFile(filepath.Join(dir, name))
 	if err != nil {
 		return Record{}, err
 	}
@@ -92,17 +80,39 @@ func Read(dir, name string) (Record, error) {
 	return r, nil
 }
 
+// readFile opens p without following a symbolic link (and without
+// blocking on a FIFO), then checks what it opened: the checks and the read
+// are about the same file, so swapping the path for a link or another file
+// between a check and the open (a local user with write access to the
+// folder) cannot make us read something else.
 func readFile(p string) (Record, error) {
-	f, err := os.Open(p)
+	f, err := openNoFollow(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Record{}, ErrNone
+	}
+	if isLink(err) {
+		return Record{}, untrusted(p)
+	}
 	if err != nil {
 		return Record{}, fmt.Errorf("read %s: %w", p, err)
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return Record{}, fmt.Errorf("read %s: %w", p, err)
+	}
+	if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o022 != 0 || !ownedByMe(fi) {
+		return Record{}, untrusted(p)
+	}
 	var r Record
 	if err := json.NewDecoder(&limited{f, maxSize}).Decode(&r); err != nil {
 		return Record{}, fmt.Errorf("read %s: %w (remove the file; obpm writes it again)", p, err)
 	}
 	return r, nil
+}
+
+func untrusted(p string) error {
+	return fmt.Errorf("%s is not a private file of this user, so it is ignored (remove it; `obpm serve` writes it again)", p)
 }
 
 type limited struct {

@@ -113,7 +113,7 @@ func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, no
 		if err != nil {
 			return nil, err
 		}
-		c = &oauthflow.Client{Profile: p, Secret: secret, HTTP: hc, Now: now}
+		c = &oauthflow.Client{Profile: p, Secret: secret, HTTP: hc, Now: now, Ident: p.ClientIdentity()}
 		mu.Lock()
 		if of == cfg {
 			clients[p.Name] = c

@@ -178,7 +178,7 @@ func (m *Manager) Token(ctx context.Context, profile string, kind tokenstore.Kin
 	// Fast path: a loaded token that is not due is what the locked path
 	// below would return too; anything else (and any error) takes it.
 	if t := e.cur.Load(); t != nil {
-		if client, err := m.Resolve(ctx, profile); err == nil && !t.RefreshDue(m.now(), m.margin(client)) {
+		if client, err := m.Resolve(ctx, profile); err == nil && t.Client == client.Identity() && !t.RefreshDue(m.now(), m.margin(client)) {
 			return t, nil
 		}
 	}
@@ -189,10 +189,13 @@ func (m *Manager) Token(ctx context.Context, profile string, kind tokenstore.Kin
 	if err := m.loadLocked(ctx, e, profile, kind); err != nil {
 		return nil, err
 	}
+	client, err := m.Resolve(ctx, profile)
+	if err == nil {
+		m.own(e, client, profile, kind)
+	}
 	if e.unsaved && !m.now().Before(e.saveNext) {
 		m.persist(ctx, e, profile, kind)
 	}
-	client, err := m.Resolve(ctx, profile)
 	if err != nil {
 		return nil, err
 	}
@@ -205,6 +208,50 @@ func (m *Manager) Token(ctx context.Context, profile string, kind tokenstore.Kin
 		return m.renewUser(ctx, e, client, now, margin)
 	}
 	return m.renewInstitution(ctx, e, client, now)
+}
+
+// own applies the client rule to the entry's token (the entry lock is
+// held): a token issued to another client than the profile's now (its
+// provider, token URL or client id changed: `obpm profile add --force`, a
+// hand edit of the config) is dropped from memory, so it is neither handed
+// out nor sent to the new provider in a refresh or a revoke; a token stored
+// before tokens recorded their client is taken as the profile's.
+func (m *Manager) own(e *entry, c *oauthflow.Client, profile string, kind tokenstore.Kind) {
+	if e.tok == nil {
+		return
+	}
+	id := c.Identity()
+	switch e.tok.Client {
+	case id:
+		return
+	case "":
+		// A copy: the published token may be read by the fast path.
+		t := *e.tok
+		t.Client = id
+		e.tok = &t
+		return
+	}
+	m.log().Warn("the token was issued to another client than the profile's (its provider, base URL or client id changed); dropped",
+		"profile", profile, "kind", string(kind))
+	e.tok, e.loginNeeded, e.lastErr, e.backoff, e.nextTry = nil, "", nil, 0, time.Time{}
+	e.unsaved, e.saveErr, e.saveBackoff, e.saveNext = false, nil, 0, time.Time{}
+}
+
+// storedFor reads the stored set of profile's kind token under own's rule:
+// a set issued to another client than c counts as none.
+func (m *Manager) storedFor(ctx context.Context, c *oauthflow.Client, profile string, kind tokenstore.Kind) (*tokenstore.Token, error) {
+	t, err := m.Store.Load(ctx, profile, kind)
+	if err != nil {
+		return nil, err
+	}
+	switch id := c.Identity(); t.Client {
+	case id:
+	case "":
+		t.Client = id
+	default:
+		return nil, fmt.Errorf("the stored %s token of profile %q was issued to another client: %w", kind, profile, tokenstore.ErrNotFound)
+	}
+	return t, nil
 }
 
 // margin is how long before expiry a profile's tokens are renewed.
@@ -220,7 +267,7 @@ func (m *Manager) renewUser(ctx context.Context, e *entry, c *oauthflow.Client, 
 	if e.tok == nil || e.loginNeeded != "" {
 		// Another process (`obpm login` on a port the daemon does not own)
 		// may have stored a new token since we read the keyring.
-		if t, err := m.Store.Load(ctx, profile, tokenstore.User); err == nil && (e.tok == nil || t.AccessToken != e.tok.AccessToken) {
+		if t, err := m.storedFor(ctx, c, profile, tokenstore.User); err == nil && (e.tok == nil || t.AccessToken != e.tok.AccessToken) {
 			e.tok, e.loginNeeded, e.lastErr, e.backoff, e.nextTry = t, "", nil, 0, time.Time{}
 			if !t.RefreshDue(now, margin) {
 				return t, nil
@@ -250,7 +297,7 @@ func (m *Manager) renewUser(ctx context.Context, e *entry, c *oauthflow.Client, 
 		}
 		defer unlock()
 		// Another process may have renewed while we waited for the lock.
-		if t := m.newerStored(ctx, e, profile, false); t != nil && !t.RefreshDue(now, margin) {
+		if t := m.newerStored(ctx, e, c, false); t != nil && !t.RefreshDue(now, margin) {
 			return t, nil
 		}
 		old = e.tok
@@ -265,7 +312,7 @@ func (m *Manager) renewUser(ctx context.Context, e *entry, c *oauthflow.Client, 
 		// Refused: another process may have rotated it and stored the new
 		// one (a CI matrix of `obpm token`s); else the refresh token this
 		// one replaced, which a provider with a grace period still takes.
-		if t := m.newerStored(ctx, e, profile, true); t != nil {
+		if t := m.newerStored(ctx, e, c, true); t != nil {
 			if !t.RefreshDue(now, margin) {
 				return t, nil
 			}
@@ -337,11 +384,11 @@ func interrupted(p *tokenstore.Pending) string {
 // newRefresh only a set with another refresh token counts (after a refusal,
 // the same refresh token again is no use). An unsaved token in memory is
 // newer than anything stored and is kept.
-func (m *Manager) newerStored(ctx context.Context, e *entry, profile string, newRefresh bool) *tokenstore.Token {
+func (m *Manager) newerStored(ctx context.Context, e *entry, c *oauthflow.Client, newRefresh bool) *tokenstore.Token {
 	if e.unsaved || e.tok == nil {
 		return nil
 	}
-	t, err := m.Store.Load(ctx, profile, tokenstore.User)
+	t, err := m.storedFor(ctx, c, c.Profile.Name, tokenstore.User)
 	if err != nil || t.RefreshToken == e.tok.RefreshToken && (newRefresh || t.AccessToken == e.tok.AccessToken) {
 		return nil
 	}
@@ -560,6 +607,9 @@ func (m *Manager) Status(ctx context.Context, profile string, kind tokenstore.Ki
 		st.State, st.Message = StateError, err.Error()
 		return st
 	}
+	if c, err := m.Resolve(ctx, profile); err == nil {
+		m.own(e, c, profile, kind)
+	}
 	t := e.tok
 	if t == nil {
 		st.State = StateNone
@@ -629,6 +679,10 @@ func (m *Manager) Logout(ctx context.Context, profile string) (warnings []error,
 			return warnings, err
 		}
 		lerr := m.loadLocked(ctx, e, profile, kind)
+		if lerr == nil && client != nil {
+			// Another client's token is not sent to this one's revoke endpoint.
+			m.own(e, client, profile, kind)
+		}
 		t := e.tok
 		if lerr == nil && t != nil && client != nil {
 			if err := client.Revoke(ctx, t.AccessToken, "access_token"); err != nil {

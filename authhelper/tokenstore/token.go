@@ -49,6 +49,10 @@ type Token struct {
 	PreviousRefresh string `json:"previous_refresh_token,omitempty"`
 	// Extra holds every other field of the token response, kept whole.
 	Extra map[string]any `json:"extra,omitempty"`
+	// Client is the identity (config.Profile.ClientIdentity) of the client
+	// the token was issued to; empty in sets stored before it was recorded.
+	// A set whose client is not the profile's is never handed out.
+	Client string `json:"client,omitempty"`
 }
 
 // ExtraString returns an extra field as a string ("" when absent).

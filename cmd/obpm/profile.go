@@ -46,7 +46,13 @@ OS keyring, never in the file.
 Providers: sandbox (obpm sandbox, default base URL http://127.0.0.1:8790),
 kftc-testbed, kftc-production, oauth2 (generic: --authorize-url, --token-url).
 For --provider sandbox the client id, redirect URI and secret default to the
-sandbox's built-in client.`,
+sandbox's built-in client.
+
+--force replaces an existing profile. Its stored tokens are kept when the
+client stays the same (provider, base URL or token URL, client id); when any
+of these changes they are dropped without being revoked (run obpm logout
+first to revoke them), and obpm login gets new ones. A new
+--institution-scope drops only the institution token.`,
 		Example: `  obpm profile add sandbox --provider sandbox
   obpm profile add testbed --provider kftc-testbed --client-id ID --redirect-uri http://127.0.0.1:8791/callback
   printf %s "$SECRET" | obpm profile add idp --provider oauth2 --client-id app \
@@ -85,7 +91,7 @@ sandbox's built-in client.`,
 	fl.StringVar(&p.RefreshMargin, "refresh-margin", "", "renew tokens this long before expiry (default 5m, at most a third of the lifetime)")
 	fl.BoolVar(&opts.ClientSecretStdin, "client-secret-stdin", false, "read the client secret from stdin instead of a prompt")
 	fl.BoolVar(&opts.Default, "default", false, "make it the default profile")
-	fl.BoolVar(&opts.Force, "force", false, "replace an existing profile of that name")
+	fl.BoolVar(&opts.Force, "force", false, "replace an existing profile of that name (drops its tokens if the client changes)")
 	storageFlag(cmd, &opts.Insecure)
 	return cmd
 }
@@ -122,9 +128,22 @@ func profileAddRun(ctx context.Context, f *Factory, opts *ProfileAddOptions) err
 	}
 	// The check above saved a pointless prompt; this one, under the config
 	// lock, is the one that counts when several adds run at once.
+	var (
+		dropped []tokenstore.Kind
+		prev    *config.Profile
+	)
 	err = config.Update(ctx, env.cfgPath, func(cfg *config.Config) error {
-		if cfg.Profiles[p.Name] != nil && !opts.Force {
+		old := cfg.Profiles[p.Name]
+		prev = old
+		if old != nil && !opts.Force {
 			return flagErrorf("profile %q already exists in %s (pass --force to replace it)", p.Name, env.cfgPath)
+		}
+		// Tokens first: a failure leaves the old profile whole.
+		dropped = staleTokens(old, &p)
+		for _, k := range dropped {
+			if err := env.tokens.Delete(ctx, p.Name, k); err != nil {
+				return err
+			}
 		}
 		if err := env.tokens.SetSecret(ctx, p.Name, secret); err != nil {
 			return err
@@ -139,7 +158,43 @@ func profileAddRun(ctx context.Context, f *Factory, opts *ProfileAddOptions) err
 		return err
 	}
 	fmt.Fprintf(f.ErrOut, "Profile %q saved in %s; client secret stored in the %s.\n", p.Name, env.cfgPath, storeName(env.insecure))
+	switch {
+	case prev == nil:
+	case len(dropped) == 2:
+		fmt.Fprintf(f.ErrOut, "Its stored tokens were dropped: they were issued to the old client (%s), not to this one (%s). They were not revoked at the old provider (`obpm logout` before a replace does that).\n",
+			prev.ClientIdentity(), p.ClientIdentity())
+	default:
+		msg := "Its stored tokens were kept: the client (provider, base URL, client id) is the same."
+		if len(dropped) == 1 {
+			msg = "Its user token was kept (same client); the institution token was dropped (the institution scope changed) and the next use gets a new one."
+		}
+		fmt.Fprintln(f.ErrOut, msg)
+		if prev.UserScope() != p.UserScope() {
+			fmt.Fprintf(f.ErrOut, "The user token keeps its old scope until you log in again: obpm login --profile %s\n", p.Name)
+		}
+		return nil
+	}
 	fmt.Fprintf(f.ErrOut, "Next: obpm login --profile %s\n", p.Name)
+	return nil
+}
+
+// staleTokens returns the kinds of stored token that replacing old (nil:
+// no such profile in the config) with p makes stale. The rule
+// (docs/authhelper.md): tokens belong to a client, identified by the
+// provider, the base URL (generic providers: the token URL) and the client
+// id. When any of these changes, or the profile is new (tokens left under
+// its name belong to a profile removed by hand), both tokens are dropped,
+// so that one client's tokens are never handed out for, nor refreshed or
+// revoked at, another. The same client keeps them (a new secret, redirect
+// URI or margin changes nothing they carry); a new institution scope drops
+// only the institution token, which is re-issued without a browser.
+func staleTokens(old, p *config.Profile) []tokenstore.Kind {
+	switch {
+	case old == nil || old.ClientIdentity() != p.ClientIdentity():
+		return []tokenstore.Kind{tokenstore.User, tokenstore.Institution}
+	case old.InstScope() != p.InstScope():
+		return []tokenstore.Kind{tokenstore.Institution}
+	}
 	return nil
 }
 
