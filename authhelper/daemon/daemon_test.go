@@ -786,3 +786,50 @@ func TestProfileRemovedIsSeenAtOnce(t *testing.T) {
 		t.Fatalf("new connection after the profile came back: %d, want 200", code)
 	}
 }
+
+// TestNewConnectionReadsConfigExactly: whatever the watched loader says,
+// each accepted connection has the exact loader read the config before its
+// first request, so an edit finished before a client connects is seen by
+// its requests. The watched loader here never notices anything by itself
+// (it repeats the exact loader's last answer): only the ConnState hook can
+// make the daemon see the removal.
+func TestNewConnectionReadsConfigExactly(t *testing.T) {
+	f := newFixture(t)
+	f.login(t)
+	var (
+		mu   sync.Mutex
+		last *config.Config
+	)
+	exact := func() (*config.Config, string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		last = &config.Config{Profiles: maps.Clone(f.cfg.Profiles)}
+		return last, "config.yaml", nil
+	}
+	stale := func() (*config.Config, string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if last == nil {
+			t.Error("the watched loader was read before the exact one")
+			return f.cfg, "config.yaml", nil
+		}
+		return last, "config.yaml", nil
+	}
+	f.d = New(Options{Manager: f.d.o.Manager, Config: exact, ConfigWatched: stale, Key: testKey, Log: f.d.log, Now: f.clk.Now})
+	f.cur.Store(f.d)
+	f.srv.Config.Handler = f.d.Handler()
+	http.DefaultClient.CloseIdleConnections()
+	if code, body := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token?kind=user", key: testKey}); code != 200 {
+		t.Fatalf("before the removal: %d %v", code, body)
+	}
+	mu.Lock()
+	f.cfg = &config.Config{Profiles: map[string]*config.Profile{}}
+	mu.Unlock()
+	if code, _ := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token?kind=user", key: testKey}); code != 200 {
+		t.Fatalf("kept-alive connection, stale watched loader: %d, want 200 (the stale answer)", code)
+	}
+	http.DefaultClient.CloseIdleConnections()
+	if code, body := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token?kind=user", key: testKey}); code != 404 {
+		t.Fatalf("new connection after the removal: %d %v, want 404", code, body)
+	}
+}
