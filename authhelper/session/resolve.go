@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -82,11 +83,17 @@ func loadedConfig(ctx context.Context) (*config.Config, string, error) {
 // keyring round trip, while `obpm profile add --force` with a new secret is
 // seen by a running daemon. hc may be nil. The clients are cached with
 // their secrets (no allocation per token read): callers only read them.
+//
+// The cache is read without a lock (a token read takes none): it is a map
+// never written once published, replaced by a copy when a client is added.
 func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, now func() time.Time) Resolver {
+	type cache struct {
+		of      *config.Config               // the config the clients belong to
+		clients map[string]*oauthflow.Client // by the name asked for ("" is the default profile)
+	}
 	var (
-		mu      sync.Mutex
-		of      *config.Config // the config the cached clients belong to
-		clients = map[string]*oauthflow.Client{}
+		mu  sync.Mutex // orders the copies
+		cur atomic.Pointer[cache]
 	)
 	return func(ctx context.Context, name string) (*oauthflow.Client, error) {
 		cfg, path, err := loadedConfig(ctx)
@@ -96,30 +103,29 @@ func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, no
 		if cfg == nil {
 			return nil, err
 		}
+		if c := cur.Load(); c != nil && c.of == cfg {
+			if cl := c.clients[name]; cl != nil {
+				return cl, nil
+			}
+		}
 		p, err := cfg.Profile(name, path)
 		if err != nil {
 			return nil, err
-		}
-		mu.Lock()
-		if of != cfg {
-			of, clients = cfg, map[string]*oauthflow.Client{}
-		}
-		c := clients[p.Name]
-		mu.Unlock()
-		if c != nil {
-			return c, nil
 		}
 		secret, err := store.Secret(ctx, p.Name)
 		if err != nil {
 			return nil, err
 		}
-		c = &oauthflow.Client{Profile: p, Secret: secret, HTTP: hc, Now: now, Ident: p.ClientIdentity()}
+		cl := &oauthflow.Client{Profile: p, Secret: secret, HTTP: hc, Now: now, Ident: p.ClientIdentity()}
 		mu.Lock()
-		if of == cfg {
-			clients[p.Name] = c
+		defer mu.Unlock()
+		next := &cache{of: cfg, clients: map[string]*oauthflow.Client{}}
+		if c := cur.Load(); c != nil && c.of == cfg {
+			maps.Copy(next.clients, c.clients)
 		}
-		mu.Unlock()
-		return c, nil
+		next.clients[name] = cl
+		cur.Store(next)
+		return cl, nil
 	}
 }
 
