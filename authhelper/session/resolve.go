@@ -144,8 +144,8 @@ func FileLoader(path string) ConfigLoader { return NewFileConfig(path).Load }
 // watch has reported nothing since and the stat is under watchTrust old.
 // The watch is read by a goroutine, so an edit shows in LoadWatched a
 // scheduling delay after it finished (microseconds when the process is
-// idle), not at once: the daemon uses it only for a connection's second
-// and later requests (see daemon.Options.ConfigWatched).
+// idle), not at once: the daemon's token route uses it, after a Load for
+// each connection it accepts (see daemon.Server.ConnState).
 type FileConfig struct {
 	path string
 	// snap is the last result, read without the lock by LoadWatched;
