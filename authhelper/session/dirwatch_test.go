@@ -117,7 +117,8 @@ func waitGen(t *testing.T, w *dirWatch, gen uint64) uint64 {
 			return g
 		}
 	}
-	t.Fatalf("no event seen in 10 s (generation still %d)", gen)
+	_, ok := w.state()
+	t.Fatalf("no event seen in 10 s (generation still %d, ok %v)", gen, ok)
 	return 0
 }
 
@@ -162,5 +163,69 @@ func TestLoadWatchedTrustsTheWatch(t *testing.T) {
 	save("b") // `obpm profile remove a`
 	if c, _, _ := fc.Load(); c.Profiles["a"] != nil {
 		t.Fatalf("Load right after the edit: profiles %v, want b", c.Names())
+	}
+}
+
+// TestFileConfigWatchesAgain: when the folder is removed the watch ends and
+// reads stat again; once the folder exists again, the next Load after
+// watchTrust watches it anew, and LoadWatched is quiet again.
+func TestFileConfigWatchesAgain(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("inotify is Linux's")
+	}
+	dir := filepath.Join(t.TempDir(), "obpm")
+	path := filepath.Join(dir, config.FileName)
+	save := func(name string) {
+		t.Helper()
+		c := &config.Config{Profiles: map[string]*config.Profile{name: {Name: name, Provider: config.ProviderSandbox, ClientID: "x", RedirectURI: config.SandboxRedirectURI}}}
+		if err := c.Save(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save("a")
+	fc := NewFileConfig(path)
+	for range 2 {
+		if _, _, err := fc.Load(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := fc.snap.Load().watch
+	if old == nil {
+		t.Skip("the test folder is not on a local filesystem inotify covers")
+	}
+	gen, _ := old.state()
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		gen = waitGen(t, old, gen)
+		if _, ok := old.state(); !ok {
+			break
+		}
+	}
+	save("b")
+	if c, _, _ := fc.LoadWatched(); c.Profiles["b"] == nil {
+		t.Fatalf("dead watch: LoadWatched gave %v, want b", c.Names())
+	}
+	fc.mu.Lock()
+	fc.tried -= watchTrust // as if a second had passed
+	fc.mu.Unlock()
+	if c, _, _ := fc.Load(); c.Profiles["b"] == nil {
+		t.Fatalf("Load gave %v, want b", c.Names())
+	}
+	s := fc.snap.Load()
+	if s.watch == nil || s.watch == old {
+		t.Fatal("no new watch on the folder made again")
+	}
+	if _, ok := s.watch.state(); !ok {
+		t.Fatal("the new watch is dead")
+	}
+	if c, _, _ := fc.LoadWatched(); c.Profiles["b"] == nil || fc.snap.Load() != s {
+		t.Fatal("quiet folder again: LoadWatched read the file")
+	}
+	save("c")
+	waitGen(t, s.watch, s.gen)
+	if c, _, _ := fc.LoadWatched(); c.Profiles["c"] == nil {
+		t.Fatalf("new watch: LoadWatched gave %v, want c", c.Names())
 	}
 }

@@ -162,6 +162,7 @@ type FileConfig struct {
 	brokenBy error          // set while the file at stamp does not parse
 	watch    *dirWatch      // nil: no watch (yet, or here)
 	watched  bool           // a watch was tried (on the second read: a one-shot command needs none)
+	tried    time.Duration  // when (since born) a watch was last tried
 }
 
 // configSnap is one Load's answer with what LoadWatched needs to trust it.
@@ -190,15 +191,15 @@ func NewFileConfig(path string) *FileConfig { return &FileConfig{path: path, bor
 func (f *FileConfig) Load() (*config.Config, string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.read && !f.watched {
+	now := time.Since(f.born)
+	if f.read && (!f.watched || f.rearm(now)) {
 		// Before the stat: a change between the two is then seen by both.
-		f.watched, f.watch = true, newDirWatch(f.path)
+		f.watched, f.watch, f.tried = true, newDirWatch(f.path), now
 	}
 	var gen uint64
 	if f.watch != nil {
 		gen, _ = f.watch.state()
 	}
-	now := time.Since(f.born)
 	cur := statStamp(f.path)
 	s := f.snap.Load()
 	if !f.read || cur != f.stamp || (f.cached == nil && f.brokenBy == nil) {
@@ -218,6 +219,19 @@ func (f *FileConfig) Load() (*config.Config, string, error) {
 	}
 	f.statAt.Store(int64(now))
 	return s.cfg, f.path, s.err
+}
+
+// rearm reports whether Load should try a new watch: the last one ended
+// (the folder was removed or moved, events were lost) or none could be had,
+// and the last try is watchTrust old, so that a folder made again is
+// watched again without a try per read while it cannot be.
+func (f *FileConfig) rearm(now time.Duration) bool {
+	if f.watch != nil {
+		if _, ok := f.watch.state(); ok {
+			return false
+		}
+	}
+	return now-f.tried >= watchTrust
 }
 
 // LoadWatched is Load without the stat while the folder's watch has seen
