@@ -14,6 +14,8 @@
 #                                             # paced latency runs at RATE=2000 requests/s
 #   bench/load.sh --soak N                    # N balance requests; sandbox RSS sampled
 #   TARGETS='bare bare-sized daemon-token' bench/load.sh   # only these targets (default: all)
+#   OBPM_BASE=/tmp/obpm-main bench/load.sh   # also "daemon-base": a second daemon, from that
+#                                             # binary, on the same config and tokens (A/B in one run)
 #
 # Everything listens on 127.0.0.1 on free ports; each run is bounded in time
 # (and in count: at most 2,000,000 requests). The daemon keeps its tokens in a
@@ -101,6 +103,18 @@ tok_ms=$(for _ in $(seq 20); do
   s=$(date +%s%N); "$obpm" token --profile sb >/dev/null 2>&1; e=$(date +%s%N); echo $(((e - s) / 1000))
 done | sort -n | head -1 | awk '{printf "%.1f", $1/1000}')
 
+# A/B: the same daemon route served by another build, started after the
+# figures above (it takes over the folder's run file, which `obpm token` reads).
+basepid=0 helperbase=
+if [ -n "${OBPM_BASE:-}" ]; then
+  bport=$("$load" freeport); helperbase=http://127.0.0.1:$bport
+  start daemon-base "$OBPM_BASE" serve --port "$bport"
+  for _ in $(seq 100); do curl -fsS "$helperbase/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+  curl -fsS -H "Authorization: Bearer $key" "$helperbase/v1/profiles/sb/token?kind=user" | grep -q access_token ||
+    { echo "bench: daemon-base serves no token" >&2; cat "$work/daemon-base.err" >&2; exit 1; }
+  basepid=$(cat "$work/daemon-base.pid")
+fi
+
 fin=199000000100000000000001
 balance="$sb/v2.0/account/balance/fin_num?bank_tran_id={tran_id}&fintech_use_num=$fin&tran_dtime=20261126101010"
 withdraw='{"bank_tran_id":"{tran_id}","cntr_account_type":"N","cntr_account_num":"100000000001","dps_print_content":"bench","fintech_use_num":"'$fin'","wd_print_content":"bench","tran_amt":"1","tran_dtime":"20261126101010","req_client_name":"홍길동","req_client_fintech_use_num":"'$fin'","req_client_num":"BENCH0001","transfer_purpose":"TR","recv_client_name":"bench","recv_client_bank_code":"097","recv_client_account_num":"100000000001"}'
@@ -121,10 +135,21 @@ run() { "$load" run -c "$conns" -d "${secs}s" "$@"; }
 # runif -label LABEL ...: run, unless $TARGETS is set and does not name LABEL's target.
 runif() { [ -z "${TARGETS:-}" ] || [[ " $TARGETS " == *" ${2%@*} "* ]] || return 0; run "$@"; }
 barepid=$(cat "$work/bare.pid") sizedpid=$(cat "$work/bare-sized.pid") dpid=$(cat "$work/daemon.pid") sbpid=$(cat "$work/sandbox.pid") sbmempid=$(cat "$work/sandbox-mem.pid")
+# The floors and the daemon(s) run back to back in each round, in an order
+# that rotates from round to round, so that neither side always goes first
+# (or last) as the machine's other load drifts; the summary also gives the
+# median over rounds of each round's own ratio.
+lineup() {
+  case $1 in
+    bare) runif -label bare -url "$bare/" -expect access_token -pid "$barepid" ;;
+    daemon-token) runif -label daemon-token -url "$helper/v1/profiles/sb/token?kind=user" -H "Authorization: Bearer $key" -expect access_token -pid "$dpid" ;;
+    bare-sized) runif -label bare-sized -url "$baresized/" -H "Authorization: Bearer $fakekey" -expect access_token -pid "$sizedpid" ;;
+    daemon-base) [ -z "$helperbase" ] || TARGETS=${TARGETS:+$TARGETS daemon-base} runif -label daemon-base -url "$helperbase/v1/profiles/sb/token?kind=user" -H "Authorization: Bearer $key" -expect access_token -pid "$basepid" ;;
+  esac
+}
+order=(bare daemon-token bare-sized daemon-base)
 for r in $(seq "$rounds"); do
-  runif -label bare -url "$bare/" -expect access_token -pid "$barepid"
-  runif -label daemon-token -url "$helper/v1/profiles/sb/token?kind=user" -H "Authorization: Bearer $key" -expect access_token -pid "$dpid"
-  runif -label bare-sized -url "$baresized/" -H "Authorization: Bearer $fakekey" -expect access_token -pid "$sizedpid"
+  for i in 0 1 2 3; do lineup "${order[$(((i + r - 1) % 4))]}"; done
   runif -label sandbox-balance -url "$balance" -H "Authorization: Bearer $token" -expect '"rsp_code":"A0000"' -pid "$sbpid"
   runif -label withdraw-memory -url "$sbmem/v2.0/transfer/withdraw/fin_num" -method POST -body "$withdraw" \
     -H "Authorization: Bearer $memtoken" -H "Content-Type: application/json" -expect '"rsp_code":"A0000"' -pid "$sbmempid"
@@ -137,6 +162,7 @@ for r in $(seq "$rounds"); do
   runif -label "bare@$rate" -rate "$rate" -url "$bare/" -expect access_token
   runif -label "daemon-token@$rate" -rate "$rate" -url "$helper/v1/profiles/sb/token?kind=user" -H "Authorization: Bearer $key" -expect access_token
   runif -label "bare-sized@$rate" -rate "$rate" -url "$baresized/" -H "Authorization: Bearer $fakekey" -expect access_token
+  [ -z "$helperbase" ] || TARGETS=${TARGETS:+$TARGETS daemon-base} runif -label "daemon-base@$rate" -rate "$rate" -url "$helperbase/v1/profiles/sb/token?kind=user" -H "Authorization: Bearer $key" -expect access_token
 done | tee "$work/paced"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); sandbox state file $(du -k "$work/state.json" | cut -f1) kB; RSS: sandbox $(rss_mb "$sbpid") MB, in-memory sandbox $(rss_mb "$sbmempid") MB"
 # Per target: requests/s summed over the rounds (the same time each) against
@@ -153,8 +179,8 @@ awk -v idle="$idle_rss" -v tok="$tok_ms" '
   function srv(t) { return x[t, "server_cpu_us"] / n[t] }
   END {
     printf "\n%-17s %9s %7s %9s %10s %10s %9s %9s\n", "target", "req/s", "x bare", "p99 ms", "srv us/req", "cli us/req", "x bare cpu", "x bare srv"
-    split("bare bare-sized daemon-token sandbox-balance withdraw-memory withdraw-state", ts, " ")
-    for (i = 1; i <= 6; i++) { t = ts[i]; if (!n[t]) continue
+    split("bare bare-sized daemon-token daemon-base sandbox-balance withdraw-memory withdraw-state", ts, " ")
+    for (i = 1; i <= 7; i++) { t = ts[i]; if (!n[t]) continue
       printf "%-17s %9.0f %7.2f %9s %10.1f %10.1f %9.2f %9.2f\n", t, x[t, "rps"] / n[t], x[t, "rps"] / x["bare", "rps"], p99[t],
         srv(t), x[t, "client_cpu_us"] / n[t], cpu("bare") / cpu(t), srv("bare") / srv(t) }
     if (n["bare-sized"] && n["daemon-token"])
@@ -162,6 +188,20 @@ awk -v idle="$idle_rss" -v tok="$tok_ms" '
         x["daemon-token", "rps"] / x["bare", "rps"], cpu("bare") / cpu("daemon-token"), srv("bare") / srv("daemon-token"),
         x["daemon-token", "rps"] / x["bare-sized", "rps"], cpu("bare-sized") / cpu("daemon-token"), srv("bare-sized") / srv("daemon-token")
     printf "daemon idle RSS with 10 profiles: %s MB; obpm token (warm daemon, best of 20): %s ms\n", idle, tok
+  }' "$work/results"
+# Per round: the daemon's (and daemon-base's) req/s and server CPU per
+# request against each floor's in the same round; the median over rounds.
+awk '
+  { t = $1; k = ++seen[t]; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[t, k, kv[1]] = kv[2] } }
+  function median(a, m,   i, j, x) { for (i = 2; i <= m; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+    return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 }
+  END {
+    split("daemon-token daemon-base", ds, " "); split("bare bare-sized daemon-base", fs, " ")
+    for (d = 1; d <= 2; d++) for (f = 1; f <= 3; f++) { a = ds[d]; b = fs[f]; if (a == b || !seen[a] || !seen[b]) continue
+      m = seen[a] < seen[b] ? seen[a] : seen[b]; rl = ""; cl = ""
+      for (k = 1; k <= m; k++) { r[k] = v[a, k, "rps"] / v[b, k, "rps"]; c[k] = v[a, k, "server_cpu_us"] ? v[b, k, "server_cpu_us"] / v[a, k, "server_cpu_us"] : 0
+        rl = rl sprintf(" %.2f", r[k]); cl = cl sprintf(" %.2f", c[k]) }
+      printf "%s / %s per round: req/s%s (median %.2f); server CPU per request, %s / %s:%s (median %.2f)\n", a, b, rl, median(r, m), b, a, cl, median(c, m) }
   }' "$work/results"
 awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "p99_ms") p[$1] = p[$1] " " kv[2]; if (kv[1] == "rps") q[$1] = q[$1] " " kv[2] } }
   END { for (t in p) printf "%-20s req/s:%s  p99 ms per round:%s\n", t, q[t], p[t] }' "$work/paced" | sort

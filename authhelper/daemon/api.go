@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gorilla/mux"
 
@@ -127,7 +128,7 @@ func (s *Server) checkProfileCtx(ctx context.Context, w http.ResponseWriter, nam
 		writeError(w, http.StatusNotFound, "unknown_profile", "no such profile", "obpm profile list")
 		return ctx, nil, false
 	}
-	cfg, path, err := s.o.Config()
+	cfg, path, err := s.tokenConfig()()
 	if err != nil {
 		return ctx, err, true
 	}
@@ -222,14 +223,25 @@ func kindParam(u *url.URL) string {
 // never changed once the session manager hands it out (a renewal makes a
 // new one), so its JSON is encoded once, not on every read.
 type tokenJSON struct {
-	mu sync.Mutex
-	m  map[*tokenstore.Token][]byte
+	// last is the answer encoded last, read without the lock: reads of
+	// one token (the usual case) take no lock.
+	last atomic.Pointer[encodedToken]
+	mu   sync.Mutex
+	m    map[*tokenstore.Token][]byte
+}
+
+type encodedToken struct {
+	t *tokenstore.Token
+	b []byte
 }
 
 // tokenJSONMax bounds tokenJSON (two kinds per profile).
 const tokenJSONMax = 64
 
 func (c *tokenJSON) of(t *tokenstore.Token) []byte {
+	if l := c.last.Load(); l != nil && l.t == t {
+		return l.b
+	}
 	c.mu.Lock()
 	b, ok := c.m[t]
 	c.mu.Unlock()
@@ -247,6 +259,7 @@ func (c *tokenJSON) of(t *tokenstore.Token) []byte {
 	}
 	c.m[t] = b
 	c.mu.Unlock()
+	c.last.Store(&encodedToken{t, b})
 	return b
 }
 

@@ -48,15 +48,17 @@ func BenchmarkTokenReadParallel(b *testing.B) {
 }
 
 // BenchmarkTokenServe is a token read as `obpm serve` runs it (info level,
-// the config read from its file, so the folder watch is in the path)
+// the config read from its file: "file" through the folder's watch, as
+// every request does, "file-newconn" with the stat a new connection costs,
+// as when every request comes on a connection of its own)
 // through a ResponseWriter that costs nothing, so that what it reports is
 // the daemon's own work per request: net/http's share is the same as a bare
 // handler's (BenchmarkBareServe, the floor bench/load.sh compares with).
 func BenchmarkTokenServe(b *testing.B) {
 	for _, tc := range []struct {
-		name string
-		file bool
-	}{{"config=memory", false}, {"config=file", true}} {
+		name          string
+		file, newConn bool
+	}{{"config=memory", false, false}, {"config=file", true, false}, {"config=file-newconn", true, true}} {
 		b.Run(tc.name, func(b *testing.B) {
 			f := newFixture(b)
 			f.logLevel = slog.LevelInfo
@@ -76,6 +78,9 @@ func BenchmarkTokenServe(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				w.reset()
+				if tc.newConn {
+					f.d.ConnState(nil, http.StateNew)
+				}
 				h.ServeHTTP(w, req)
 				if w.code != http.StatusOK || w.n < 100 {
 					b.Fatalf("status %d, %d bytes", w.code, w.n)

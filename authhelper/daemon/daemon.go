@@ -33,6 +33,13 @@ const DefaultPort = defaults.HelperPort
 type Options struct {
 	Manager *session.Manager
 	Config  session.ConfigLoader
+	// ConfigWatched, when set, is Config from a loader that may trust a
+	// change watch rather than stat the file (session.FileConfig's
+	// LoadWatched), for the token route. Each new connection still has
+	// Config read once (see ConnState), so a command that edited the config
+	// and then asks the daemon (a new process, a new connection) sees its
+	// edit, as it would with a stat per request.
+	ConfigWatched session.ConfigLoader
 	// Key is the per-install key callers must present.
 	Key string
 	// Port is the port the daemon listens on: logins need the profile's
@@ -125,6 +132,27 @@ func tokenPath(p string) (string, bool) {
 	return profile, true
 }
 
+// ConnState is the daemon's http.Server.ConnState hook (Run sets it;
+// servers that wrap Handler must too when ConfigWatched is set): each
+// accepted connection has the config read the exact way (Config: a stat)
+// before its first request is read. A process that edited the config and
+// then connects, as every obpm command, curl and Newman run does, is
+// accepted after its edit, so its requests see the edit although the token
+// route then reads ConfigWatched, with no system call.
+func (s *Server) ConnState(_ net.Conn, st http.ConnState) {
+	if st == http.StateNew && s.o.ConfigWatched != nil {
+		_, _, _ = s.o.Config()
+	}
+}
+
+// tokenConfig is the loader the token route reads the config with.
+func (s *Server) tokenConfig() session.ConfigLoader {
+	if s.o.ConfigWatched != nil {
+		return s.o.ConfigWatched
+	}
+	return s.o.Config
+}
+
 // Listen opens the loopback listeners: 127.0.0.1 always, [::1] when the
 // machine has IPv6 loopback. A busy port is an error naming the fix.
 func Listen(port int) ([]net.Listener, error) {
@@ -166,7 +194,7 @@ func listenError(addr string, err error) error {
 func (s *Server) Run(ctx context.Context, ls []net.Listener) error {
 	s.preload(ctx)
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second,
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn), ConnState: s.ConnState}
 	errc := make(chan error, len(ls))
 	for _, l := range ls {
 		go func() { errc <- srv.Serve(l) }()

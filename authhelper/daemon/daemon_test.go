@@ -47,8 +47,14 @@ type fixture struct {
 	cfg  *config.Config
 	srv  *httptest.Server
 	d    *Server
-	// cfgPath, when set, is a real config file read the daemon's way.
+	// cfgPath, when set, is a real config file read the daemon's way
+	// (session.FileConfig: Load, and LoadWatched for a connection's later
+	// requests, as `obpm serve` does).
 	cfgPath string
+	// watchedLoads counts the daemon's config reads through LoadWatched.
+	watchedLoads atomic.Int64
+	// cur is d for the server's ConnState hook.
+	cur atomic.Pointer[Server]
 	// httpTimeout bounds calls to the provider (a node server on a busy
 	// machine needs more than the Go fake).
 	httpTimeout time.Duration
@@ -68,6 +74,13 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	f.srv = httptest.NewUnstartedServer(nil)
+	// The daemon's hook, as Run sets it (before Start: httptest wraps it).
+	// (through cur: connections change state while a test restarts the daemon).
+	f.srv.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		if d := f.cur.Load(); d != nil {
+			d.ConnState(c, st)
+		}
+	}
 	f.cfg = &config.Config{Profiles: map[string]*config.Profile{"sb": {Name: "sb", Provider: config.ProviderSandbox,
 		BaseURL: f.p.URL, ClientID: f.p.ClientID, RedirectURI: "http://" + f.srv.Listener.Addr().String() + "/callback"}}}
 	f.start()
@@ -78,8 +91,11 @@ func newFixture(t testing.TB) *fixture {
 // start builds a daemon (again: a restart) on the same listener address.
 func (f *fixture) start() {
 	load := func() (*config.Config, string, error) { return f.cfg, "config.yaml", nil }
+	var watched session.ConfigLoader
 	if f.cfgPath != "" {
-		load = session.FileLoader(f.cfgPath)
+		fc := session.NewFileConfig(f.cfgPath)
+		load = fc.Load
+		watched = func() (*config.Config, string, error) { f.watchedLoads.Add(1); return fc.LoadWatched() }
 	}
 	inner := load
 	load = func() (*config.Config, string, error) { f.loads.Add(1); return inner() }
@@ -89,7 +105,8 @@ func (f *fixture) start() {
 	}
 	m := &session.Manager{Store: f.st, Now: f.clk.Now, Log: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: level})),
 		Resolve: session.NewResolver(load, f.st, &http.Client{Timeout: f.httpTimeout}, f.clk.Now)}
-	f.d = New(Options{Manager: m, Config: load, Key: testKey, Log: m.Log, Now: f.clk.Now})
+	f.d = New(Options{Manager: m, Config: load, ConfigWatched: watched, Key: testKey, Log: m.Log, Now: f.clk.Now})
+	f.cur.Store(f.d)
 	f.srv.Config.Handler = f.d.Handler()
 	if f.srv.URL == "" {
 		f.srv.Start()
@@ -523,6 +540,9 @@ func TestConfigMidEdit(t *testing.T) {
 	if err := os.WriteFile(f.cfgPath, append(good[:len(good)/2:len(good)/2], "\n  broken: ["...), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Read from a new connection, which sees an edit at once (a kept-alive
+	// one, a watch's event later: TestProfileRemovedIsSeenAtOnce).
+	http.DefaultClient.CloseIdleConnections()
 	for _, kind := range []string{"user", "institution"} {
 		f.clk.Add(time.Hour + time.Second) // due: the renewal needs the profile too
 		code, tok2 := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token?kind=" + kind, key: testKey})
@@ -538,6 +558,7 @@ func TestConfigMidEdit(t *testing.T) {
 	if err := os.WriteFile(f.cfgPath, good, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	http.DefaultClient.CloseIdleConnections()
 	if code, tok := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey}); code != 200 || tok["config_error"] != nil {
 		t.Fatalf("token after the fix = %d %v", code, tok)
 	}
@@ -684,12 +705,12 @@ func TestTokenReadReadsConfigOnce(t *testing.T) {
 	f.start()
 	f.login(t)
 	for i := range 3 {
-		before := f.loads.Load()
+		before := f.loads.Load() + f.watchedLoads.Load()
 		code, body := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token?kind=user", key: testKey})
 		if code != 200 || body["access_token"] == "" {
 			t.Fatalf("read %d: %d %v", i, code, body)
 		}
-		if n := f.loads.Load() - before; n != 1 {
+		if n := f.loads.Load() + f.watchedLoads.Load() - before; n != 1 {
 			t.Fatalf("read %d loaded the config %d times, want 1", i, n)
 		}
 	}
@@ -697,7 +718,118 @@ func TestTokenReadReadsConfigOnce(t *testing.T) {
 	if err := f.cfg.Save(f.cfgPath); err != nil {
 		t.Fatal(err)
 	}
+	// From a new connection, as a new process asks (see TestProfileRemovedIsSeenAtOnce).
+	http.DefaultClient.CloseIdleConnections()
 	if code, body := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token?kind=user", key: testKey}); code != 404 {
 		t.Fatalf("after the profile's removal: %d %v, want 404", code, body)
+	}
+}
+
+// TestProfileRemovedIsSeenAtOnce: `obpm profile remove` (config.Update, as
+// the command does it) and then a token read from a new connection (a new
+// process: curl, Newman, `obpm token`) fails at once, though the daemon's
+// kept-alive connections read the config through the folder's watch; those
+// see the removal as soon as the watch's goroutine has run.
+func TestProfileRemovedIsSeenAtOnce(t *testing.T) {
+	f := newFixture(t)
+	f.cfgPath = filepath.Join(t.TempDir(), config.FileName)
+	if err := f.cfg.Save(f.cfgPath); err != nil {
+		t.Fatal(err)
+	}
+	f.start()
+	f.login(t)
+	kept := &http.Client{Transport: &http.Transport{}}
+	defer kept.CloseIdleConnections()
+	read := func(hc *http.Client) int {
+		t.Helper()
+		hr, _ := http.NewRequest(http.MethodGet, f.srv.URL+"/v1/profiles/sb/token?kind=user", nil)
+		hr.Header.Set("Authorization", "Bearer "+testKey)
+		resp, err := hc.Do(hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := range 4 {
+		if code := read(kept); code != 200 {
+			t.Fatalf("read %d: %d", i, code)
+		}
+	}
+	if f.watchedLoads.Load() == 0 {
+		t.Fatal("a kept-alive connection's later reads did not go through the watch")
+	}
+	if err := config.Update(context.Background(), f.cfgPath, func(c *config.Config) error {
+		delete(c.Profiles, "sb")
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 { // each a new connection, the first one right after the edit
+		fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		if code := read(fresh); code != 404 {
+			t.Fatalf("new connection %d after the removal: %d, want 404", i, code)
+		}
+	}
+	// The kept-alive connection: 404 once the watch's event is in (bounded).
+	for deadline := time.Now().Add(10 * time.Second); read(kept) != 404; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the kept-alive connection still reads the removed profile after 10 s")
+		}
+	}
+	// And the profile back (`obpm profile add`): the same both ways.
+	if err := f.cfg.Save(f.cfgPath); err != nil {
+		t.Fatal(err)
+	}
+	if code := read(&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}); code != 200 {
+		t.Fatalf("new connection after the profile came back: %d, want 200", code)
+	}
+}
+
+// TestNewConnectionReadsConfigExactly: whatever the watched loader says,
+// each accepted connection has the exact loader read the config before its
+// first request, so an edit finished before a client connects is seen by
+// its requests. The watched loader here never notices anything by itself
+// (it repeats the exact loader's last answer): only the ConnState hook can
+// make the daemon see the removal.
+func TestNewConnectionReadsConfigExactly(t *testing.T) {
+	f := newFixture(t)
+	f.login(t)
+	var (
+		mu   sync.Mutex
+		last *config.Config
+	)
+	exact := func() (*config.Config, string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		last = &config.Config{Profiles: maps.Clone(f.cfg.Profiles)}
+		return last, "config.yaml", nil
+	}
+	stale := func() (*config.Config, string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if last == nil {
+			t.Error("the watched loader was read before the exact one")
+			return f.cfg, "config.yaml", nil
+		}
+		return last, "config.yaml", nil
+	}
+	f.d = New(Options{Manager: f.d.o.Manager, Config: exact, ConfigWatched: stale, Key: testKey, Log: f.d.log, Now: f.clk.Now})
+	f.cur.Store(f.d)
+	f.srv.Config.Handler = f.d.Handler()
+	http.DefaultClient.CloseIdleConnections()
+	if code, body := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token?kind=user", key: testKey}); code != 200 {
+		t.Fatalf("before the removal: %d %v", code, body)
+	}
+	mu.Lock()
+	f.cfg = &config.Config{Profiles: map[string]*config.Profile{}}
+	mu.Unlock()
+	if code, _ := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token?kind=user", key: testKey}); code != 200 {
+		t.Fatalf("kept-alive connection, stale watched loader: %d, want 200 (the stale answer)", code)
+	}
+	http.DefaultClient.CloseIdleConnections()
+	if code, body := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token?kind=user", key: testKey}); code != 404 {
+		t.Fatalf("new connection after the removal: %d %v, want 404", code, body)
 	}
 }

@@ -83,7 +83,13 @@ func (s *Server) requireKey(next http.Handler) http.Handler {
 
 // keyOK checks the per-install key, answering 401 when it is missing or wrong.
 func (s *Server) keyOK(w http.ResponseWriter, r *http.Request) bool {
-	presented, ok := bearer(r.Header.Get("Authorization"))
+	// The map read of Header.Get without its key canonicalization (the
+	// key is canonical already), as for Origin in guard.
+	var authz string
+	if v := r.Header["Authorization"]; len(v) > 0 {
+		authz = v[0]
+	}
+	presented, ok := bearer(authz)
 	if !ok || !api.KeyEqual(presented, s.o.Key) {
 		s.refused.Warn("request refused: missing or wrong key", r.URL.Path)
 		writeError(w, http.StatusUnauthorized, "unauthorized", "missing or wrong helper key in Authorization: Bearer", "obpm env-key (put it in the environment's obpm_helper_key)")

@@ -2,9 +2,10 @@ package session
 
 import (
 	"context"
+	"maps"
 	"net/http"
-	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/obpm/obpm/authhelper/config"
@@ -82,11 +83,17 @@ func loadedConfig(ctx context.Context) (*config.Config, string, error) {
 // keyring round trip, while `obpm profile add --force` with a new secret is
 // seen by a running daemon. hc may be nil. The clients are cached with
 // their secrets (no allocation per token read): callers only read them.
+//
+// The cache is read without a lock (a token read takes none): it is a map
+// never written once published, replaced by a copy when a client is added.
 func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, now func() time.Time) Resolver {
+	type cache struct {
+		of      *config.Config               // the config the clients belong to
+		clients map[string]*oauthflow.Client // by the name asked for ("" is the default profile)
+	}
 	var (
-		mu      sync.Mutex
-		of      *config.Config // the config the cached clients belong to
-		clients = map[string]*oauthflow.Client{}
+		mu  sync.Mutex // orders the copies
+		cur atomic.Pointer[cache]
 	)
 	return func(ctx context.Context, name string) (*oauthflow.Client, error) {
 		cfg, path, err := loadedConfig(ctx)
@@ -96,92 +103,149 @@ func NewResolver(load ConfigLoader, store *tokenstore.Store, hc *http.Client, no
 		if cfg == nil {
 			return nil, err
 		}
+		if c := cur.Load(); c != nil && c.of == cfg {
+			if cl := c.clients[name]; cl != nil {
+				return cl, nil
+			}
+		}
 		p, err := cfg.Profile(name, path)
 		if err != nil {
 			return nil, err
-		}
-		mu.Lock()
-		if of != cfg {
-			of, clients = cfg, map[string]*oauthflow.Client{}
-		}
-		c := clients[p.Name]
-		mu.Unlock()
-		if c != nil {
-			return c, nil
 		}
 		secret, err := store.Secret(ctx, p.Name)
 		if err != nil {
 			return nil, err
 		}
-		c = &oauthflow.Client{Profile: p, Secret: secret, HTTP: hc, Now: now, Ident: p.ClientIdentity()}
+		cl := &oauthflow.Client{Profile: p, Secret: secret, HTTP: hc, Now: now, Ident: p.ClientIdentity()}
 		mu.Lock()
-		if of == cfg {
-			clients[p.Name] = c
+		defer mu.Unlock()
+		next := &cache{of: cfg, clients: map[string]*oauthflow.Client{}}
+		if c := cur.Load(); c != nil && c.of == cfg {
+			maps.Copy(next.clients, c.clients)
 		}
-		mu.Unlock()
-		return c, nil
+		next.clients[name] = cl
+		cur.Store(next)
+		return cl, nil
 	}
 }
 
 // FileLoader loads the config at path, parsing it again only when the
-// file's size or modification time changed (a token read should not parse
-// YAML; an edit by `obpm profile add` is still seen at once). A file that
-// does not parse gives the last good config with a *ConfigError.
+// file changed (a token read should not parse YAML; an edit by `obpm
+// profile add` is still seen at once). It is NewFileConfig(path).Load.
+func FileLoader(path string) ConfigLoader { return NewFileConfig(path).Load }
+
+// FileConfig is the config file at a path as a running process sees it:
+// parsed again only when its size, modification time or inode changed. A
+// file that does not parse gives the last good config with a *ConfigError.
 //
-// Where the folder can be watched (dirWatch: Linux, local filesystems) a
-// read with no change in the folder since the last one costs no stat
-// either; the file is still stat'ed at least once every watchTrust, so
-// that what a watch cannot see (the folder's parent renamed, say) shows
-// within that time.
-func FileLoader(path string) ConfigLoader {
-	// The stamp is compared, not formatted.
-	type fileStamp struct {
-		exists      bool
-		size, mtime int64
-	}
-	var (
-		mu       sync.Mutex
-		cached   *config.Config // last good
-		read     bool           // the file was read at least once
-		stamp    fileStamp      // of the file as last read, good or bad
-		brokenBy error          // set while the file at stamp does not parse
-		watch    *dirWatch      // nil: stat on every read
-		watched  bool           // a watch was tried (on the second read: a one-shot command needs none)
-		statAt   time.Time      // of the last stat
-	)
-	result := func() (*config.Config, string, error) {
-		if brokenBy != nil {
-			return cached, path, &ConfigError{Err: brokenBy, Stale: cached != nil}
-		}
-		return cached, path, nil
-	}
-	return func() (*config.Config, string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		now := time.Now()
-		if read && (cached != nil || brokenBy != nil) && watch != nil && now.Sub(statAt) < watchTrust && !watch.changed() {
-			return result()
-		}
-		if read && !watched {
-			// Before the stat: a change between the two is then seen by both.
-			watched, watch = true, newDirWatch(path)
-		}
-		st, err := os.Stat(path)
-		statAt = now
-		var cur fileStamp
-		if err == nil {
-			cur = fileStamp{true, st.Size(), st.ModTime().UnixNano()}
-		}
-		if !read || cur != stamp || (cached == nil && brokenBy == nil) {
-			c, err := config.Load(path)
-			read, stamp, brokenBy = true, cur, err
-			if err == nil {
-				cached = c
-			}
-		}
-		return result()
-	}
+// Load stats the file on every call, so an edit that finished before the
+// call is seen by it. LoadWatched does not, where the folder is watched
+// (dirWatch: Linux, local filesystems): it trusts the last stat while the
+// watch has reported nothing since and the stat is under watchTrust old.
+// The watch is read by a goroutine, so an edit shows in LoadWatched a
+// scheduling delay after it finished (microseconds when the process is
+// idle), not at once: the daemon's token route uses it, after a Load for
+// each connection it accepts (see daemon.Server.ConnState).
+type FileConfig struct {
+	path string
+	// snap is the last result, read without the lock by LoadWatched;
+	// statAt is when the last stat was (time since born): a quiet stat
+	// changes nothing else, and allocates no new snap.
+	snap   atomic.Pointer[configSnap]
+	statAt atomic.Int64
+	born   time.Time
+
+	mu       sync.Mutex
+	read     bool           // the file was read at least once
+	stamp    fileStamp      // of the file as last read, good or bad
+	cached   *config.Config // last good
+	brokenBy error          // set while the file at stamp does not parse
+	watch    *dirWatch      // nil: no watch (yet, or here)
+	watched  bool           // a watch was tried (on the second read: a one-shot command needs none)
+	tried    time.Duration  // when (since born) a watch was last tried
 }
 
-// watchTrust is how long FileLoader trusts a quiet dirWatch without a stat.
+// configSnap is one Load's answer with what LoadWatched needs to trust it.
+type configSnap struct {
+	cfg   *config.Config
+	err   error
+	watch *dirWatch
+	gen   uint64 // the watch's generation before the stat
+}
+
+// fileStamp is compared, not formatted. The inode tells an atomic rewrite
+// (a new file renamed over the old) from the old file even when size and
+// modification time agree (the clock the kernel stamps files with moves
+// in ticks of milliseconds).
+type fileStamp struct {
+	exists      bool
+	size, mtime int64
+	ino         uint64
+}
+
+// NewFileConfig returns the config file at path; nothing is read yet.
+func NewFileConfig(path string) *FileConfig { return &FileConfig{path: path, born: time.Now()} }
+
+// Load returns the config as the file is now (one stat; a parse when it
+// changed).
+func (f *FileConfig) Load() (*config.Config, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := time.Since(f.born)
+	if f.read && (!f.watched || f.rearm(now)) {
+		// Before the stat: a change between the two is then seen by both.
+		f.watched, f.watch, f.tried = true, newDirWatch(f.path), now
+	}
+	var gen uint64
+	if f.watch != nil {
+		gen, _ = f.watch.state()
+	}
+	cur := statStamp(f.path)
+	s := f.snap.Load()
+	if !f.read || cur != f.stamp || (f.cached == nil && f.brokenBy == nil) {
+		c, err := config.Load(f.path)
+		f.read, f.stamp, f.brokenBy = true, cur, err
+		if err == nil {
+			f.cached = c
+		}
+		s = nil
+	}
+	if s == nil || s.watch != f.watch || s.gen != gen {
+		s = &configSnap{cfg: f.cached, watch: f.watch, gen: gen}
+		if f.brokenBy != nil {
+			s.err = &ConfigError{Err: f.brokenBy, Stale: f.cached != nil}
+		}
+		f.snap.Store(s)
+	}
+	f.statAt.Store(int64(now))
+	return s.cfg, f.path, s.err
+}
+
+// rearm reports whether Load should try a new watch: the last one ended
+// (the folder was removed or moved, events were lost) or none could be had,
+// and the last try is watchTrust old, so that a folder made again is
+// watched again without a try per read while it cannot be.
+func (f *FileConfig) rearm(now time.Duration) bool {
+	if f.watch != nil {
+		if _, ok := f.watch.state(); ok {
+			return false
+		}
+	}
+	return now-f.tried >= watchTrust
+}
+
+// LoadWatched is Load without the stat while the folder's watch has seen
+// nothing since the last one (no system call: the token route's check).
+func (f *FileConfig) LoadWatched() (*config.Config, string, error) {
+	if s := f.snap.Load(); s != nil && s.watch != nil && time.Since(f.born)-time.Duration(f.statAt.Load()) < watchTrust {
+		if gen, ok := s.watch.state(); ok && gen == s.gen {
+			return s.cfg, f.path, s.err
+		}
+	}
+	return f.Load()
+}
+
+// watchTrust is how long LoadWatched trusts a quiet dirWatch without a
+// stat: what a watch cannot see (the folder's parent renamed, say) shows
+// within that time.
 const watchTrust = time.Second

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,6 +62,10 @@ type Manager struct {
 
 	mu      sync.Mutex
 	entries map[key]*entry
+	// known is a copy of entries read without mu (entries are never
+	// removed, so a copy made at an insertion stays true): a token read
+	// takes no lock to find its entry.
+	known atomic.Pointer[map[key]*entry]
 }
 
 type key struct {
@@ -118,16 +123,23 @@ func (m *Manager) log() *slog.Logger {
 }
 
 func (m *Manager) entry(profile string, kind tokenstore.Kind) *entry {
+	k := key{profile, kind}
+	if known := m.known.Load(); known != nil {
+		if e := (*known)[k]; e != nil {
+			return e
+		}
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.entries == nil {
 		m.entries = map[key]*entry{}
 	}
-	k := key{profile, kind}
 	e := m.entries[k]
 	if e == nil {
 		e = &entry{lock: make(chan struct{}, 1)}
 		m.entries[k] = e
+		known := maps.Clone(m.entries)
+		m.known.Store(&known)
 	}
 	return e
 }

@@ -74,11 +74,19 @@ func openAuth(f *Factory, insecure bool) (*authEnv, error) {
 func (e *authEnv) loadConfig() (*config.Config, error) { return config.Load(e.cfgPath) }
 
 func (e *authEnv) loader() session.ConfigLoader {
+	load, _ := e.loaders()
+	return load
+}
+
+// loaders returns the config loader and, when the config is a file, the
+// same file's LoadWatched (nil otherwise: the daemon then uses load).
+func (e *authEnv) loaders() (load, watched session.ConfigLoader) {
 	if e.ci != nil {
 		cfg := &config.Config{DefaultProfile: e.ci.Name, Profiles: map[string]*config.Profile{e.ci.Name: e.ci}}
-		return func() (*config.Config, string, error) { return cfg, "the OBPM_* variables", nil }
+		return func() (*config.Config, string, error) { return cfg, "the OBPM_* variables", nil }, nil
 	}
-	return session.FileLoader(e.cfgPath)
+	fc := session.NewFileConfig(e.cfgPath)
+	return fc.Load, fc.LoadWatched
 }
 
 // profile returns the named (or default) profile.

@@ -303,6 +303,29 @@ func helperAgainstSandbox(t *testing.T, realKeyring bool) {
 		t.Fatalf("token after logout: exit %d %s", code, errOut)
 	}
 
+	// 8. `obpm profile remove` and then a read of the profile's token from
+	// the daemon (which reads its config through a folder watch): unknown
+	// at once, from a new connection as every new process opens.
+	read := func() int {
+		t.Helper()
+		hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		req, _ := http.NewRequest(http.MethodGet, w.env["OBPM_HELPER_URL"]+"/v1/profiles/sb/token?kind=user", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := read(); code == http.StatusNotFound {
+		t.Fatalf("token of a configured profile: %d", code)
+	}
+	w.must(t, "profile", "remove", "sb")
+	if code := read(); code != http.StatusNotFound {
+		t.Fatalf("token right after `obpm profile remove sb`: %d, want 404", code)
+	}
+
 	// Nothing secret in the daemon's logs.
 	all := logs.String() + logs2.String()
 	if !strings.Contains(all, "user token refreshed") || !strings.Contains(all, "login succeeded") {

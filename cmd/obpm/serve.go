@@ -78,7 +78,8 @@ func serveRun(ctx context.Context, f *Factory, opts *ServeOptions) error {
 		return err
 	}
 	port := ls[0].Addr().(*net.TCPAddr).Port
-	srv := daemon.New(daemon.Options{Manager: env.manager(log), Config: env.loader(), Key: key, Port: port,
+	load, watched := env.loaders()
+	srv := daemon.New(daemon.Options{Manager: env.manager(log), Config: load, ConfigWatched: watched, Key: key, Port: port,
 		Log: log, Now: f.Now, RefreshEvery: opts.RefreshEvery})
 	also := ""
 	if len(ls) > 1 {
