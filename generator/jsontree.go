@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -360,6 +361,13 @@ func (s *jsonScanner) number(line int) (*yaml.Node, error) {
 	return n, nil
 }
 
+// JSON's one-letter escapes: the letter after a backslash, and at the same
+// index the byte it stands for.
+const (
+	jsonEscapeLetters = "\"\\/bfnrt"
+	jsonEscapeBytes   = "\"\\/\b\f\n\r\t"
+)
+
 // unquoteJSON is the value of a JSON string's text between its quotes (no
 // raw '"' or control character in it: str has seen to that), exactly as
 // encoding/json decodes it: the escapes RFC 8259 allows, a lone or broken
@@ -375,25 +383,13 @@ func unquoteJSON(s []byte) (string, bool) {
 			if r+1 >= len(s) {
 				return "", false
 			}
-			switch e := s[r+1]; e {
-			case '"', '\\', '/':
-				b = append(b, e)
+			e := s[r+1]
+			if k := strings.IndexByte(jsonEscapeLetters, e); k >= 0 {
+				b = append(b, jsonEscapeBytes[k])
 				r += 2
-			case 'b':
-				b = append(b, '\b')
-				r += 2
-			case 'f':
-				b = append(b, '\f')
-				r += 2
-			case 'n':
-				b = append(b, '\n')
-				r += 2
-			case 'r':
-				b = append(b, '\r')
-				r += 2
-			case 't':
-				b = append(b, '\t')
-				r += 2
+				break
+			}
+			switch e {
 			case 'u':
 				rr := hex4(s[r+2:])
 				if rr < 0 {
