@@ -65,6 +65,18 @@ type fixture struct {
 	logLevel slog.Leveler
 }
 
+// startWithConfigFile starts the daemon reading its config from a real
+// file (the daemon's way: watched folder, stat per connection) and logs in.
+func (f *fixture) startWithConfigFile(t *testing.T) {
+	t.Helper()
+	f.cfgPath = filepath.Join(t.TempDir(), config.FileName)
+	if err := f.cfg.Save(f.cfgPath); err != nil {
+		t.Fatal(err)
+	}
+	f.start()
+	f.login(t)
+}
+
 func newFixture(t testing.TB) *fixture {
 	f := &fixture{p: fakeprovider.New(t), kr: fakekeyring.New(), clk: &clock{t: time.Now()}, logs: &testenv.Buffer{}, httpTimeout: 2 * time.Second}
 	k := f.kr.Keyring("obpm-test")
@@ -523,12 +535,7 @@ func TestCancelLogin(t *testing.T) {
 // says config_error, instead of answering 500.
 func TestConfigMidEdit(t *testing.T) {
 	f := newFixture(t)
-	f.cfgPath = filepath.Join(t.TempDir(), "config.yaml")
-	if err := f.cfg.Save(f.cfgPath); err != nil {
-		t.Fatal(err)
-	}
-	f.start()
-	f.login(t)
+	f.startWithConfigFile(t)
 	code, tok := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token", key: testKey})
 	if code != 200 || tok["config_error"] != nil {
 		t.Fatalf("token with a good config = %d %v", code, tok)
@@ -698,12 +705,7 @@ func TestHealthzProof(t *testing.T) {
 // edit made between two reads is still seen by the next one.
 func TestTokenReadReadsConfigOnce(t *testing.T) {
 	f := newFixture(t)
-	f.cfgPath = filepath.Join(t.TempDir(), config.FileName)
-	if err := f.cfg.Save(f.cfgPath); err != nil {
-		t.Fatal(err)
-	}
-	f.start()
-	f.login(t)
+	f.startWithConfigFile(t)
 	for i := range 3 {
 		before := f.loads.Load() + f.watchedLoads.Load()
 		code, body := f.do(t, req{method: "GET", path: "/v1/profiles/sb/token?kind=user", key: testKey})
@@ -732,12 +734,7 @@ func TestTokenReadReadsConfigOnce(t *testing.T) {
 // see the removal as soon as the watch's goroutine has run.
 func TestProfileRemovedIsSeenAtOnce(t *testing.T) {
 	f := newFixture(t)
-	f.cfgPath = filepath.Join(t.TempDir(), config.FileName)
-	if err := f.cfg.Save(f.cfgPath); err != nil {
-		t.Fatal(err)
-	}
-	f.start()
-	f.login(t)
+	f.startWithConfigFile(t)
 	kept := &http.Client{Transport: &http.Transport{}}
 	defer kept.CloseIdleConnections()
 	read := func(hc *http.Client) int {
