@@ -16,16 +16,7 @@ import (
 // removal and a re-creation; and a config file that is a symbolic link is
 // followed to edits of its target.
 func TestFileLoaderSeesEveryEditWhileWatching(t *testing.T) {
-	save := func(t *testing.T, path string, names ...string) {
-		t.Helper()
-		c := &config.Config{Profiles: map[string]*config.Profile{}}
-		for _, n := range names {
-			c.Profiles[n] = &config.Profile{Name: n, Provider: config.ProviderSandbox, ClientID: "x", RedirectURI: config.SandboxRedirectURI}
-		}
-		if err := c.Save(path); err != nil {
-			t.Fatal(err)
-		}
-	}
+	save := saveProfiles
 	want := func(t *testing.T, load ConfigLoader, step string, names ...string) {
 		t.Helper()
 		for range 3 { // the first read after the edit, then quiet reads
@@ -130,16 +121,7 @@ func TestLoadWatchedTrustsTheWatch(t *testing.T) {
 		t.Skip("inotify is Linux's")
 	}
 	path := filepath.Join(t.TempDir(), config.FileName)
-	save := func(names ...string) {
-		t.Helper()
-		c := &config.Config{Profiles: map[string]*config.Profile{}}
-		for _, n := range names {
-			c.Profiles[n] = &config.Profile{Name: n, Provider: config.ProviderSandbox, ClientID: "x", RedirectURI: config.SandboxRedirectURI}
-		}
-		if err := c.Save(path); err != nil {
-			t.Fatal(err)
-		}
-	}
+	save := func(names ...string) { t.Helper(); saveProfiles(t, path, names...) }
 	save("a")
 	fc := NewFileConfig(path)
 	for range 2 { // the second read starts the watch
@@ -227,5 +209,18 @@ func TestFileConfigWatchesAgain(t *testing.T) {
 	waitGen(t, s.watch, s.gen)
 	if c, _, _ := fc.LoadWatched(); c.Profiles["c"] == nil {
 		t.Fatalf("new watch: LoadWatched gave %v, want c", c.Names())
+	}
+}
+
+// saveProfiles writes a config holding sandbox profiles of these names to
+// path, as `obpm profile add` would.
+func saveProfiles(t *testing.T, path string, names ...string) {
+	t.Helper()
+	c := &config.Config{Profiles: map[string]*config.Profile{}}
+	for _, n := range names {
+		c.Profiles[n] = &config.Profile{Name: n, Provider: config.ProviderSandbox, ClientID: "x", RedirectURI: config.SandboxRedirectURI}
+	}
+	if err := c.Save(path); err != nil {
+		t.Fatal(err)
 	}
 }
