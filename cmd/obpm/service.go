@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	htmltemplate "html/template"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,23 +132,20 @@ func renderUnit(f *Factory, opts *ServiceOptions) ([]byte, error) {
 	if opts.GOOS == "darwin" {
 		name = "helper/obpm.plist"
 	}
-	var t interface {
-		Execute(w io.Writer, data any) error
-	}
-	var err error
-	if opts.GOOS == "darwin" {
-		// A plist is XML: html/template escapes paths holding & or <.
-		t, err = htmltemplate.ParseFS(templates.Helper, name)
-	} else {
-		t, err = template.ParseFS(templates.Helper, name)
-	}
+	// Every value is escaped for where it lands by a function of the
+	// template (servicequote.go): text/template does no escaping itself.
+	t, err := template.New("").Funcs(template.FuncMap{
+		"systemdExec": systemdExecStart,
+		"systemdEnv":  systemdEnv,
+		"plist":       plistString,
+	}).ParseFS(templates.Helper, name)
 	if err != nil {
 		return nil, err
 	}
 	u := serviceUnit{Exe: opts.Exe, Port: opts.Port, KeyringService: f.Getenv(keyring.ServiceEnv),
 		ConfigDir: f.Getenv("OBPM_CONFIG_DIR"), Label: launchdLabel}
 	var b bytes.Buffer
-	if err := t.Execute(&b, u); err != nil {
+	if err := t.ExecuteTemplate(&b, filepath.Base(name), u); err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
 	return b.Bytes(), nil
