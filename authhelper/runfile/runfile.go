@@ -53,13 +53,45 @@ func Write(dir, name string, r Record) error {
 	return atomicfile.Write(filepath.Join(dir, name), append(b, '\n'), 0o600)
 }
 
-// Remove deletes dir/name when it still names pid (a newer process on
-// another port may have replaced it).
+// Remove deletes dir/name when it still names pid: a newer process (a
+// restarted daemon, one on another port) may have replaced it, and its
+// record must stay.
+//
+// Reading the record and then removing the path would remove whatever
+// landed in between, so the record is first moved aside with one rename,
+// which takes exactly one file, and it is that file which is checked: ours
+// is deleted; another's is put back with a hard link, which fails if a
+// still newer record took the path meanwhile (that one then stays, and the
+// one we moved, older than it, goes). Readers see no record only while the
+// one moved aside is checked, and only when a newer record was being
+// written at that instant.
 func Remove(dir, name string, pid int) {
 	p := filepath.Join(dir, name)
-	if r, err := readFile(p); err == nil && r.PID == pid {
-		_ = os.Remove(p)
+	if r, err := readFile(p); err != nil || r.PID != pid {
+		return // not ours, or nothing we trust (left for its owner)
 	}
+	aside, err := os.CreateTemp(dir, "."+name+".*.removing")
+	if err != nil {
+		return
+	}
+	tmp := aside.Name()
+	aside.Close()
+	if err := os.Rename(p, tmp); err != nil {
+		_ = os.Remove(tmp)
+		return // gone already
+	}
+	if r, err := readFile(tmp); err == nil && r.PID == pid {
+		_ = os.Remove(tmp)
+		return
+	}
+	if err := os.Link(tmp, p); err != nil && !errors.Is(err, fs.ErrExist) {
+		// No hard links here (or a folder): put it back by rename, which
+		// could only replace a record written in these microseconds.
+		if os.Rename(tmp, p) == nil {
+			return
+		}
+	}
+	_ = os.Remove(tmp)
 }
 
 // ErrNone means there is no usable record: none was written, its process

@@ -224,3 +224,71 @@ func TestWriteReplacesAPlantedLink(t *testing.T) {
 		t.Fatalf("Read after Write = %+v, %v", r, err)
 	}
 }
+
+// TestRemoveKeepsANewerRecord: a daemon that stops removes its record
+// while another process of the same user (a restarted daemon, one on
+// another port) puts its own in place. Remove used to read the record, see
+// its own pid, then remove the path: when the other record landed between
+// the two, the newer daemon's record went and every command lost that
+// daemon. Here, round after round, the older record lands and the newer
+// one right after it (renames, as Write does, and as fast as they go) while
+// the older daemon calls Remove: once both are done the newer record must
+// be there.
+func TestRemoveKeepsANewerRecord(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, Daemon)
+	older, newer := os.Getpid(), os.Getppid()
+	olderRec, newerRec := filepath.Join(dir, "older.json"), filepath.Join(dir, "newer.json")
+	for p, pid := range map[string]int{olderRec: older, newerRec: newer} {
+		b, _ := json.Marshal(Record{URL: goodURL, PID: pid, UID: os.Getuid()})
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// put renames a hard link of src onto the path: the atomic replace of
+	// Write, without its fsync, so that the two records land microseconds
+	// apart.
+	put := func(src string) error {
+		tmp := filepath.Join(dir, "put.tmp")
+		if err := os.Link(src, tmp); err != nil {
+			return err
+		}
+		return os.Rename(tmp, path)
+	}
+
+	const rounds = 3000
+	removedOlder := 0
+	for i := 0; i < rounds; i++ {
+		var done atomic.Bool
+		errc := make(chan error, 1)
+		go func() {
+			defer done.Store(true)
+			if err := put(olderRec); err != nil {
+				errc <- err
+				return
+			}
+			errc <- put(newerRec)
+		}()
+		sawGap := false
+		for j := 0; j < 100_000 && !done.Load(); j++ {
+			Remove(dir, Daemon, older)
+			if _, err := os.Lstat(path); err != nil && !done.Load() {
+				sawGap = true // Remove removed the older record, mid-round
+			}
+		}
+		if sawGap {
+			removedOlder++
+		}
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+		r, err := readFile(path)
+		if err != nil || r.PID != newer {
+			t.Fatalf("round %d: after the newer record landed, the path holds %+v, %v: the older daemon's Remove removed the newer record", i, r, err)
+		}
+	}
+	if removedOlder == 0 {
+		t.Fatalf("Remove never removed the older record in %d rounds: the race was not exercised", rounds)
+	}
+	t.Logf("%d rounds; Remove removed the older record before the newer one landed in %d", rounds, removedOlder)
+}
