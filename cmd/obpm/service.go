@@ -39,11 +39,45 @@ type ServiceOptions struct {
 
 // serviceUnit is what the unit templates need.
 type serviceUnit struct {
-	Exe            string
-	Port           int
-	KeyringService string
-	ConfigDir      string
-	Label          string
+	Exe   string
+	Port  int
+	Env   []serviceEnvVar
+	Label string
+}
+
+// serviceEnvVar is one variable the service runs with.
+type serviceEnvVar struct{ Name, Value string }
+
+// serviceEnv is the environment that decides which config folder and which
+// secret store `obpm serve` uses, as this shell has it. A service starts
+// with the service manager's environment, not the shell's: without these a
+// shell that sets XDG_CONFIG_HOME, OBPM_INSECURE_STORAGE (a machine without
+// a keyring) or OBPM_KEYRING_SERVICE gets a daemon that reads another config
+// and another store than every other command (profiles unknown to it,
+// tokens it cannot see, or a keyring it cannot open, restarted for ever).
+func serviceEnv(getenv func(string) string) ([]serviceEnvVar, error) {
+	dir, err := config.Dir(getenv)
+	if err != nil {
+		return nil, err
+	}
+	if !filepath.IsAbs(dir) {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return nil, fmt.Errorf("config folder %s: %w", dir, err)
+		}
+		dir = abs
+	}
+	env := []serviceEnvVar{{config.DirEnv, dir}}
+	if v := getenv(keyring.ServiceEnv); v != "" {
+		env = append(env, serviceEnvVar{keyring.ServiceEnv, v})
+	}
+	if keyring.Insecure(getenv) {
+		env = append(env, serviceEnvVar{keyring.InsecureEnv, "1"})
+	}
+	if v := getenv(keyring.TimeoutEnv); v != "" {
+		env = append(env, serviceEnvVar{keyring.TimeoutEnv, v})
+	}
+	return env, nil
 }
 
 const launchdLabel = "dev.obpm.helper"
@@ -142,8 +176,11 @@ func renderUnit(f *Factory, opts *ServiceOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := serviceUnit{Exe: opts.Exe, Port: opts.Port, KeyringService: f.Getenv(keyring.ServiceEnv),
-		ConfigDir: f.Getenv("OBPM_CONFIG_DIR"), Label: launchdLabel}
+	env, err := serviceEnv(f.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	u := serviceUnit{Exe: opts.Exe, Port: opts.Port, Env: env, Label: launchdLabel}
 	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, filepath.Base(name), u); err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)

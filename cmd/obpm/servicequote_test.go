@@ -473,3 +473,31 @@ func parsePlist(b []byte) ([]string, map[string]string, error) {
 		}
 	}
 }
+
+// TestServiceUnitPinsTheShellsStore: the service starts with the service
+// manager's environment, not the shell's. A shell whose config folder comes
+// from XDG_CONFIG_HOME, or which keeps secrets in the file store
+// (OBPM_INSECURE_STORAGE, a machine without a keyring), must get a daemon
+// that reads the same config and the same store as its other commands.
+func TestServiceUnitPinsTheShellsStore(t *testing.T) {
+	xdg := filepath.Join(t.TempDir(), "xdg config")
+	t.Setenv("XDG_CONFIG_HOME", xdg)
+	w := &authWorld{env: map[string]string{"OBPM_INSECURE_STORAGE": "true", "OBPM_KEYRING_TIMEOUT": "20s"}}
+	f, _, _ := w.factory("")
+	want := map[string]string{"OBPM_CONFIG_DIR": filepath.Join(xdg, "obpm"), "OBPM_INSECURE_STORAGE": "1", "OBPM_KEYRING_TIMEOUT": "20s"}
+	for _, goos := range []string{"linux", "darwin"} {
+		unit, err := renderUnit(f, &ServiceOptions{Port: 8791, GOOS: goos, Exe: "/usr/bin/obpm"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var env map[string]string
+		if goos == "linux" {
+			_, _, env, err = parseUnit(string(unit))
+		} else {
+			_, env, err = parsePlist(unit)
+		}
+		if err != nil || !reflect.DeepEqual(env, want) {
+			t.Errorf("%s: the service's environment is %q, %v; want %q\n%s", goos, env, err, want, unit)
+		}
+	}
+}
