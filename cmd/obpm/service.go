@@ -215,11 +215,11 @@ func serviceRun(f *Factory, opts *ServiceOptions) error {
 		fmt.Fprintf(f.ErrOut, "Wrote the %s %s: it runs `%s serve --port %d` at login.\n", kind, path, opts.Exe, opts.Port)
 		if linux {
 			if err := opts.Run("systemctl", "--user", "daemon-reload"); err != nil {
-				return err
+				return systemctlUserError(path, err)
 			}
 			fmt.Fprintln(f.ErrOut, "Enabling and starting it: systemctl --user enable --now obpm.service")
 			if err := opts.Run("systemctl", "--user", "enable", "--now", "obpm.service"); err != nil {
-				return err
+				return systemctlUserError(path, err)
 			}
 		} else {
 			fmt.Fprintln(f.ErrOut, "Loading it: launchctl load -w "+path)
@@ -251,6 +251,20 @@ func serviceRun(f *Factory, opts *ServiceOptions) error {
 	default: // status
 		return serviceStatus(f, opts, path)
 	}
+}
+
+// systemctlUserError explains a failed `systemctl --user` after the unit
+// was written. The usual cause on a real machine is that this login has no
+// systemd user manager to talk to: a shell from su, sudo or an ssh session
+// without a login session, a container, a machine without systemd.
+func systemctlUserError(unit string, err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "connect to bus") || strings.Contains(msg, "XDG_RUNTIME_DIR") || errors.Is(err, exec.ErrNotFound) {
+		return fmt.Errorf("wrote %s, but this login has no systemd user manager to load it (%w). "+
+			"In a desktop or ssh login session of this user run `systemctl --user daemon-reload && systemctl --user enable --now obpm.service`; "+
+			"`loginctl enable-linger $USER` keeps it running without a login; or run `obpm serve` yourself", unit, err)
+	}
+	return fmt.Errorf("wrote %s, but systemd did not start it: %w (see `systemctl --user status obpm.service`)", unit, err)
 }
 
 // serviceStatus prints the unit file, the service manager's view and

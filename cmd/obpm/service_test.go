@@ -501,3 +501,34 @@ func TestServiceUnitPinsTheShellsStore(t *testing.T) {
 		}
 	}
 }
+
+// TestServiceInstallWithoutUserManager: over su, sudo, an ssh session
+// without a login session or in a container, `systemctl --user` cannot
+// reach a user manager. install then says that the unit is written, why it
+// is not running and what to do, instead of systemctl's bare complaint.
+func TestServiceInstallWithoutUserManager(t *testing.T) {
+	bin := t.TempDir()
+	// A systemctl that answers as it does with no user bus (systemd 252).
+	script := "#!/bin/sh\necho 'Failed to connect to bus: No medium found' >&2\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(bin, "systemctl"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	home := t.TempDir()
+	w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": t.TempDir()}}
+	f, _, _ := w.factory("")
+	opts := &ServiceOptions{Action: "install", Port: 8791, GOOS: "linux", Home: home, Exe: "/usr/bin/obpm", Run: runServiceCommand}
+	err := serviceRun(f, opts)
+	path, _ := unitPath(opts)
+	if err == nil {
+		t.Fatal("install succeeded with no user manager")
+	}
+	for _, want := range []string{"wrote " + path, "no systemd user manager", "Failed to connect to bus", "loginctl enable-linger", "obpm serve"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the unit the error names is not there: %v", err)
+	}
+}
