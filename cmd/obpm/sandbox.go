@@ -125,6 +125,8 @@ func checkLoopback(addr string) error {
 }
 
 func sandboxRun(ctx context.Context, f *Factory, opts *SandboxOptions) error {
+	ctx, stop := stopOnHangup(ctx)
+	defer stop()
 	out, errOut := f.Out, f.ErrOut
 	if opts.PrintData {
 		_, err := out.Write(sandbox.SeedYAML())
@@ -213,7 +215,7 @@ func sandboxRun(ctx context.Context, f *Factory, opts *SandboxOptions) error {
 		return fmt.Errorf("sandbox on %s: %w", opts.Addr, err)
 	case <-ctx.Done():
 	}
-	// Shut down on SIGINT/SIGTERM (root.go cancels ctx): finish the requests
+	// Shut down on SIGINT/SIGTERM (root.go cancels ctx) or SIGHUP: finish the requests
 	// in flight, then return cleanly.
 	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -54,6 +56,8 @@ POST /v1/profiles/{p}/login, POST /v1/profiles/{p}/logout.`,
 }
 
 func serveRun(ctx context.Context, f *Factory, opts *ServeOptions) error {
+	ctx, stop := stopOnHangup(ctx)
+	defer stop()
 	level := slog.LevelInfo
 	if opts.Debug {
 		level = slog.LevelDebug
@@ -100,4 +104,16 @@ func serveRun(ctx context.Context, f *Factory, opts *ServeOptions) error {
 	}
 	fmt.Fprintln(f.ErrOut, "obpm helper stopped")
 	return nil
+}
+
+// stopOnHangup cancels ctx on SIGHUP as Main does on SIGINT and SIGTERM, for
+// the long-running commands: a closed terminal or a dropped ssh session
+// then stops them as Ctrl-C does (tokens not yet saved are flushed, the
+// runtime file is removed) instead of killing them where they stand. Under
+// nohup SIGHUP is ignored and must stay so: Notify would undo that.
+func stopOnHangup(ctx context.Context) (context.Context, context.CancelFunc) {
+	if signal.Ignored(syscall.SIGHUP) {
+		return context.WithCancel(ctx)
+	}
+	return signal.NotifyContext(ctx, syscall.SIGHUP)
 }
