@@ -32,6 +32,10 @@ type Record struct {
 	PID     int       `json:"pid"`
 	UID     int       `json:"uid"`
 	Started time.Time `json:"started"`
+	// ProcStart is when the process started (Linux: clock ticks since
+	// boot; 0 elsewhere): with PID it names one process, so a record whose
+	// PID was reused by another process after a kill -9 is stale.
+	ProcStart uint64 `json:"proc_start,omitempty"`
 }
 
 // maxSize bounds what Read accepts: a record is a hundred bytes.
@@ -43,6 +47,7 @@ func Write(dir, name string, r Record) error {
 		r.PID = os.Getpid()
 	}
 	r.UID = os.Getuid()
+	r.ProcStart, _ = procStart(r.PID)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("record %s: %w", filepath.Join(dir, name), err)
 	}
@@ -100,16 +105,27 @@ var ErrNone = errors.New("no record")
 
 // Read returns the record dir/name when the file belongs to this user, is
 // writable by nobody else, and names a process that still runs. A stale
-// record (its process ended, e.g. after kill -9) is ignored.
+// record (its process ended, e.g. after kill -9, or, where start times are
+// known, its PID now belongs to another process) is ErrNone.
 func Read(dir, name string) (Record, error) {
 	r, err := readFile(filepath.Join(dir, name))
 	if err != nil {
 		return Record{}, err
 	}
-	if r.UID != os.Getuid() || !alive(r.PID) {
+	if r.UID != os.Getuid() || !alive(r.PID) || !sameProcess(r) {
 		return Record{}, ErrNone
 	}
 	return r, nil
+}
+
+// sameProcess reports whether r.PID is still the process that wrote r:
+// false only when both start times are known and differ.
+func sameProcess(r Record) bool {
+	if r.ProcStart == 0 {
+		return true // written where start times are unknown (or by an older obpm)
+	}
+	now, ok := procStart(r.PID)
+	return !ok || now == r.ProcStart
 }
 
 // readFile opens p without following a symbolic link (and without

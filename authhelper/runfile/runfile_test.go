@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -291,4 +292,50 @@ func TestRemoveKeepsANewerRecord(t *testing.T) {
 		t.Fatalf("Remove never removed the older record in %d rounds: the race was not exercised", rounds)
 	}
 	t.Logf("%d rounds; Remove removed the older record before the newer one landed in %d", rounds, removedOlder)
+}
+
+// TestReadIgnoresAReusedPID: the daemon was killed with -9, so its record
+// stayed, and the kernel gave its PID to another process of the same user
+// (here a sleep). The record names a live process of ours, but not the one
+// that wrote it: it is stale, as if the PID were free, and every command
+// must look elsewhere instead of at a port nobody serves (or someone else
+// took). Where start times are known (Linux), they tell the two apart.
+func TestReadIgnoresAReusedPID(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("process start times are read from /proc")
+	}
+	sleep := exec.Command("sleep", "60")
+	if err := sleep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sleep.Process.Kill(); _ = sleep.Wait() })
+	pid := sleep.Process.Pid
+	dir := t.TempDir()
+
+	// Written by hand as an obpm of this version writes it: the PID and
+	// when the daemon holding it started, long before this sleep.
+	b, _ := json.Marshal(map[string]any{"url": evilURL, "port": 45999, "pid": pid, "uid": os.Getuid(), "proc_start": 1})
+	if err := os.WriteFile(filepath.Join(dir, Daemon), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := Read(dir, Daemon); !errors.Is(err, ErrNone) {
+		t.Fatalf("Read = %+v, %v; want ErrNone: PID %d is a sleep started after the record's process", r, err, pid)
+	}
+
+	// The process that wrote it, alive: read.
+	if err := Write(dir, Daemon, Record{URL: goodURL, Port: 45678, PID: pid}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := Read(dir, Daemon); err != nil || r.URL != goodURL || r.ProcStart == 0 {
+		t.Fatalf("Read = %+v, %v; want the live writer's record, with its start time", r, err)
+	}
+	// A record without a start time (an older obpm, or written where none
+	// is known) is judged by its PID alone, as before.
+	b, _ = json.Marshal(map[string]any{"url": goodURL, "port": 45678, "pid": pid, "uid": os.Getuid()})
+	if err := os.WriteFile(filepath.Join(dir, Daemon), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := Read(dir, Daemon); err != nil || r.URL != goodURL {
+		t.Fatalf("Read of a record without proc_start = %+v, %v", r, err)
+	}
 }
