@@ -8,6 +8,7 @@
 package runfile
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/obpm/obpm/internal/atomicfile"
+	"github.com/obpm/obpm/internal/filelock"
 )
 
 // Names of the records in the config folder.
@@ -178,4 +180,12 @@ func (l *limited) Read(b []byte) (int, error) {
 	n, err := l.f.Read(b)
 	l.n -= n
 	return n, err
+}
+
+// Lock takes the lock that orders the writers of dir/name (a file lock in
+// dir/locks, dropped by the kernel however its holder ends). A process
+// that checks no live one is recorded and then writes its own record does
+// both under it, so two starting at once cannot both find the place free.
+func Lock(ctx context.Context, dir, name string) (unlock func(), err error) {
+	return filelock.Lock(ctx, filepath.Join(dir, "locks", name+".lock"))
 }

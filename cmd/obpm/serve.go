@@ -2,17 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/obpm/obpm/authhelper/client"
 	"github.com/obpm/obpm/authhelper/daemon"
 	"github.com/obpm/obpm/authhelper/runfile"
 )
@@ -77,6 +80,22 @@ func serveRun(ctx context.Context, f *Factory, opts *ServeOptions) error {
 	if created {
 		fmt.Fprintln(f.ErrOut, "Created the helper key; print it with `obpm env-key` for the Postman environment (obpm_helper_key).")
 	}
+	// One daemon per config folder: a second one would replace the first's
+	// daemon.json, and once it stopped no command would find the first.
+	// The check and the record are made under one lock, so that two
+	// daemons starting together cannot both find the place free.
+	cfgDir := filepath.Dir(env.cfgPath)
+	lockCtx, cancelLock := context.WithTimeout(ctx, 30*time.Second)
+	unlock, err := runfile.Lock(lockCtx, cfgDir, runfile.Daemon)
+	cancelLock()
+	if err != nil {
+		return fmt.Errorf("start the helper daemon: %w", err)
+	}
+	release := sync.OnceFunc(unlock)
+	defer release()
+	if err := refuseSecondDaemon(ctx, f, cfgDir, key); err != nil {
+		return err
+	}
 	ls, err := daemon.Listen(opts.Port)
 	if err != nil {
 		return err
@@ -91,19 +110,64 @@ func serveRun(ctx context.Context, f *Factory, opts *ServeOptions) error {
 	}
 	// Record where we listen so that every other command finds this daemon
 	// on any port (owner-only file; removed when we stop).
-	cfgDir := filepath.Dir(env.cfgPath)
 	rec := runfile.Record{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Port: port, Started: f.Now().UTC()}
 	if err := runfile.Write(cfgDir, runfile.Daemon, rec); err != nil {
 		fmt.Fprintf(f.ErrOut, "warning: other obpm commands will not find this daemon: %v\n", err)
 	} else {
 		defer runfile.Remove(cfgDir, runfile.Daemon, os.Getpid())
 	}
+	release()
 	fmt.Fprintf(f.ErrOut, "obpm helper listening on http://127.0.0.1:%d%s (Ctrl-C to stop)\n", port, also)
 	if err := srv.Run(ctx, ls); err != nil {
 		return fmt.Errorf("helper daemon: %w", err)
 	}
 	fmt.Fprintln(f.ErrOut, "obpm helper stopped")
 	return nil
+}
+
+// refuseSecondDaemon returns an error when daemon.json in cfgDir names a
+// live helper daemon of this user: one that proves it holds the helper key
+// (client.Verify; nothing is sent to a daemon that cannot), or, where
+// process start times are known, the very process that wrote the record.
+// A stale record (its process ended, or its PID went to another process)
+// is replaced as before. A daemon that is stopping still has its record
+// for a moment, so a record that does not answer is looked at again for a
+// few seconds before it is judged.
+func refuseSecondDaemon(ctx context.Context, f *Factory, cfgDir, key string) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	path := filepath.Join(cfgDir, runfile.Daemon)
+	for {
+		r, err := runfile.Read(cfgDir, runfile.Daemon)
+		if err != nil {
+			if !errors.Is(err, runfile.ErrNone) {
+				fmt.Fprintf(f.ErrOut, "warning: %v; this daemon records itself in its place\n", err)
+			}
+			return nil
+		}
+		verr := client.CheckLocal(r.URL)
+		if verr == nil {
+			verr = client.New(r.URL).Verify(ctx, key)
+		}
+		if verr == nil {
+			return fmt.Errorf("another `obpm serve` already runs for this config folder: pid %d at %s (recorded in %s; it proved it holds your helper key). "+
+				"Every obpm command finds it there, so use it; to run it on another port, stop it first "+
+				"(`obpm service stop` if the service runs it, else `kill %d`) and start again", r.PID, r.URL, path, r.PID)
+		}
+		select {
+		case <-ctx.Done():
+			if r.ProcStart != 0 {
+				// Read checked the start time: the process that wrote the
+				// record still runs. Starting beside it would hide it.
+				return fmt.Errorf("obpm serve pid %d, recorded in %s, still runs but does not answer at %s as your daemon (%v): "+
+					"it may be hung, or hold a helper key that has since changed; stop it (`obpm service stop` if the service runs it, else `kill %d`) and start again",
+					r.PID, path, r.URL, verr, r.PID)
+			}
+			fmt.Fprintf(f.ErrOut, "warning: %s names pid %d at %s, which does not answer as your daemon (%v); this daemon records itself in its place\n", path, r.PID, r.URL, verr)
+			return nil
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // stopOnHangup cancels ctx on SIGHUP as Main does on SIGINT and SIGTERM, for
