@@ -18,6 +18,7 @@ import (
 	"github.com/obpm/obpm/authhelper/config"
 	"github.com/obpm/obpm/authhelper/daemon"
 	"github.com/obpm/obpm/authhelper/keyring"
+	"github.com/obpm/obpm/authhelper/runfile"
 	"github.com/obpm/obpm/internal/atomicfile"
 	"github.com/obpm/obpm/templates"
 )
@@ -230,27 +231,97 @@ func serviceRun(f *Factory, opts *ServiceOptions) error {
 		fmt.Fprintln(f.ErrOut, "Check it with `obpm service status`; remove it with `obpm service uninstall`.")
 		return nil
 	case "uninstall":
-		if linux {
-			_ = opts.Run("systemctl", "--user", "disable", "--now", "obpm.service")
-		} else {
+		if !linux {
 			_ = opts.Run("launchctl", "unload", "-w", path)
+			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+			fmt.Fprintln(f.ErrOut, "Removed", path)
+			return nil
 		}
-		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
+		return uninstallSystemd(f, opts, path)
+	case "start", "stop":
+		if !linux {
+			return opts.Run("launchctl", opts.Action, launchdLabel)
 		}
-		fmt.Fprintln(f.ErrOut, "Removed", path)
-		if linux {
-			return opts.Run("systemctl", "--user", "daemon-reload")
+		if opts.Action == "start" {
+			// After the unit's start limit gave up (a keyring that did not
+			// open, say), systemd refuses a start until the failure is reset.
+			_ = opts.Run("systemctl", "--user", "reset-failed", "obpm.service")
+		}
+		if err := opts.Run("systemctl", "--user", opts.Action, "obpm.service"); err != nil {
+			if noUserManager(err) && opts.Action == "start" {
+				return fmt.Errorf("could not start obpm.service: this login has no systemd user manager to ask (%w). "+
+					"In a desktop or ssh login session of this user run `systemctl --user start obpm.service`, or run `obpm serve` yourself", err)
+			}
+			if noUserManager(err) {
+				return fmt.Errorf("could not stop obpm.service: this login has no systemd user manager to ask (%w). "+
+					"In a desktop or ssh login session of this user run `systemctl --user stop obpm.service`; a daemon started with `obpm serve` stops with Ctrl-C or kill%s", err, recordedDaemon(f))
+			}
+			return fmt.Errorf("%w (see `systemctl --user status obpm.service`)", err)
 		}
 		return nil
-	case "start", "stop":
-		if linux {
-			return opts.Run("systemctl", "--user", opts.Action, "obpm.service")
-		}
-		return opts.Run("launchctl", opts.Action, launchdLabel)
 	default: // status
 		return serviceStatus(f, opts, path)
 	}
+}
+
+// noUserManager reports whether a `systemctl --user` failed because this
+// login has no systemd user manager to talk to: a shell from su, sudo or an
+// ssh session without a login session, a container, a machine without
+// systemd.
+func noUserManager(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "connect to bus") || strings.Contains(msg, "XDG_RUNTIME_DIR") || errors.Is(err, exec.ErrNotFound)
+}
+
+// uninstallSystemd disables and stops the unit, removes it and tells the
+// user manager. Without a user manager in this login, the files are
+// removed all the same (what `disable` would have removed included), and
+// a warning says what could not be done and where to do it.
+func uninstallSystemd(f *Factory, opts *ServiceOptions, path string) error {
+	disableErr := opts.Run("systemctl", "--user", "disable", "--now", "obpm.service")
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	fmt.Fprintln(f.ErrOut, "Removed", path)
+	reloadErr := opts.Run("systemctl", "--user", "daemon-reload")
+	var unreachable error
+	for _, err := range []error{disableErr, reloadErr} {
+		if err != nil && noUserManager(err) {
+			unreachable = err
+			break
+		}
+	}
+	if unreachable == nil {
+		return reloadErr
+	}
+	// `disable` would have removed the link that starts the unit at login;
+	// a dangling one makes systemd complain at every login.
+	wants := filepath.Join(filepath.Dir(path), "default.target.wants", "obpm.service")
+	if target, err := os.Readlink(wants); err == nil && target == path {
+		if err := os.Remove(wants); err == nil {
+			fmt.Fprintln(f.ErrOut, "Removed", wants)
+		}
+	}
+	fmt.Fprintf(f.ErrOut, "warning: this login has no systemd user manager to tell (%v): "+
+		"if obpm.service runs in another session of yours, it runs until stopped there: `systemctl --user stop obpm.service && systemctl --user daemon-reload`", unreachable)
+	fmt.Fprintln(f.ErrOut, recordedDaemon(f))
+	return nil
+}
+
+// recordedDaemon names the daemon this config folder's daemon.json records,
+// for a message that tells how to stop it, or returns "".
+func recordedDaemon(f *Factory) string {
+	cfgDir, err := config.Dir(f.Getenv)
+	if err != nil {
+		return ""
+	}
+	r, err := runfile.Read(cfgDir, runfile.Daemon)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("; one runs now (pid %d at %s): `kill %d` stops it", r.PID, r.URL, r.PID)
 }
 
 // systemctlUserError explains a failed `systemctl --user` after the unit
@@ -258,8 +329,7 @@ func serviceRun(f *Factory, opts *ServiceOptions) error {
 // systemd user manager to talk to: a shell from su, sudo or an ssh session
 // without a login session, a container, a machine without systemd.
 func systemctlUserError(unit string, err error) error {
-	msg := err.Error()
-	if strings.Contains(msg, "connect to bus") || strings.Contains(msg, "XDG_RUNTIME_DIR") || errors.Is(err, exec.ErrNotFound) {
+	if noUserManager(err) {
 		return fmt.Errorf("wrote %s, but this login has no systemd user manager to load it (%w). "+
 			"In a desktop or ssh login session of this user run `systemctl --user daemon-reload && systemctl --user enable --now obpm.service`; "+
 			"`loginctl enable-linger $USER` keeps it running without a login; or run `obpm serve` yourself", unit, err)
@@ -283,10 +353,18 @@ func serviceStatus(f *Factory, opts *ServiceOptions, path string) error {
 		state, err = opts.Output("launchctl", "list", launchdLabel)
 	}
 	switch {
+	case opts.GOOS == "linux" && (err != nil && noUserManager(err) || err == nil && noUserManager(errors.New(state))):
+		if err == nil {
+			err = errors.New(state)
+		}
+		fmt.Fprintf(f.Out, "service: unknown: this login has no systemd user manager to ask (%v); "+
+			"the service runs only in a login session of this user (or with `loginctl enable-linger $USER`)\n", err)
 	case err != nil:
 		fmt.Fprintf(f.Out, "service: unknown (%v)\n", err)
 	case state == "":
 		fmt.Fprintln(f.Out, "service: unknown (no answer from the service manager)")
+	case opts.GOOS == "linux" && state == "failed":
+		fmt.Fprintln(f.Out, "service: failed (see `journalctl --user -u obpm.service`; systemd stops restarting it after repeated failures: fix the cause, then `obpm service start`)")
 	default:
 		fmt.Fprintf(f.Out, "service: %s\n", strings.ReplaceAll(state, "\n", "\n         "))
 	}

@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/obpm/obpm/authhelper/runfile"
+	"github.com/obpm/obpm/internal/testenv"
 )
 
 // Paths and names a real machine may hold: spaces, % (systemd's
@@ -112,6 +115,13 @@ func TestServiceUnitSystemdAnalyze(t *testing.T) {
 			t.Skipf("systemd-analyze cannot run here: %s", lastLines(out))
 		}
 		t.Fatalf("systemd-analyze verify: %v (the program is %q)\n%s\nunit:\n%s", err, exe, aboutUnit(out), unit)
+	}
+	// systemd ignores, with a warning only, a key it does not know or that
+	// sits in the wrong section (the start limit in [Service], say).
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, "Unknown key") || strings.Contains(line, "Unknown section") || strings.HasSuffix(line, "ignoring.") {
+			t.Errorf("systemd ignores part of the unit: %s", line)
+		}
 	}
 	var argv []string
 	env := map[string]string{}
@@ -530,5 +540,158 @@ func TestServiceInstallWithoutUserManager(t *testing.T) {
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("the unit the error names is not there: %v", err)
+	}
+}
+
+// TestServiceUnitGivesUp: Restart=on-failure restarts the daemon RestartSec
+// after each failure. systemd's default start limit (5 starts in 10s) never
+// trips at RestartSec=5, so a failure that stays (a keyring that never
+// opens, a broken config, another obpm serve of the same folder) restarted
+// the daemon every 5 seconds for ever. The unit must carry a start limit,
+// in [Unit] where systemd reads it, that failures at that pace reach.
+func TestServiceUnitGivesUp(t *testing.T) {
+	w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": "/home/u/.config/obpm"}}
+	f, _, _ := w.factory("")
+	unit, err := renderUnit(f, &ServiceOptions{Port: 8791, GOOS: "linux", Exe: "/usr/bin/obpm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string]map[string]string{}
+	var cur string
+	for _, line := range strings.Split(string(unit), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+		case strings.HasPrefix(line, "["):
+			cur = strings.Trim(line, "[]")
+			sections[cur] = map[string]string{}
+		default:
+			k, v, _ := strings.Cut(line, "=")
+			sections[cur][k] = v
+		}
+	}
+	seconds := func(section, key string) int {
+		v, ok := sections[section][key]
+		if !ok {
+			t.Fatalf("[%s] has no %s:\n%s", section, key, unit)
+		}
+		n, err := strconv.Atoi(strings.TrimSuffix(v, "s"))
+		if err != nil {
+			t.Fatalf("[%s] %s=%s: want a number of seconds", section, key, v)
+		}
+		return n
+	}
+	if sections["Service"]["Restart"] != "on-failure" {
+		t.Fatalf("[Service] Restart=%q, want on-failure:\n%s", sections["Service"]["Restart"], unit)
+	}
+	restartSec := seconds("Service", "RestartSec")
+	interval, burst := seconds("Unit", "StartLimitIntervalSec"), seconds("Unit", "StartLimitBurst")
+	if burst < 3 || burst*restartSec >= interval {
+		t.Errorf("StartLimitBurst=%d in StartLimitIntervalSec=%d with RestartSec=%d: failures that come back at once never reach the limit (or it gives no second chance)",
+			burst, interval, restartSec)
+	}
+}
+
+// TestServiceActionsWithoutUserManager: with no systemd user manager in
+// this login, uninstall, start, stop and status used to pass on systemctl's
+// bare "Failed to connect to bus", and uninstall removed the unit and then
+// failed. Each must say why and what to do; uninstall must remove the unit
+// (and the link `disable` would have removed), warn that the manager could
+// not be told, and succeed.
+func TestServiceActionsWithoutUserManager(t *testing.T) {
+	bin := t.TempDir()
+	script := "#!/bin/sh\necho 'Failed to connect to bus: No medium found' >&2\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(bin, "systemctl"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	// A port nobody serves, so that status asks no daemon of this machine.
+	w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": t.TempDir(), "OBPM_HELPER_URL": "http://127.0.0.1:" + strconv.Itoa(testenv.FreePort(t))}}
+	newOpts := func(action, home string) *ServiceOptions {
+		return &ServiceOptions{Action: action, Port: 8791, GOOS: "linux", Home: home, Exe: "/usr/bin/obpm", Run: runServiceCommand, Output: serviceOutput}
+	}
+
+	t.Run("uninstall", func(t *testing.T) {
+		home := t.TempDir()
+		opts := newOpts("uninstall", home)
+		path, _ := unitPath(opts)
+		wants := filepath.Join(filepath.Dir(path), "default.target.wants", "obpm.service")
+		if err := os.MkdirAll(filepath.Dir(wants), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte("[Unit]\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(path, wants); err != nil {
+			t.Fatal(err)
+		}
+		f, _, errOut := w.factory("")
+		if err := serviceRun(f, opts); err != nil {
+			t.Fatalf("uninstall failed: %v\n%s", err, errOut)
+		}
+		for _, p := range []string{path, wants} {
+			if _, err := os.Lstat(p); !os.IsNotExist(err) {
+				t.Errorf("%s left behind: %v", p, err)
+			}
+		}
+		for _, want := range []string{"Removed " + path, "no systemd user manager", "Failed to connect to bus", "systemctl --user stop obpm.service"} {
+			if !strings.Contains(errOut.String(), want) {
+				t.Errorf("uninstall says nothing of %q:\n%s", want, errOut)
+			}
+		}
+	})
+	for _, action := range []string{"start", "stop"} {
+		t.Run(action, func(t *testing.T) {
+			wants := []string{"no systemd user manager", "Failed to connect to bus", "systemctl --user " + action + " obpm.service", "obpm serve"}
+			if action == "stop" {
+				// This test process stands for a daemon that runs: stop
+				// says how to end it without the service manager.
+				cfg := w.env["OBPM_CONFIG_DIR"]
+				if err := runfile.Write(cfg, runfile.Daemon, runfile.Record{URL: "http://127.0.0.1:45678", Port: 45678}); err != nil {
+					t.Fatal(err)
+				}
+				defer runfile.Remove(cfg, runfile.Daemon, os.Getpid())
+				wants = append(wants, fmt.Sprintf("kill %d", os.Getpid()))
+			}
+			f, _, errOut := w.factory("")
+			err := serviceRun(f, newOpts(action, t.TempDir()))
+			if err == nil {
+				t.Fatalf("%s succeeded with no user manager", action)
+			}
+			for _, want := range wants {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("%s: error lacks %q: %v\n%s", action, want, err, errOut)
+				}
+			}
+		})
+	}
+	t.Run("status", func(t *testing.T) {
+		f, out, _ := w.factory("")
+		if err := serviceRun(f, newOpts("status", t.TempDir())); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"service: unknown: this login has no systemd user manager", "Failed to connect to bus", "loginctl enable-linger"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("status lacks %q:\n%s", want, out)
+			}
+		}
+	})
+}
+
+// TestServiceStartResetsTheStartLimit: once the unit's start limit gave up
+// on a failure that stayed, systemd refuses a plain start until the
+// failure is reset, so `obpm service start` (what status tells the user to
+// run once the cause is fixed) resets it first.
+func TestServiceStartResetsTheStartLimit(t *testing.T) {
+	var ran []string
+	opts := &ServiceOptions{Action: "start", GOOS: "linux", Home: t.TempDir(), Exe: "/usr/bin/obpm",
+		Run: func(name string, args ...string) error { ran = append(ran, name+" "+strings.Join(args, " ")); return nil }}
+	w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": t.TempDir()}}
+	f, _, _ := w.factory("")
+	if err := serviceRun(f, opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(ran, "; "); got != "systemctl --user reset-failed obpm.service; systemctl --user start obpm.service" {
+		t.Errorf("ran %s", got)
 	}
 }
