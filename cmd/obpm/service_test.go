@@ -685,7 +685,10 @@ func TestServiceActionsWithoutUserManager(t *testing.T) {
 func TestServiceStartResetsTheStartLimit(t *testing.T) {
 	var ran []string
 	opts := &ServiceOptions{Action: "start", GOOS: "linux", Home: t.TempDir(), Exe: "/usr/bin/obpm",
-		Run: func(name string, args ...string) error { ran = append(ran, name+" "+strings.Join(args, " ")); return nil }}
+		Run: func(name string, args ...string) error {
+			ran = append(ran, name+" "+strings.Join(args, " "))
+			return nil
+		}}
 	w := &authWorld{env: map[string]string{"OBPM_CONFIG_DIR": t.TempDir()}}
 	f, _, _ := w.factory("")
 	if err := serviceRun(f, opts); err != nil {
