@@ -152,11 +152,17 @@ func (e *authEnv) flush(ctx context.Context, m *session.Manager) {
 // runtime file `obpm serve` writes into the config folder (any port), else
 // the default.
 func (e *authEnv) helperURL() string {
-	u, _, warn := client.Locate(e.f.Getenv, filepath.Dir(e.cfgPath))
+	u, _ := e.locateHelper()
+	return u
+}
+
+// locateHelper is helperURL and where it came from.
+func (e *authEnv) locateHelper() (string, client.Source) {
+	u, src, warn := client.Locate(e.f.Getenv, filepath.Dir(e.cfgPath))
 	if warn != nil {
 		fmt.Fprintln(e.f.ErrOut, "warning:", warn)
 	}
-	return u
+	return u, src
 }
 
 // daemon returns a verified client of the running daemon (see helperURL),

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/obpm/obpm/authhelper/client"
 	"github.com/obpm/obpm/authhelper/daemon"
 	"github.com/obpm/obpm/authhelper/daemon/api"
+	"github.com/obpm/obpm/authhelper/runfile"
 )
 
 // StatusOptions are the flags of `obpm status`.
@@ -42,7 +44,7 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) (err error)
 	if err != nil {
 		return err
 	}
-	url := env.helperURL()
+	url, src := env.locateHelper()
 	var infos []api.ProfileInfo
 	dc, derr := env.daemonAt(ctx, url)
 	switch {
@@ -53,6 +55,12 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) (err error)
 		if infos, err = dc.Profiles(ctx); err != nil {
 			return err
 		}
+	case src == client.FromRunfile:
+		// The record names a live process that does not answer: a daemon
+		// that is stopping or hung, or (where start times are unknown) a
+		// PID that went to another process after a kill -9.
+		fmt.Fprintf(f.Out, "daemon: not running at %s, where %s records it (a stale record, or a daemon that is stopping or hung; start one with `obpm serve`)\n",
+			url, filepath.Join(filepath.Dir(env.cfgPath), runfile.Daemon))
 	default:
 		fmt.Fprintf(f.Out, "daemon: not running at %s (start it with `obpm serve`)\n", url)
 	}

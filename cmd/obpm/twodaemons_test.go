@@ -207,3 +207,25 @@ func TestServeRefusesBesideAHungDaemon(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusNamesAStaleRecord: where start times are unknown (macOS, or a
+// record of an older obpm), a record whose PID went to another process
+// looks live. status must not only say "not running at" a port the user
+// never chose: it says the address came from daemon.json and is stale.
+func TestStatusNamesAStaleRecord(t *testing.T) {
+	w := newAuthWorld(t, false)
+	delete(w.env, "OBPM_HELPER_URL")
+	dead := testenv.FreePort(t)
+	staleURL := "http://127.0.0.1:" + strconv.Itoa(dead)
+	// No proc_start; this test process stands for the PID's new owner.
+	b, _ := json.Marshal(map[string]any{"url": staleURL, "port": dead, "pid": os.Getpid(), "uid": os.Getuid()})
+	rec := filepath.Join(w.env["OBPM_CONFIG_DIR"], runfile.Daemon)
+	if err := os.WriteFile(rec, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, out, errOut := w.factory("")
+	w.run(context.Background(), f, "status")
+	if want := "daemon: not running at " + staleURL + ", where " + rec + " records it (a stale record"; !strings.Contains(out.String(), want) {
+		t.Errorf("status lacks %q:\n%s%s", want, out, errOut)
+	}
+}
