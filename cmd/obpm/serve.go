@@ -159,8 +159,8 @@ func refuseSecondDaemon(ctx context.Context, f *Factory, cfgDir, key string) err
 			if r.ProcStart != 0 {
 				// Read checked the start time: the process that wrote the
 				// record still runs. Starting beside it would hide it.
-				return fmt.Errorf("obpm serve pid %d, recorded in %s, still runs but does not answer at %s as your daemon (%v): "+
-					"it may be hung, or hold a helper key that has since changed; stop it (`obpm service stop` if the service runs it, else `kill %d`) and start again",
+				return fmt.Errorf("obpm serve pid %d, recorded in %s, still runs but did not answer at %s as your daemon within 5s (%v): "+
+					"it may be starting or stopping, be hung, or hold a helper key that has since changed; try again, or stop it (`obpm service stop` if the service runs it, else `kill %d`) and start again",
 					r.PID, path, r.URL, verr, r.PID)
 			}
 			fmt.Fprintf(f.ErrOut, "warning: %s names pid %d at %s, which does not answer as your daemon (%v); this daemon records itself in its place\n", path, r.PID, r.URL, verr)
