@@ -103,12 +103,13 @@ tok_ms=$(for _ in $(seq 20); do
   s=$(date +%s%N); "$obpm" token --profile sb >/dev/null 2>&1; e=$(date +%s%N); echo $(((e - s) / 1000))
 done | sort -n | head -1 | awk '{printf "%.1f", $1/1000}')
 
-# A/B: the same daemon route served by another build, started after the
-# figures above (it takes over the folder's run file, which `obpm token` reads).
+# A/B: the same daemon route served by another build, on a copy of the
+# config folder (profiles, tokens, key): one daemon runs per config folder.
 basepid=0 helperbase=
 if [ -n "${OBPM_BASE:-}" ]; then
   bport=$("$load" freeport); helperbase=http://127.0.0.1:$bport
-  start daemon-base "$OBPM_BASE" serve --port "$bport"
+  cp -a "$work/cfg" "$work/cfg-base" && rm -f "$work/cfg-base/daemon.json"
+  OBPM_CONFIG_DIR=$work/cfg-base start daemon-base "$OBPM_BASE" serve --port "$bport"
   for _ in $(seq 100); do curl -fsS "$helperbase/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
   curl -fsS -H "Authorization: Bearer $key" "$helperbase/v1/profiles/sb/token?kind=user" | grep -q access_token ||
     { echo "bench: daemon-base serves no token" >&2; cat "$work/daemon-base.err" >&2; exit 1; }
