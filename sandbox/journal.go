@@ -96,7 +96,7 @@ func withoutHistory(m map[string]*accountState) map[string]*accountState {
 	out := make(map[string]*accountState, len(m))
 	for k, a := range m {
 		c := *a
-		c.History = nil
+		c.History, c.hist = nil, nil
 		out[k] = &c
 	}
 	return out
@@ -131,7 +131,8 @@ func (sf *stateFile) record(st *state) (uint64, error) {
 	}{{"a:", st.Accounts}, {"c:", st.Contracts}} {
 		for k, a := range side.m {
 			key := side.prefix + k
-			n, had := len(a.History), sf.rows[key]
+			h := a.history()
+			n, had := h.len(), sf.rows[key]
 			switch {
 			case n < had:
 				return sf.compact(st) // not an append: write everything
@@ -139,7 +140,7 @@ func (sf *stateFile) record(st *state) (uint64, error) {
 				if rec.Rows == nil {
 					rec.Rows = map[string][]Txn{}
 				}
-				rec.Rows[key] = a.History[had:n]
+				rec.Rows[key] = h.slice(had, n)
 				sf.rows[key] = n
 			}
 		}
@@ -233,10 +234,10 @@ func (sf *stateFile) compact(st *state) (uint64, error) {
 	sf.size, sf.snapSize, sf.lastSmall = size, size, nil
 	clear(sf.rows)
 	for k, a := range st.Accounts {
-		sf.rows["a:"+k] = len(a.History)
+		sf.rows["a:"+k] = a.history().len()
 	}
 	for k, a := range st.Contracts {
-		sf.rows["c:"+k] = len(a.History)
+		sf.rows["c:"+k] = a.history().len()
 	}
 	sf.transfers = len(st.Transfers)
 	st.DupIDs.take()
@@ -382,7 +383,7 @@ func (st *state) apply(rec *journalRecord) {
 			a = st.Contracts[key[2:]]
 		}
 		if a != nil {
-			a.History = append(a.History, rows...)
+			a.history().addAll(rows)
 		}
 	}
 	st.Transfers = append(st.Transfers, rec.Transfers...)
@@ -394,7 +395,7 @@ func (st *state) apply(rec *journalRecord) {
 func keepHistory(now, before map[string]*accountState) {
 	for k, a := range now {
 		if old := before[k]; old != nil {
-			a.History = old.History
+			a.History, a.hist = old.History, old.hist
 		}
 	}
 }

@@ -29,7 +29,7 @@ func (st *state) post(a *accountState, r *request, inout, typ, content string, a
 		a.Balance += amt
 	}
 	st.Seq++
-	a.History = appendDoubling(a.History, Txn{Date: r.day(), Time: r.hms(), InOut: inout, Type: typ,
+	a.history().add(Txn{Date: r.day(), Time: r.hms(), InOut: inout, Type: typ,
 		Content: content, Amount: amt, Branch: "오픈뱅킹", AfterBalance: a.Balance, Seq: st.Seq, Counter: other})
 }
 

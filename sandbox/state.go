@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -116,6 +117,34 @@ type accountState struct {
 	AgreeDtime      string `json:"agree_dtime"` // yyyyMMddHHmmss
 	ContractHolder  string `json:"contract_holder,omitempty"`
 	ContractAccType string `json:"contract_acc_type,omitempty"`
+	// hist holds the history once the account is in use: Account.History
+	// only carries rows in and out (seed data, the state file), and history
+	// moves them here.
+	hist *txnStore
+}
+
+// history returns the account's history, moving any rows that
+// Account.History carries (from seed data or a state file) into it.
+func (a *accountState) history() *txnStore {
+	if a.hist == nil {
+		a.hist = &txnStore{}
+	}
+	if a.History != nil {
+		a.hist.addAll(a.History)
+		a.History = nil
+	}
+	return a.hist
+}
+
+// MarshalJSON writes the account as encoding/json writes the struct, its
+// history (Account.History) read back from the store.
+func (a *accountState) MarshalJSON() ([]byte, error) {
+	type plain accountState // the same fields, without this method
+	c := plain(*a)
+	if a.hist.len() > 0 {
+		c.History = append(a.hist.slice(0, a.hist.len()), a.History...)
+	}
+	return json.Marshal(&c)
 }
 
 // cancelled: both consents withdrawn (account/cancel for inquiry and transfer).
@@ -173,6 +202,7 @@ func newState(d *Data, clients []Client) (*state, error) {
 				as.AgreeDtime = "20260101090000"
 			}
 			as.History = st.seedHistory(a)
+			as.history()
 			st.Accounts[a.FintechUseNum] = as
 			us.Fintech = append(us.Fintech, a.FintechUseNum)
 		}
@@ -191,7 +221,7 @@ func newState(d *Data, clients []Client) (*state, error) {
 			continue
 		}
 		st.Seq++
-		c.History = append(c.History, Txn{Date: t.BankTranDate, Time: "101010", InOut: inoutIn, Type: "오픈뱅킹",
+		c.history().add(Txn{Date: t.BankTranDate, Time: "101010", InOut: inoutIn, Type: "오픈뱅킹",
 			Content: st.Users[a.UserSeqNo].Name + "충전", Amount: t.Amount, Branch: "오픈뱅킹", AfterBalance: c.Balance, Seq: st.Seq,
 			Counter: &Counterparty{Name: st.Users[a.UserSeqNo].Name, BankCodeStd: a.BankCodeStd, AccountMasked: maskAccount(a.AccountNum)}})
 	}
