@@ -103,6 +103,18 @@ func TestLongHistorySurvivesRestart(t *testing.T) {
 	if want := fmt.Sprint(1_000_000 - withdrawals); b["balance_amt"] != want || b["last_tran_date"] != "20261126" {
 		t.Errorf("after restart: balance %v (want %s), last_tran_date %v", b["balance_amt"], want, b["last_tran_date"])
 	}
+	// transfer/result finds the first withdrawal (in a snapshot by now) and
+	// the last (in a journal record).
+	oob := e2.institutionToken("oob")
+	for _, id := range []string{tranID(1), tranID(withdrawals)} {
+		n++
+		res := e2.call(http.MethodPost, "/v2.0/transfer/result", oob, map[string]any{"check_type": "1", "tran_dtime": "20261126111010", "req_cnt": "1",
+			"req_list": []any{map[string]any{"tran_no": "1", "org_bank_tran_id": id, "org_bank_tran_date": "20261126", "org_tran_amt": "1"}}})
+		wantRsp(t, res, "A0000")
+		if item := res["res_list"].([]any)[0].(map[string]any); item["bank_tran_id"] != id || item["wd_fintech_use_num"] != fin1 {
+			t.Errorf("transfer/result of %s after restart = %v", id, item)
+		}
+	}
 	// A second restart replays the journal written after the first.
 	wantRsp(t, e2.call(http.MethodPost, "/v2.0/transfer/withdraw/fin_num", user, withdrawIn(tranID(2000), fin1, "1")), "A0000")
 	e3 := e2.restart()

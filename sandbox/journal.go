@@ -102,6 +102,28 @@ func withoutHistory(m map[string]*accountState) map[string]*accountState {
 	return out
 }
 
+// withHistory copies the accounts of m with their histories read back
+// from the store into Account.History, as the state file writes them.
+func withHistory(m map[string]*accountState) map[string]*accountState {
+	out := make(map[string]*accountState, len(m))
+	for k, a := range m {
+		c := *a
+		c.History, c.hist = append(a.hist.slice(0, a.hist.len()), a.History...), nil
+		out[k] = &c
+	}
+	return out
+}
+
+// snapshot is a copy of st with the rows of its stores in the fields the
+// state file has always had (Account.History, Transfers): the file's form
+// does not depend on how the rows are kept in memory.
+func (st *state) snapshot() *state {
+	c := *st
+	c.Accounts, c.Contracts = withHistory(st.Accounts), withHistory(st.Contracts)
+	c.Transfers, c.transfers = append(st.transfers.slice(0, st.transfers.len()), st.Transfers...), nil
+	return &c
+}
+
 func (st *state) small() smallState {
 	return smallState{Users: st.Users, Accounts: withoutHistory(st.Accounts), Contracts: withoutHistory(st.Contracts),
 		Codes: st.Codes, Refresh: st.Refresh, Tokens: st.Tokens, Claims: st.Claims, Seq: st.Seq, PrunedDay: st.PrunedDay}
@@ -145,11 +167,11 @@ func (sf *stateFile) record(st *state) (uint64, error) {
 			}
 		}
 	}
-	switch n := len(st.Transfers); {
+	switch n := st.transferLog().len(); {
 	case n < sf.transfers:
 		return sf.compact(st)
 	case n > sf.transfers:
-		rec.Transfers = st.Transfers[sf.transfers:n]
+		rec.Transfers = st.transferLog().slice(sf.transfers, n)
 		sf.transfers = n
 	}
 	rec.Dup = st.DupIDs.take()
@@ -239,7 +261,7 @@ func (sf *stateFile) compact(st *state) (uint64, error) {
 	for k, a := range st.Contracts {
 		sf.rows["c:"+k] = a.history().len()
 	}
-	sf.transfers = len(st.Transfers)
+	sf.transfers = st.transferLog().len()
 	st.DupIDs.take()
 	lsn := sf.appended.Load()
 	sf.durable.Store(lsn)
@@ -255,7 +277,7 @@ func writeSnapshot(path string, st *state) (int64, error) {
 	var n countingWriter
 	err := atomicfile.WriteWith(path, 0o600, func(w io.Writer) error {
 		n.w = w
-		return json.NewEncoder(&n).Encode(st) // one line, with its newline
+		return json.NewEncoder(&n).Encode(st.snapshot()) // one line, with its newline
 	})
 	if err != nil {
 		return 0, fmt.Errorf("sandbox state: %w", err)
@@ -386,7 +408,7 @@ func (st *state) apply(rec *journalRecord) {
 			a.history().addAll(rows)
 		}
 	}
-	st.Transfers = append(st.Transfers, rec.Transfers...)
+	st.transferLog().addAll(rec.Transfers)
 	if rec.Dup != nil {
 		st.DupIDs.apply(rec.Dup)
 	}

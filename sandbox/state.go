@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -28,8 +27,11 @@ type state struct {
 	DupIDs *dupIDs `json:"dup_ids"`
 	// TranIDs is the older files' form of DupIDs (bank_tran_id → KST day),
 	// read once and moved into DupIDs.
-	TranIDs   map[string]string `json:"tran_ids,omitempty"`
-	Transfers []Transfer        `json:"transfers"`
+	TranIDs map[string]string `json:"tran_ids,omitempty"`
+	// Transfers carries transfers in and out (seed data, the state file);
+	// in use they live in transfers (transferLog).
+	Transfers []Transfer `json:"transfers"`
+	transfers *transferStore
 	Claims    map[string]*Claim `json:"claims"` // return/claim, by bank_tran_id
 	Seq       int64             `json:"seq"`    // history row and number counter
 	// PrunedDay is the KST day of the last prune (one prune a day is enough).
@@ -85,17 +87,31 @@ type withdrawSums struct {
 	sums map[[2]string]int64 // {fintech_use_num, day}
 }
 
-func (w *withdrawSums) sum(transfers []Transfer, fin, day string) int64 {
-	if w.sums == nil || len(transfers) < w.seen {
+func (w *withdrawSums) sum(transfers *transferStore, fin, day string) int64 {
+	n := transfers.len()
+	if w.sums == nil || n < w.seen {
 		w.seen, w.sums = 0, map[[2]string]int64{}
 	}
-	for _, t := range transfers[w.seen:] {
-		if t.CheckType == "1" {
+	for i := w.seen; i < n; i++ {
+		if t := transfers.at(i); t.CheckType == "1" {
 			w.sums[[2]string{t.FintechUseNum, t.BankTranDate}] += t.Amount
 		}
 	}
-	w.seen = len(transfers)
+	w.seen = n
 	return w.sums[[2]string{fin, day}]
+}
+
+// transferLog returns the transfers, moving any that Transfers carries
+// (from seed data or a state file) into the store.
+func (st *state) transferLog() *transferStore {
+	if st.transfers == nil {
+		st.transfers = &transferStore{}
+	}
+	if st.Transfers != nil {
+		st.transfers.addAll(st.Transfers)
+		st.Transfers = nil
+	}
+	return st.transfers
 }
 
 const stateVersion = 1
@@ -134,17 +150,6 @@ func (a *accountState) history() *txnStore {
 		a.History = nil
 	}
 	return a.hist
-}
-
-// MarshalJSON writes the account as encoding/json writes the struct, its
-// history (Account.History) read back from the store.
-func (a *accountState) MarshalJSON() ([]byte, error) {
-	type plain accountState // the same fields, without this method
-	c := plain(*a)
-	if a.hist.len() > 0 {
-		c.History = append(a.hist.slice(0, a.hist.len()), a.History...)
-	}
-	return json.Marshal(&c)
 }
 
 // cancelled: both consents withdrawn (account/cancel for inquiry and transfer).
@@ -191,8 +196,8 @@ func newState(d *Data, clients []Client) (*state, error) {
 		Contracts: map[string]*accountState{}, Codes: map[string]*authCode{},
 		Refresh: map[string]*refreshToken{}, Tokens: map[string]*tokenRecord{},
 		DupIDs: newDupIDs(0), Claims: map[string]*Claim{},
-		Transfers: append([]Transfer(nil), d.Transfers...),
 	}
+	st.transferLog().addAll(d.Transfers)
 	for _, u := range d.Users {
 		us := &userState{User: u}
 		us.Accounts = nil
@@ -215,7 +220,7 @@ func newState(d *Data, clients []Client) (*state, error) {
 	st.ensureContracts(clients)
 	// The seeded withdraws landed in the contracted accounts: show them
 	// there, so that remit_list has rows from the start.
-	for _, t := range st.Transfers {
+	for t := range st.transferLog().all() {
 		c, a := st.Contracts[t.ClientUseCode], st.Accounts[t.FintechUseNum]
 		if t.CheckType != "1" || c == nil || a == nil {
 			continue

@@ -23,8 +23,7 @@ import (
 type txnStore struct {
 	chunks [][]txnRec
 	n      int
-	strs   []string          // distinct strings; strs[0] is ""
-	index  map[string]uint32 // string → its index in strs
+	strs   strTable
 	// counters holds the distinct counterparties (counters[0] is nil), shared
 	// read-only by the rows read back, as the rows that made them shared them.
 	counters   []*Counterparty
@@ -104,23 +103,41 @@ func (h *txnStore) addAll(rows []Txn) {
 }
 
 func (h *txnStore) intern(field int, s string) uint32 {
+	if s == h.lastStr[field] && s != "" {
+		return h.lastIdx[field]
+	}
+	i := h.strs.intern(s)
+	h.lastStr[field], h.lastIdx[field] = s, i
+	return i
+}
+
+// strTable keeps each distinct string once, numbered from 1 (0 is "").
+type strTable struct {
+	strs  []string          // strs[0] is ""
+	index map[string]uint32 // string → its index in strs
+}
+
+func (t *strTable) intern(s string) uint32 {
 	if s == "" {
 		return 0
 	}
-	if s == h.lastStr[field] {
-		return h.lastIdx[field]
-	}
-	i, ok := h.index[s]
+	i, ok := t.index[s]
 	if !ok {
-		if h.strs == nil {
-			h.strs, h.index = []string{""}, map[string]uint32{}
+		if t.strs == nil {
+			t.strs, t.index = []string{""}, map[string]uint32{}
 		}
-		i = uint32(len(h.strs))
-		h.strs = append(h.strs, s)
-		h.index[s] = i
+		i = uint32(len(t.strs))
+		t.strs = append(t.strs, s)
+		t.index[s] = i
 	}
-	h.lastStr[field], h.lastIdx[field] = s, i
 	return i
+}
+
+func (t *strTable) get(i uint32) string {
+	if i == 0 {
+		return ""
+	}
+	return t.strs[i]
 }
 
 func (h *txnStore) counter(c *Counterparty) uint32 {
@@ -154,16 +171,9 @@ func (h *txnStore) at(i int) Txn {
 		j := i - txnChunk
 		rec = &h.chunks[1+j/txnChunk][j%txnChunk]
 	}
-	return Txn{Date: h.strs0(rec.str[txnDate]), Time: h.strs0(rec.str[txnTime]), InOut: h.strs0(rec.str[txnInOut]),
-		Type: h.strs0(rec.str[txnType]), Content: h.strs0(rec.str[txnContent]), Amount: rec.amount,
-		Branch: h.strs0(rec.str[txnBranch]), AfterBalance: rec.after, Seq: rec.seq, Counter: h.counterAt(rec.counter)}
-}
-
-func (h *txnStore) strs0(i uint32) string {
-	if i == 0 {
-		return ""
-	}
-	return h.strs[i]
+	return Txn{Date: h.strs.get(rec.str[txnDate]), Time: h.strs.get(rec.str[txnTime]), InOut: h.strs.get(rec.str[txnInOut]),
+		Type: h.strs.get(rec.str[txnType]), Content: h.strs.get(rec.str[txnContent]), Amount: rec.amount,
+		Branch: h.strs.get(rec.str[txnBranch]), AfterBalance: rec.after, Seq: rec.seq, Counter: h.counterAt(rec.counter)}
 }
 
 func (h *txnStore) counterAt(i uint32) *Counterparty {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -83,69 +84,170 @@ func TestTxnStoreRoundTrip(t *testing.T) {
 
 // TestTxnStoreRowsArePointerFree: the GC must never scan a chunk.
 func TestTxnStoreRowsArePointerFree(t *testing.T) {
-	var hasPointers func(reflect.Type) bool
-	hasPointers = func(ty reflect.Type) bool {
-		switch ty.Kind() {
-		case reflect.Pointer, reflect.String, reflect.Slice, reflect.Map, reflect.Interface, reflect.Chan, reflect.Func, reflect.UnsafePointer:
-			return true
-		case reflect.Array:
-			return hasPointers(ty.Elem())
-		case reflect.Struct:
-			for i := range ty.NumField() {
-				if hasPointers(ty.Field(i).Type) {
-					return true
-				}
-			}
-		}
-		return false
-	}
 	if ty := reflect.TypeFor[txnRec](); hasPointers(ty) || ty.Size() > 64 {
 		t.Errorf("txnRec: %d bytes, pointers %v", ty.Size(), hasPointers(ty))
 	}
 }
 
-// TestAccountJSONKeepsItsForm: an account whose rows live in the store is
-// written to the state file exactly as the plain struct with its rows in
-// Account.History was, and reads back to the same rows.
-func TestAccountJSONKeepsItsForm(t *testing.T) {
-	rows := storeRows(txnChunk + 5)
-	type plain accountState
+// TestSnapshotKeepsTheFileForm: a state whose rows live in the stores is
+// written to the state file exactly as the same state with its rows in
+// Account.History and Transfers was, the state itself is left as it was,
+// and the file reads back to the same rows.
+func TestSnapshotKeepsTheFileForm(t *testing.T) {
+	rows, transfers := storeRows(txnChunk+5), storeTransfers(transferChunk+5)
 	for _, tc := range []struct {
-		name string
-		rows []Txn
-	}{{"none", nil}, {"some", rows[:3]}, {"many chunks", rows}} {
+		name      string
+		rows      []Txn
+		transfers []Transfer
+	}{{"none", nil, nil}, {"some", rows[:3], transfers[:2]}, {"many chunks", rows, transfers}} {
 		t.Run(tc.name, func(t *testing.T) {
-			base := accountState{Account: Account{BankCodeStd: "097", AccountNum: "1234567890123", FintechUseNum: "199000000100000000000001",
-				Balance: 12345, History: tc.rows}, UserSeqNo: "1100000001", InquiryAgree: true, AgreeDtime: "20260101090000"}
-			want, err := json.Marshal(plain(base))
+			acct := func() *accountState {
+				return &accountState{Account: Account{BankCodeStd: "097", AccountNum: "1234567890123", FintechUseNum: "199000000100000000000001",
+					Balance: 12345, History: tc.rows}, UserSeqNo: "1100000001", InquiryAgree: true, AgreeDtime: "20260101090000"}
+			}
+			plain := &state{Version: stateVersion, SigningKey: []byte("k"), Accounts: map[string]*accountState{"f": acct()},
+				Contracts: map[string]*accountState{"T990000001": {Account: Account{BankCodeStd: "097", AccountNum: "100000000001"}}},
+				Transfers: tc.transfers, DupIDs: newDupIDs(0)}
+			want, err := json.Marshal(plain)
 			if err != nil {
 				t.Fatal(err)
 			}
-			a := base
-			a.history() // the rows move into the store
-			if a.History != nil || a.hist.len() != len(tc.rows) {
-				t.Fatalf("after history(): History %d rows, store %d", len(a.History), a.hist.len())
+			st := &state{Version: stateVersion, SigningKey: []byte("k"), Accounts: map[string]*accountState{"f": acct()},
+				Contracts: map[string]*accountState{"T990000001": {Account: Account{BankCodeStd: "097", AccountNum: "100000000001"}}},
+				Transfers: tc.transfers, DupIDs: newDupIDs(0)}
+			st.Accounts["f"].history() // the rows move into the stores
+			st.transferLog()
+			if st.Accounts["f"].History != nil || st.Transfers != nil {
+				t.Fatal("rows left outside the stores")
 			}
-			got, err := json.Marshal(&a)
+			got, err := json.Marshal(st.snapshot())
 			if err != nil {
 				t.Fatal(err)
 			}
 			if string(got) != string(want) {
 				t.Fatalf("JSON differs:\n got %.300s\nwant %.300s", got, want)
 			}
-			var back accountState
+			if st.Accounts["f"].History != nil || st.Transfers != nil || st.Accounts["f"].hist.len() != len(tc.rows) || st.transfers.len() != len(tc.transfers) {
+				t.Fatal("snapshot changed the state")
+			}
+			var back state
 			if err := json.Unmarshal(got, &back); err != nil {
 				t.Fatal(err)
 			}
-			h := back.history()
-			if h.len() != len(tc.rows) {
-				t.Fatalf("read back %d rows, want %d", h.len(), len(tc.rows))
+			h, tl := back.Accounts["f"].history(), back.transferLog()
+			if h.len() != len(tc.rows) || tl.len() != len(tc.transfers) {
+				t.Fatalf("read back %d rows and %d transfers, want %d and %d", h.len(), tl.len(), len(tc.rows), len(tc.transfers))
 			}
 			for i := range tc.rows {
 				if g := h.at(i); !reflect.DeepEqual(g, tc.rows[i]) {
 					t.Fatalf("read back row %d = %+v, want %+v", i, g, tc.rows[i])
 				}
 			}
+			for i := range tc.transfers {
+				if g := tl.at(i); g != tc.transfers[i] {
+					t.Fatalf("read back transfer %d = %+v, want %+v", i, g, tc.transfers[i])
+				}
+			}
 		})
 	}
+}
+
+// storeTransfers is n transfers: unique ids (some long, some empty),
+// repeating days, accounts and contents.
+func storeTransfers(n int) []Transfer {
+	out := make([]Transfer, n)
+	for i := range out {
+		t := Transfer{CheckType: "1", BankTranID: fmt.Sprintf("T990000001U%09d", i), BankTranDate: fmt.Sprintf("202611%02d", 1+i/500%28),
+			Amount: int64(i), FintechUseNum: "199000000100000000000001", ClientUseCode: "T990000001", PrintContent: "bench"}
+		switch i % 5 {
+		case 1:
+			t.CheckType, t.PrintContent = "2", fmt.Sprintf("unique %d", i)
+		case 2:
+			t.BankTranID = ""
+		case 3:
+			t.BankTranID = strings.Repeat("X", 100+i%7)
+		}
+		out[i] = t
+	}
+	return out
+}
+
+func TestTransferStoreRoundTrip(t *testing.T) {
+	for _, n := range []int{0, 1, 9, transferChunk, transferChunk + 1, 3*transferChunk + 17} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			ts := storeTransfers(n)
+			var h transferStore
+			h.addAll(ts[:n/2])
+			for _, tr := range ts[n/2:] {
+				h.add(tr)
+			}
+			if h.len() != n {
+				t.Fatalf("len = %d, want %d", h.len(), n)
+			}
+			for i, want := range ts {
+				if got := h.at(i); got != want {
+					t.Fatalf("transfer %d = %+v, want %+v", i, got, want)
+				}
+			}
+			if n > 5 {
+				if got := h.slice(2, 5); !reflect.DeepEqual(got, ts[2:5]) {
+					t.Errorf("slice(2, 5) = %+v", got)
+				}
+			}
+		})
+	}
+	// One id longer than an arena chunk, between ordinary ones.
+	var h transferStore
+	long := strings.Repeat("L", idChunk+3)
+	for _, id := range []string{"a", long, "b"} {
+		h.add(Transfer{BankTranID: id})
+	}
+	if h.at(0).BankTranID != "a" || h.at(1).BankTranID != long || h.at(2).BankTranID != "b" {
+		t.Error("a long id is not read back whole between its neighbours")
+	}
+}
+
+// TestTransferStoreFindsTheNewest: backward yields the transfers of one id
+// newest first, and nothing else.
+func TestTransferStoreFindsTheNewest(t *testing.T) {
+	var h transferStore
+	for i := range 3 * transferChunk {
+		id := fmt.Sprintf("T990000001U%09d", i%(transferChunk+1))
+		h.add(Transfer{CheckType: "1", BankTranID: id, Amount: int64(i)})
+	}
+	var got []int64
+	for tr := range h.backward("T990000001U000000007") {
+		got = append(got, tr.Amount)
+	}
+	want := []int64{2*(transferChunk+1) + 7, transferChunk + 1 + 7, 7}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("backward = %v, want %v", got, want)
+	}
+	for range h.backward("T990000001U00000000") { // a prefix of many ids
+		t.Error("backward matched a prefix")
+	}
+}
+
+func TestTransferRecIsPointerFree(t *testing.T) {
+	if ty := reflect.TypeFor[transferRec](); hasPointers(ty) || ty.Size() > 40 {
+		t.Errorf("transferRec: %d bytes, pointers %v", ty.Size(), hasPointers(ty))
+	}
+}
+
+// hasPointers reports whether a value of type ty holds a pointer the GC
+// would follow.
+func hasPointers(ty reflect.Type) bool {
+	switch ty.Kind() {
+	case reflect.Pointer, reflect.String, reflect.Slice, reflect.Map, reflect.Interface, reflect.Chan, reflect.Func, reflect.UnsafePointer:
+		return true
+	case reflect.Array:
+		return ty.Len() > 0 && hasPointers(ty.Elem())
+	case reflect.Struct:
+		for i := range ty.NumField() {
+			if hasPointers(ty.Field(i).Type) {
+				return true
+			}
+		}
+	}
+	return false
 }
