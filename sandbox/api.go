@@ -506,15 +506,16 @@ func describeValidation(err error) string {
 }
 
 // checkTranDtime: tran_dtime, where the operation has one, must be a real
-// yyyyMMddHHmmss time (the schema only sees 14 digits).
+// yyyyMMddHHmmss time (the schema only sees 14 digits). The caller holds mu.
 func (s *Server) checkTranDtime(req *request) error {
 	v, ok := req.In["tran_dtime"].(string)
-	if !ok {
+	if !ok || (v != "" && v == s.goodDtime) {
 		return nil
 	}
 	if !validDtime(v) {
 		return newAPIError(rspFormat, fmt.Sprintf("필드 tran_dtime: %q is not a yyyyMMddHHmmss time", v))
 	}
+	s.goodDtime = v
 	return nil
 }
 
@@ -550,11 +551,16 @@ func validDtime(v string) bool {
 // used the same KST day, nor twice in one request. Which code the testbed gives a duplicate is not
 // known; the sandbox answers A0326 (거래고유번호(참가기관) 중복).
 func (s *Server) checkBankTranIDs(req *request) error {
-	var ids []string
+	var buf [4]string
+	ids := buf[:0]
 	if v, ok := req.In["bank_tran_id"].(string); ok {
 		ids = append(ids, v)
 	}
-	if list, ok := req.In["req_list"].([]any); ok {
+	rl, hasList := req.In["req_list"]
+	if !hasList && len(ids) == 1 {
+		return s.checkOneTranID(req, ids[0])
+	}
+	if list, ok := rl.([]any); ok {
 		for _, it := range list {
 			if m, ok := it.(map[string]any); ok {
 				if v, ok := m["bank_tran_id"].(string); ok {
@@ -580,6 +586,25 @@ func (s *Server) checkBankTranIDs(req *request) error {
 	for _, id := range ids {
 		s.st.DupIDs.add(req.Caller.Client.ClientUseCode, id)
 	}
+	return nil
+}
+
+// checkOneTranID is checkBankTranIDs for a request with one id and no
+// list (nearly all of them): the id's key is made once, for the check and
+// for the set.
+func (s *Server) checkOneTranID(req *request, id string) error {
+	if day := req.day(); s.st.PrunedDay != day {
+		s.st.prune(req.Now)
+	}
+	code := req.Caller.Client.ClientUseCode
+	if code != "" && !strings.HasPrefix(id, code) {
+		return newAPIError(rspFormat, fmt.Sprintf("필드 bank_tran_id: %q must start with your client_use_code %s", id, code))
+	}
+	k := dupKey(code, id)
+	if s.st.DupIDs.seenKey(code, k) {
+		return newAPIError(rspDupTranID, id)
+	}
+	s.st.DupIDs.addTracked(code, k)
 	return nil
 }
 
