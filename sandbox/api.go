@@ -395,9 +395,17 @@ func (s *Server) validate(ctx context.Context, r *http.Request, route *routers.R
 		return in, nil
 	}
 	var m map[string]any
+	bc := s.bodyChecks[route]
+	// What the decoder finds of the body's keys, for bc (on the stack).
+	var sm *seqMatch
+	var seqBuf seqMatch
+	if bc != nil && bc.props != nil {
+		seqBuf.seq = bc.seq.Load()
+		sm = &seqBuf
+	}
 	if len(bytes.TrimSpace(body)) > 0 {
 		var err error
-		if m, body, err = s.decodeBodyInto(route, body, into); err != nil {
+		if m, body, err = s.decodeBodyInto(route, body, into, sm); err != nil {
 			return in, err
 		}
 		if len(in) == 0 {
@@ -408,7 +416,10 @@ func (s *Server) validate(ctx context.Context, r *http.Request, route *routers.R
 			}
 		}
 	}
-	if c := s.bodyChecks[route]; c != nil && c.valid(r.Header.Get("Content-Type"), m) {
+	if m == nil {
+		sm = nil
+	}
+	if bc != nil && bc.validDecoded(r.Header.Get("Content-Type"), m, sm) {
 		return in, nil
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -435,21 +446,25 @@ func (s *Server) validate(ctx context.Context, r *http.Request, route *routers.R
 // answers it: an empty string reads as an absent field, so that the
 // document's patterns apply only to values that were given.
 func (s *Server) decodeBody(route *routers.Route, body []byte) (map[string]any, []byte, error) {
-	return s.decodeBodyInto(route, body, nil)
+	return s.decodeBodyInto(route, body, nil, nil)
 }
 
 // decodeBodyInto is decodeBody decoding a flat body into into, an empty
-// map, when it is not nil.
-func (s *Server) decodeBodyInto(route *routers.Route, body []byte, into map[string]any) (map[string]any, []byte, error) {
+// map, when it is not nil. sm (see seqMatch) describes the keys of a flat
+// body decoded as it came; it is reset for any other.
+func (s *Server) decodeBodyInto(route *routers.Route, body []byte, into map[string]any, sm *seqMatch) (map[string]any, []byte, error) {
 	var names flatNames
 	if c := s.bodyChecks[route]; c != nil {
 		names = c.names
 	}
 	// The usual flat body of strings in one pass; anything else (nesting,
 	// numbers, escapes) through encoding/json.
-	m, hasEmpty, ok := decodeFlatObjectInto(body, names, into)
+	m, hasEmpty, ok := decodeFlatObjectInto(body, names, into, sm)
 	if ok && !hasEmpty {
 		return m, body, nil
+	}
+	if sm != nil {
+		sm.same, sm.known = false, false // m is not what the decoder saw
 	}
 	if !ok {
 		dec := json.NewDecoder(bytes.NewReader(body))

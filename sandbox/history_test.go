@@ -123,3 +123,41 @@ func TestLongHistorySurvivesRestart(t *testing.T) {
 		t.Errorf("after a second restart: balance %v, want %s", b["balance_amt"], want)
 	}
 }
+
+// TestSameKeysStillJudged: after a withdraw passes, a body with the same
+// keys in the same order (the validator then judges only its values) is
+// still refused for a bad value, and a body without a required member or
+// with one more is judged whole; a good body passes again.
+func TestSameKeysStillJudged(t *testing.T) {
+	e := start(t, sandbox.Config{})
+	user := e.userToken("user1")["access_token"].(string)
+	const path = "/v2.0/transfer/withdraw/fin_num"
+	n := 0
+	body := func(change func(map[string]any)) map[string]any {
+		n++
+		in := withdrawIn(tranID(n), fin1, "1")
+		if change != nil {
+			change(in)
+		}
+		return in
+	}
+	wantRsp(t, e.call(http.MethodPost, path, user, body(nil)), "A0000")
+	wantRsp(t, e.call(http.MethodPost, path, user, body(nil)), "A0000")
+	for _, tc := range []struct {
+		name   string
+		change func(map[string]any)
+		field  string
+	}{
+		{"bad enum", func(in map[string]any) { in["cntr_account_type"] = "X" }, "cntr_account_type"},
+		{"bad pattern", func(in map[string]any) { in["tran_amt"] = "1a" }, "tran_amt"},
+		{"too long", func(in map[string]any) { in["req_client_num"] = strings.Repeat("A", 200) }, "req_client_num"},
+		{"a required member missing", func(in map[string]any) { delete(in, "transfer_purpose") }, "transfer_purpose"},
+	} {
+		m := e.call(http.MethodPost, path, user, body(tc.change))
+		wantRsp(t, m, "A0004")
+		if msg, _ := m["rsp_message"].(string); !strings.Contains(msg, tc.field) {
+			t.Errorf("%s: rsp_message %q does not name %s", tc.name, msg, tc.field)
+		}
+		wantRsp(t, e.call(http.MethodPost, path, user, body(nil)), "A0000")
+	}
+}
