@@ -80,19 +80,25 @@ func (d *dupIDs) startDay(day string) {
 	}
 }
 
-func (d *dupIDs) seen(code, id string) bool {
+func (d *dupIDs) seen(code, id string) bool { return d.seenKey(code, dupKey(code, id)) }
+
+// seenKey is seen for the id's dupKey.
+func (d *dupIDs) seenKey(code string, k uint64) bool {
 	g := d.clients[code]
 	if g == nil {
 		return false
 	}
-	k := dupKey(code, id)
-	_, inCur := g.cur[k]
+	if _, inCur := g.cur[k]; inCur {
+		return true
+	}
 	_, inPrev := g.prev[k]
-	return inCur || inPrev
+	return inPrev
 }
 
-func (d *dupIDs) add(code, id string) {
-	k := dupKey(code, id)
+func (d *dupIDs) add(code, id string) { d.addTracked(code, dupKey(code, id)) }
+
+// addTracked is add for the id's dupKey.
+func (d *dupIDs) addTracked(code string, k uint64) {
 	d.addKey(code, k)
 	if d.track {
 		if d.added == nil {

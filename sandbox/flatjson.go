@@ -66,12 +66,21 @@ func (n *flatName) value(val []byte) any {
 // not nil, holds the keys expected: a key found there is stored without a
 // copy of its own, and its value as flatName.value gives it.
 func decodeFlatObject(b []byte, names flatNames) (m map[string]any, hasEmpty, ok bool) {
-	return decodeFlatObjectInto(b, names, nil)
+	return decodeFlatObjectInto(b, names, nil, nil)
 }
 
 // decodeFlatObjectInto is decodeFlatObject filling into, an empty map,
-// when it is not nil (a recycled input map: inputMaps).
-func decodeFlatObjectInto(b []byte, names flatNames, into map[string]any) (m map[string]any, hasEmpty, ok bool) {
+// when it is not nil (a recycled input map: inputMaps). sm, when not nil,
+// gets the keys' order and whether it is sm.seq's (see seqMatch): a key
+// found at its place in sm.seq is taken from there, not looked up in names.
+func decodeFlatObjectInto(b []byte, names flatNames, into map[string]any, sm *seqMatch) (m map[string]any, hasEmpty, ok bool) {
+	var expect []*flatName
+	same := sm != nil && sm.seq != nil
+	if same {
+		expect = sm.seq.names
+	}
+	known := sm != nil
+	j := 0 // the member's index
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return nil, false, false
@@ -83,6 +92,9 @@ func decodeFlatObjectInto(b []byte, names flatNames, into map[string]any) (m map
 		m = make(map[string]any, bytes.Count(b[i:], []byte{':'}))
 	}
 	if i < len(b) && b[i] == '}' {
+		if sm != nil {
+			sm.same, sm.known, sm.n = same && len(expect) == 0, known, 0
+		}
 		return m, false, skipSpace(b, i+1) == len(b)
 	}
 	for {
@@ -101,7 +113,22 @@ func decodeFlatObjectInto(b []byte, names flatNames, into map[string]any) (m map
 		if i >= len(b) {
 			return nil, false, false
 		}
-		name := names[string(key)]
+		var name *flatName
+		if same && j < len(expect) && expect[j].key == string(key) {
+			name = expect[j]
+		} else {
+			name, same = names[string(key)], false
+		}
+		if j >= maxSeqKeys {
+			same, known = false, false
+		}
+		if known {
+			if name == nil {
+				known = false
+			} else {
+				sm.order[j] = name
+			}
+		}
 		var v any
 		switch c := b[i]; c {
 		case '"':
@@ -134,6 +161,10 @@ func decodeFlatObjectInto(b []byte, names flatNames, into map[string]any) (m map
 		default:
 			return nil, false, false
 		}
+		if same {
+			sm.vals[j] = v
+		}
+		j++
 		// A key repeated keeps its last value, as encoding/json does.
 		if name != nil {
 			m[name.key] = v
@@ -148,6 +179,9 @@ func decodeFlatObjectInto(b []byte, names flatNames, into map[string]any) (m map
 		case ',':
 			i = skipSpace(b, i+1)
 		case '}':
+			if sm != nil {
+				sm.same, sm.known, sm.n = same && j == len(expect), known, j
+			}
 			return m, hasEmpty, skipSpace(b, i+1) == len(b)
 		default:
 			return nil, false, false

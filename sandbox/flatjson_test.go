@@ -33,8 +33,24 @@ func checkFlat(t *testing.T, in []byte) (decoded bool) {
 	}
 	// Again, with the names' last values set by the first pass, into a
 	// recycled map.
-	if again, _, _ := decodeFlatObjectInto(in, names, map[string]any{}); !reflect.DeepEqual(again, got) {
+	first := &seqMatch{}
+	if again, _, _ := decodeFlatObjectInto(in, names, map[string]any{}, first); !reflect.DeepEqual(again, got) {
 		t.Fatalf("%q: decoded %#v, then %#v", in, got, again)
+	}
+	// Once more, expecting the keys in the order just seen: the same map,
+	// and the values in that order.
+	if first.known {
+		seq := &keySeq{names: first.order[:first.n]}
+		sm := &seqMatch{seq: seq}
+		again, _, _ := decodeFlatObjectInto(in, names, nil, sm)
+		if !reflect.DeepEqual(again, got) || !sm.same || sm.n != first.n {
+			t.Fatalf("%q: with the key order expected, decoded %#v (same %v, %d values)", in, again, sm.same, sm.n)
+		}
+		for i, n := range first.order[:first.n] {
+			if first.n == len(got) && sm.vals[i] != got[n.key] {
+				t.Fatalf("%q: value %d = %#v, map has %#v", in, i, sm.vals[i], got[n.key])
+			}
+		}
 	}
 	var want map[string]any
 	dec := json.NewDecoder(bytes.NewReader(in))

@@ -96,10 +96,32 @@ func withoutHistory(m map[string]*accountState) map[string]*accountState {
 	out := make(map[string]*accountState, len(m))
 	for k, a := range m {
 		c := *a
-		c.History = nil
+		c.History, c.hist = nil, nil
 		out[k] = &c
 	}
 	return out
+}
+
+// withHistory copies the accounts of m with their histories read back
+// from the store into Account.History, as the state file writes them.
+func withHistory(m map[string]*accountState) map[string]*accountState {
+	out := make(map[string]*accountState, len(m))
+	for k, a := range m {
+		c := *a
+		c.History, c.hist = append(a.hist.slice(0, a.hist.len()), a.History...), nil
+		out[k] = &c
+	}
+	return out
+}
+
+// snapshot is a copy of st with the rows of its stores in the fields the
+// state file has always had (Account.History, Transfers): the file's form
+// does not depend on how the rows are kept in memory.
+func (st *state) snapshot() *state {
+	c := *st
+	c.Accounts, c.Contracts = withHistory(st.Accounts), withHistory(st.Contracts)
+	c.Transfers, c.transfers = append(st.transfers.slice(0, st.transfers.len()), st.Transfers...), nil
+	return &c
 }
 
 func (st *state) small() smallState {
@@ -131,7 +153,8 @@ func (sf *stateFile) record(st *state) (uint64, error) {
 	}{{"a:", st.Accounts}, {"c:", st.Contracts}} {
 		for k, a := range side.m {
 			key := side.prefix + k
-			n, had := len(a.History), sf.rows[key]
+			h := a.history()
+			n, had := h.len(), sf.rows[key]
 			switch {
 			case n < had:
 				return sf.compact(st) // not an append: write everything
@@ -139,16 +162,16 @@ func (sf *stateFile) record(st *state) (uint64, error) {
 				if rec.Rows == nil {
 					rec.Rows = map[string][]Txn{}
 				}
-				rec.Rows[key] = a.History[had:n]
+				rec.Rows[key] = h.slice(had, n)
 				sf.rows[key] = n
 			}
 		}
 	}
-	switch n := len(st.Transfers); {
+	switch n := st.transferLog().len(); {
 	case n < sf.transfers:
 		return sf.compact(st)
 	case n > sf.transfers:
-		rec.Transfers = st.Transfers[sf.transfers:n]
+		rec.Transfers = st.transferLog().slice(sf.transfers, n)
 		sf.transfers = n
 	}
 	rec.Dup = st.DupIDs.take()
@@ -233,12 +256,12 @@ func (sf *stateFile) compact(st *state) (uint64, error) {
 	sf.size, sf.snapSize, sf.lastSmall = size, size, nil
 	clear(sf.rows)
 	for k, a := range st.Accounts {
-		sf.rows["a:"+k] = len(a.History)
+		sf.rows["a:"+k] = a.history().len()
 	}
 	for k, a := range st.Contracts {
-		sf.rows["c:"+k] = len(a.History)
+		sf.rows["c:"+k] = a.history().len()
 	}
-	sf.transfers = len(st.Transfers)
+	sf.transfers = st.transferLog().len()
 	st.DupIDs.take()
 	lsn := sf.appended.Load()
 	sf.durable.Store(lsn)
@@ -254,7 +277,7 @@ func writeSnapshot(path string, st *state) (int64, error) {
 	var n countingWriter
 	err := atomicfile.WriteWith(path, 0o600, func(w io.Writer) error {
 		n.w = w
-		return json.NewEncoder(&n).Encode(st) // one line, with its newline
+		return json.NewEncoder(&n).Encode(st.snapshot()) // one line, with its newline
 	})
 	if err != nil {
 		return 0, fmt.Errorf("sandbox state: %w", err)
@@ -382,10 +405,10 @@ func (st *state) apply(rec *journalRecord) {
 			a = st.Contracts[key[2:]]
 		}
 		if a != nil {
-			a.History = append(a.History, rows...)
+			a.history().addAll(rows)
 		}
 	}
-	st.Transfers = append(st.Transfers, rec.Transfers...)
+	st.transferLog().addAll(rec.Transfers)
 	if rec.Dup != nil {
 		st.DupIDs.apply(rec.Dup)
 	}
@@ -394,7 +417,7 @@ func (st *state) apply(rec *journalRecord) {
 func keepHistory(now, before map[string]*accountState) {
 	for k, a := range now {
 		if old := before[k]; old != nil {
-			a.History = old.History
+			a.History, a.hist = old.History, old.hist
 		}
 	}
 }

@@ -31,8 +31,8 @@ func balanceFields(s *Server, r *request, dst []field) ([]field, error) {
 		return dst, newAPIError(rspNoInquiry, "fintech_use_num "+a.FintechUseNum)
 	}
 	last := a.IssueDate
-	if n := len(a.History); n > 0 {
-		last = a.History[n-1].Date
+	if h := a.history(); h.len() > 0 {
+		last = h.at(h.len() - 1).Date
 	}
 	dst = append(dst, field{key: "account_issue_date", str: a.IssueDate})
 	if r.str("account_num") != "" {
@@ -72,7 +72,7 @@ func opTransactionList(s *Server, r *request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows := q.filter(a.History)
+	rows := q.filter(a.history())
 	q.sort(rows)
 	rows = q.after(rows)
 	if len(rows) == 0 && q.cursor == "" {
@@ -120,9 +120,9 @@ func parseTxnQuery(r *request) (txnQuery, error) {
 }
 
 // filter returns the rows of history inside the window and direction.
-func (q txnQuery) filter(history []Txn) []Txn {
+func (q txnQuery) filter(history *txnStore) []Txn {
 	rows := []Txn{}
-	for _, t := range history {
+	for t := range history.all() {
 		at := t.Date + t.Time
 		if (q.from != "" && at < q.lo) || (q.to != "" && at > q.hi) {
 			continue
@@ -311,7 +311,7 @@ func opRemitList(s *Server, r *request) (map[string]any, error) {
 	}
 	desc := r.str("sort_order") != "A"
 	var rows []Txn
-	for _, t := range a.History {
+	for t := range a.history().all() {
 		if at := t.Date + t.Time; t.InOut == inoutIn && at >= lo && at <= hi {
 			rows = append(rows, t)
 		}

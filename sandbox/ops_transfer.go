@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"slices"
 	"strconv"
 )
 
@@ -29,28 +28,15 @@ func (st *state) post(a *accountState, r *request, inout, typ, content string, a
 		a.Balance += amt
 	}
 	st.Seq++
-	a.History = appendDoubling(a.History, Txn{Date: r.day(), Time: r.hms(), InOut: inout, Type: typ,
+	a.history().add(Txn{Date: r.day(), Time: r.hms(), InOut: inout, Type: typ,
 		Content: content, Amount: amt, Branch: "오픈뱅킹", AfterBalance: a.Balance, Seq: st.Seq, Counter: other})
-}
-
-// appendDoubling is append that doubles a full slice's capacity. append
-// grows a large slice by a quarter, so a history or transfer list of n rows
-// had been copied about 4n rows' worth on the way (with a write barrier per
-// pointer while the GC marks): under a withdraw load those copies were a
-// fifth of the handler's CPU. Doubling copies about n; the capacity unused
-// at the end stays untouched memory until rows are written to it.
-func appendDoubling[T any](s []T, v T) []T {
-	if len(s) == cap(s) && len(s) >= 256 {
-		s = slices.Grow(s, len(s))
-	}
-	return append(s, v)
 }
 
 // withdrawnToday sums today's withdrawals of an account through the API
 // (st.withdrawn keeps the sums, so a withdraw does not cost more with every
 // transfer before it).
 func (st *state) withdrawnToday(fin, day string) int64 {
-	return st.withdrawn.sum(st.Transfers, fin, day)
+	return st.withdrawn.sum(st.transferLog(), fin, day)
 }
 
 func opWithdraw(s *Server, r *request) (map[string]any, error) {
@@ -97,7 +83,7 @@ func withdrawFields(s *Server, r *request, dst []field) ([]field, error) {
 	toC, fromA := s.st.counter(c, c.ContractHolder), s.st.counter(a, u.Name)
 	s.st.post(a, r, inoutOut, "오픈뱅킹", wdContent, amt, toC)
 	s.st.post(c, r, inoutIn, "오픈뱅킹", dpsContent, amt, fromA)
-	s.st.Transfers = appendDoubling(s.st.Transfers, Transfer{CheckType: "1", BankTranID: r.str("bank_tran_id"), BankTranDate: day,
+	s.st.transferLog().add(Transfer{CheckType: "1", BankTranID: r.str("bank_tran_id"), BankTranDate: day,
 		Amount: amt, FintechUseNum: a.FintechUseNum, ClientUseCode: r.Caller.Client.ClientUseCode, PrintContent: wdContent})
 	dst = append(dst,
 		field{key: "bank_tran_id", str: r.str("bank_tran_id")},
@@ -184,7 +170,7 @@ func opDeposit(s *Server, r *request) (map[string]any, error) {
 		holder := s.st.Users[l.acct.UserSeqNo].Name
 		s.st.post(c, r, inoutOut, "오픈뱅킹", wdContent, l.amt, s.st.counter(l.acct, holder))
 		s.st.post(l.acct, r, inoutIn, "오픈뱅킹", content, l.amt, s.st.counter(c, c.ContractHolder))
-		s.st.Transfers = appendDoubling(s.st.Transfers, Transfer{CheckType: "2", BankTranID: tranID, BankTranDate: day, Amount: l.amt,
+		s.st.transferLog().add(Transfer{CheckType: "2", BankTranID: tranID, BankTranDate: day, Amount: l.amt,
 			FintechUseNum: l.acct.FintechUseNum, ClientUseCode: r.Caller.Client.ClientUseCode, PrintContent: content})
 		item := bankBlock(r, tranID)
 		for k, v := range map[string]any{
@@ -220,13 +206,14 @@ func opTransferResult(s *Server, r *request) (map[string]any, error) {
 		id, _ := m["org_bank_tran_id"].(string)
 		date, _ := m["org_bank_tran_date"].(string)
 		amt, _ := m["org_tran_amt"].(string)
+		// The newest match, as the earlier scan oldest-first kept the last.
 		var found *Transfer
-		for i := range s.st.Transfers {
-			t := &s.st.Transfers[i]
-			if t.BankTranID == id && t.ClientUseCode == r.Caller.Client.ClientUseCode &&
+		for t := range s.st.transferLog().backward(id) {
+			if t.ClientUseCode == r.Caller.Client.ClientUseCode &&
 				(date == "" || date == t.BankTranDate) && (amt == "" || amt == itoa(t.Amount)) &&
 				(r.str("check_type") == "" || r.str("check_type") == t.CheckType) {
-				found = t
+				found = &t
+				break
 			}
 		}
 		if found == nil {
@@ -283,10 +270,10 @@ func opReturnClaim(s *Server, r *request) (map[string]any, error) {
 		return nil, newAPIError(rspFormat, "필드 org_dps_fintech_use_num: required, or org_dps_bank_code_std+org_dps_account_num")
 	}
 	var found *Transfer
-	for i := range s.st.Transfers {
-		t := &s.st.Transfers[i]
-		if t.CheckType == "2" && t.BankTranID == id && t.ClientUseCode == r.Caller.Client.ClientUseCode && (date == "" || date == t.BankTranDate) {
-			found = t
+	for t := range s.st.transferLog().backward(id) {
+		if t.CheckType == "2" && t.ClientUseCode == r.Caller.Client.ClientUseCode && (date == "" || date == t.BankTranDate) {
+			found = &t
+			break
 		}
 	}
 	if found == nil {

@@ -156,21 +156,9 @@ func compileStringOnly(s *openapi3.Schema) func(string) bool {
 func strLen(s string) int64 { return int64(utf8.RuneCountInString(s)) }
 
 func compileObject(s *openapi3.Schema, opts []openapi3.SchemaValidationOption, depth int) schemaCheck {
-	if s.Nullable || len(s.Enum) > 0 {
+	props := compileProps(s, opts, depth)
+	if props == nil {
 		return nil
-	}
-	props := make(map[string]schemaCheck, len(s.Properties))
-	for name, ref := range s.Properties {
-		if ref == nil || ref.Value == nil || ref.Value.ReadOnly || ref.Value.WriteOnly {
-			// readOnly/writeOnly properties change what a request may
-			// hold and what it must: kin-openapi judges the whole object.
-			return nil
-		}
-		c := compileNode(ref.Value, opts, depth+1)
-		if c == nil {
-			c = kinCheck(ref.Value, opts)
-		}
-		props[name] = rememberPassed(c)
 	}
 	var extra schemaCheck // additionalProperties' schema
 	closed := false       // additionalProperties: false
@@ -215,6 +203,28 @@ func compileObject(s *openapi3.Schema, opts []openapi3.SchemaValidationOption, d
 		}
 		return true
 	}
+}
+
+// compileProps compiles the checks of an object schema's properties, by
+// name; nil when compileObject does not know the object.
+func compileProps(s *openapi3.Schema, opts []openapi3.SchemaValidationOption, depth int) map[string]schemaCheck {
+	if s.Nullable || len(s.Enum) > 0 {
+		return nil
+	}
+	props := make(map[string]schemaCheck, len(s.Properties))
+	for name, ref := range s.Properties {
+		if ref == nil || ref.Value == nil || ref.Value.ReadOnly || ref.Value.WriteOnly {
+			// readOnly/writeOnly properties change what a request may
+			// hold and what it must: kin-openapi judges the whole object.
+			return nil
+		}
+		c := compileNode(ref.Value, opts, depth+1)
+		if c == nil {
+			c = kinCheck(ref.Value, opts)
+		}
+		props[name] = rememberPassed(c)
+	}
+	return props
 }
 
 // compilePattern matches a string as kin-openapi's compiled pattern does

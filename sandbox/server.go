@@ -66,6 +66,9 @@ type Server struct {
 	file *stateFile
 	// verified maps a token whose signature was checked to its claims.
 	verified map[string]claims
+	// goodDtime is the last tran_dtime checkTranDtime passed: a client's
+	// requests of one second carry the same one.
+	goodDtime string
 	// answerKeys writes the API's answers without sorting their keys.
 	answerKeys keyOrders
 	// answerBufs holds *[]byte buffers for writeAnswer.

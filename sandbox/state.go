@@ -27,8 +27,11 @@ type state struct {
 	DupIDs *dupIDs `json:"dup_ids"`
 	// TranIDs is the older files' form of DupIDs (bank_tran_id → KST day),
 	// read once and moved into DupIDs.
-	TranIDs   map[string]string `json:"tran_ids,omitempty"`
-	Transfers []Transfer        `json:"transfers"`
+	TranIDs map[string]string `json:"tran_ids,omitempty"`
+	// Transfers carries transfers in and out (seed data, the state file);
+	// in use they live in transfers (transferLog).
+	Transfers []Transfer `json:"transfers"`
+	transfers *transferStore
 	Claims    map[string]*Claim `json:"claims"` // return/claim, by bank_tran_id
 	Seq       int64             `json:"seq"`    // history row and number counter
 	// PrunedDay is the KST day of the last prune (one prune a day is enough).
@@ -84,17 +87,31 @@ type withdrawSums struct {
 	sums map[[2]string]int64 // {fintech_use_num, day}
 }
 
-func (w *withdrawSums) sum(transfers []Transfer, fin, day string) int64 {
-	if w.sums == nil || len(transfers) < w.seen {
+func (w *withdrawSums) sum(transfers *transferStore, fin, day string) int64 {
+	n := transfers.len()
+	if w.sums == nil || n < w.seen {
 		w.seen, w.sums = 0, map[[2]string]int64{}
 	}
-	for _, t := range transfers[w.seen:] {
-		if t.CheckType == "1" {
+	for i := w.seen; i < n; i++ {
+		if t := transfers.at(i); t.CheckType == "1" {
 			w.sums[[2]string{t.FintechUseNum, t.BankTranDate}] += t.Amount
 		}
 	}
-	w.seen = len(transfers)
+	w.seen = n
 	return w.sums[[2]string{fin, day}]
+}
+
+// transferLog returns the transfers, moving any that Transfers carries
+// (from seed data or a state file) into the store.
+func (st *state) transferLog() *transferStore {
+	if st.transfers == nil {
+		st.transfers = &transferStore{}
+	}
+	if st.Transfers != nil {
+		st.transfers.addAll(st.Transfers)
+		st.Transfers = nil
+	}
+	return st.transfers
 }
 
 const stateVersion = 1
@@ -116,6 +133,23 @@ type accountState struct {
 	AgreeDtime      string `json:"agree_dtime"` // yyyyMMddHHmmss
 	ContractHolder  string `json:"contract_holder,omitempty"`
 	ContractAccType string `json:"contract_acc_type,omitempty"`
+	// hist holds the history once the account is in use: Account.History
+	// only carries rows in and out (seed data, the state file), and history
+	// moves them here.
+	hist *txnStore
+}
+
+// history returns the account's history, moving any rows that
+// Account.History carries (from seed data or a state file) into it.
+func (a *accountState) history() *txnStore {
+	if a.hist == nil {
+		a.hist = &txnStore{}
+	}
+	if a.History != nil {
+		a.hist.addAll(a.History)
+		a.History = nil
+	}
+	return a.hist
 }
 
 // cancelled: both consents withdrawn (account/cancel for inquiry and transfer).
@@ -162,8 +196,8 @@ func newState(d *Data, clients []Client) (*state, error) {
 		Contracts: map[string]*accountState{}, Codes: map[string]*authCode{},
 		Refresh: map[string]*refreshToken{}, Tokens: map[string]*tokenRecord{},
 		DupIDs: newDupIDs(0), Claims: map[string]*Claim{},
-		Transfers: append([]Transfer(nil), d.Transfers...),
 	}
+	st.transferLog().addAll(d.Transfers)
 	for _, u := range d.Users {
 		us := &userState{User: u}
 		us.Accounts = nil
@@ -173,6 +207,7 @@ func newState(d *Data, clients []Client) (*state, error) {
 				as.AgreeDtime = "20260101090000"
 			}
 			as.History = st.seedHistory(a)
+			as.history()
 			st.Accounts[a.FintechUseNum] = as
 			us.Fintech = append(us.Fintech, a.FintechUseNum)
 		}
@@ -185,13 +220,13 @@ func newState(d *Data, clients []Client) (*state, error) {
 	st.ensureContracts(clients)
 	// The seeded withdraws landed in the contracted accounts: show them
 	// there, so that remit_list has rows from the start.
-	for _, t := range st.Transfers {
+	for t := range st.transferLog().all() {
 		c, a := st.Contracts[t.ClientUseCode], st.Accounts[t.FintechUseNum]
 		if t.CheckType != "1" || c == nil || a == nil {
 			continue
 		}
 		st.Seq++
-		c.History = append(c.History, Txn{Date: t.BankTranDate, Time: "101010", InOut: inoutIn, Type: "오픈뱅킹",
+		c.history().add(Txn{Date: t.BankTranDate, Time: "101010", InOut: inoutIn, Type: "오픈뱅킹",
 			Content: st.Users[a.UserSeqNo].Name + "충전", Amount: t.Amount, Branch: "오픈뱅킹", AfterBalance: c.Balance, Seq: st.Seq,
 			Counter: &Counterparty{Name: st.Users[a.UserSeqNo].Name, BankCodeStd: a.BankCodeStd, AccountMasked: maskAccount(a.AccountNum)}})
 	}
