@@ -77,19 +77,22 @@ func generateData(ctx context.Context, data []byte, name string, lopts LoadOptio
 
 // streamer is the state of one streaming run.
 type streamer struct {
-	ctx      context.Context
-	b        *builder
-	r        *resolver
-	paths    ctxNode // the resolver's place of the paths mapping
-	strict   bool    // OpenAPI 3.1+: no fields beside a $ref in a path item
-	seen     map[string]bool
-	lastPos  int64 // document position of the last operation so far
-	used     map[string]bool
-	folders  map[string]*streamFolder
-	met      []string // folders in the order operations meet them
-	root     []*piece // encoded requests without a folder
-	ops      int
-	requests int
+	ctx     context.Context
+	b       *builder
+	r       *resolver
+	paths   ctxNode // the resolver's place of the paths mapping
+	strict  bool    // OpenAPI 3.1+: no fields beside a $ref in a path item
+	seen    map[string]bool
+	lastPos int64 // document position of the last operation so far
+	used    map[string]bool
+	// keepNodes: a test hook gets each item's nodes after use, so they
+	// are not scanned into an arena that the next item reuses.
+	keepNodes bool
+	folders   map[string]*streamFolder
+	met       []string // folders in the order operations meet them
+	root      []*piece // encoded requests without a folder
+	ops       int
+	requests  int
 
 	encoders     sync.WaitGroup
 	encodeJobs   chan encodeJob
@@ -177,7 +180,8 @@ func streamGenerate(ctx context.Context, src *[]byte, name string, lopts LoadOpt
 	}
 	b.keep = sharedSchemas(doc.Components)
 	s := &streamer{ctx: ctx, b: b, r: r, paths: ctxNode{f: r.root}.child("paths"), strict: doc.IsOpenAPI31OrLater(),
-		seen: map[string]bool{}, used: map[string]bool{}, folders: map[string]*streamFolder{}}
+		seen: map[string]bool{}, used: map[string]bool{}, folders: map[string]*streamFolder{},
+		keepNodes: hook != nil && hook.item != nil}
 	if !s.run(items, hook) {
 		return nil, false, nil
 	}
@@ -200,17 +204,26 @@ type prepared struct {
 }
 
 // prepare readies one path item for use; it runs on a worker, so it
-// touches nothing shared but what it reads (the components).
-func (s *streamer) prepare(src pathSource) (p prepared) {
+// touches nothing shared but what it reads (the components). A JSON item
+// is scanned into the worker's arena, which is taken back before prepare
+// returns: the decoded item holds no node (keepNodes aside).
+func (s *streamer) prepare(src pathSource, arena *nodeArena) (p prepared) {
+	if s.keepNodes {
+		arena = nil
+	}
 	defer func() {
 		if recover() != nil {
 			p = prepared{}
+		}
+		if arena != nil {
+			p.node = nil
+			arena.reset()
 		}
 	}()
 	if src.parse == nil {
 		return prepared{}
 	}
-	k, v, err := src.parse()
+	k, v, err := src.parse(arena)
 	if err != nil || k == nil || v == nil || k.Kind != yaml.ScalarNode || kinMergeKey(k) || isMerge(k) {
 		return prepared{}
 	}
@@ -266,8 +279,9 @@ func (s *streamer) run(items []pathSource, hook *streamHook) bool {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			arena := &nodeArena{}
 			for j := range jobs {
-				j.ch <- s.prepare(j.src)
+				j.ch <- s.prepare(j.src, arena)
 			}
 		}()
 	}
