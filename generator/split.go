@@ -766,8 +766,8 @@ func jsonSkip(data []byte, i, depth int) (int, bool) {
 		return i, false
 	}
 	space := func(i int) int {
-		for i < len(data) && jsonSpace[data[i]] {
-			i++
+		if i < len(data) && jsonSpace[data[i]] {
+			return skipSpace(data, i)
 		}
 		return i
 	}
