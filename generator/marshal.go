@@ -109,9 +109,10 @@ func (w *collectionWriter) assemble() []byte {
 	for _, h := range w.holes {
 		total += len(h.data)
 	}
-	var buf bytes.Buffer
-	buf.Grow(total) // not zeroed: every byte is written below
-	out := buf.AvailableBuffer()[:total]
+	// make, not bytes.Buffer.Grow: Grow clears the memory it gets, and so
+	// takes its page faults on one goroutine; memory new from the system
+	// is not cleared again, and every byte is written below.
+	out := make([]byte, total)
 	// fill copies holes[from:to], each after the frame before it (from
 	// src, into out from dst), and the frame's tail after the last hole.
 	fill := func(from, to, src, dst int) {
