@@ -277,8 +277,13 @@ func (s *streamer) prepare(src pathSource, arena *nodeArena) (p prepared) {
 	// probe (a tenth of the time went to it on the one goroutine that
 	// uses the items). It must change and warn of nothing.
 	r := s.r.probe()
-	r.done = map[*yaml.Node]bool{} // the walk of an item meets only its own schemas
-	r.walk(v, kPathItem, s.paths.child(k.Value))
+	// The walk of an item meets only its own schemas, each once (the
+	// item has no aliases: scanNodes), so it keeps no set of those done;
+	// and its places are named only for warnings, which here only say no.
+	r.done = nil
+	at := s.paths.child(k.Value)
+	at.unnamed = true
+	r.walk(v, kPathItem, at)
 	if r.changed || len(r.warnings) > 0 || prepareNodes(v, 2) != nil {
 		return prepared{}
 	}
