@@ -78,11 +78,16 @@ func generateData(ctx context.Context, data []byte, name string, lopts LoadOptio
 
 // streamer is the state of one streaming run.
 type streamer struct {
-	ctx     context.Context
-	b       *builder
-	r       *resolver
-	paths   ctxNode // the resolver's place of the paths mapping
-	strict  bool    // OpenAPI 3.1+: no fields beside a $ref in a path item
+	ctx    context.Context
+	b      *builder
+	r      *resolver
+	paths  ctxNode // the resolver's place of the paths mapping
+	strict bool    // OpenAPI 3.1+: no fields beside a $ref in a path item
+	// json: the items are scanned from JSON (jsonScanner), whose nodes
+	// prepareNodes would leave as they are: keys are quoted strings, tags
+	// only !!str, !!int, !!float (never .inf or .nan), !!bool and !!null,
+	// no aliases, and the depth is bounded alike. It is not run on them.
+	json    bool
 	seen    map[string]bool
 	lastPos int64 // document position of the last operation so far
 	used    map[string]bool
@@ -180,7 +185,7 @@ func streamGenerate(ctx context.Context, src *[]byte, name string, lopts LoadOpt
 		return nil, false, nil
 	}
 	b.keep = sharedSchemas(doc.Components)
-	s := &streamer{ctx: ctx, b: b, r: r, paths: ctxNode{f: r.root}.child("paths"), strict: doc.IsOpenAPI31OrLater(),
+	s := &streamer{ctx: ctx, b: b, r: r, paths: ctxNode{f: r.root}.child("paths"), strict: doc.IsOpenAPI31OrLater(), json: looksJSON(data),
 		seen: map[string]bool{}, used: map[string]bool{}, folders: map[string]*streamFolder{},
 		keepNodes: hook != nil && hook.item != nil}
 	if !s.run(items, hook) {
@@ -284,7 +289,7 @@ func (s *streamer) prepare(src pathSource, arena *nodeArena) (p prepared) {
 	at := s.paths.child(k.Value)
 	at.unnamed = true
 	r.walk(v, kPathItem, at)
-	if r.changed || len(r.warnings) > 0 || prepareNodes(v, 2) != nil {
+	if r.changed || len(r.warnings) > 0 || !s.json && prepareNodes(v, 2) != nil {
 		return prepared{}
 	}
 	cut := *v // decodePathItem cuts the node it decodes; the walk needs it
