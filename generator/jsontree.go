@@ -144,7 +144,7 @@ func (s *jsonScanner) content(base int) []*yaml.Node {
 // them), so the worker's next item is scanned into the same slabs rather
 // than into new ones: on the 1,000-operation JSON spec the nodes were 37 %
 // of the bytes allocated, and allocation, the collector and the page faults
-// of the growing heap were most of the run's CPU. One goroutine uses an
+// of the growing heap were half of the run's CPU. One goroutine uses an
 // arena at a time.
 type nodeArena struct {
 	slabs    [][]yaml.Node // nodeSlab nodes each; those before next are in use

@@ -84,7 +84,6 @@ type collectionWriter struct {
 	err   error
 	reqs  []encoded // every request, encoded ahead in document order
 	next  int       // the next of reqs to write
-	size  int       // their total size
 	holes []hole    // where the requests go in out, in order
 }
 
@@ -185,9 +184,6 @@ func (w *collectionWriter) encodeRequests(items []*postman.Items, prefix string)
 		})
 	}
 	wg.Wait()
-	for _, r := range w.reqs {
-		w.size += len(r.data)
-	}
 }
 
 // marshalCompact is json.Marshal, but calls a value's own MarshalJSON

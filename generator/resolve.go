@@ -187,7 +187,9 @@ func (r *resolver) probe() *resolver {
 	p.bundled = maps.Clone(r.bundled)
 	p.used = nil // read and written by bundle only
 	p.visiting = map[string]bool{}
-	p.done = map[*yaml.Node]bool{}
+	// A probe walks one path item, which meets only its own schemas, each
+	// once (it has no aliases: scanNodes): no set of those done is kept.
+	p.done = nil
 	p.origin = maps.Clone(r.origin)
 	p.changed = false
 	return &p

@@ -197,8 +197,9 @@ func streamGenerate(ctx context.Context, src *[]byte, name string, lopts LoadOpt
 	// would take the heap past the collector's goal, the garbage of the
 	// items goes first, so the heap holds the two copies and little else
 	// (5,000 operations: 147 MB of heap at the peak, 100 MB with it). Under
-	// the goal (1,000 operations: 20 MB of heap, 7 MB of output, a goal of
-	// 29 MB) no collection would run, and forcing one cost 2 ms.
+	// the goal (1,000 operations, most runs: about 20 MB of heap and 7 MB of
+	// output for a goal of 29 MB) no collection would run, and forcing one
+	// cost 2 ms.
 	if heapPastGoal(s.outputSize()) {
 		runtime.GC()
 	}
@@ -227,7 +228,7 @@ func heapPastGoal(more int) bool {
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/goal:bytes"}}
 	metrics.Read(sample)
 	if sample[0].Value.Kind() != metrics.KindUint64 || sample[1].Value.Kind() != metrics.KindUint64 {
-		return true // as before this test existed
+		return true // unknown: collect, as it always did
 	}
 	return sample[0].Value.Uint64()+uint64(more) > sample[1].Value.Uint64()
 }
@@ -282,12 +283,8 @@ func (s *streamer) prepare(src pathSource, arena *nodeArena) (p prepared) {
 	// probe (a tenth of the time went to it on the one goroutine that
 	// uses the items). It must change and warn of nothing.
 	r := s.r.probe()
-	// The walk of an item meets only its own schemas, each once (the
-	// item has no aliases: scanNodes), so it keeps no set of those done;
-	// and its places are named only for warnings, which here only say no.
-	r.done = nil
 	at := s.paths.child(k.Value)
-	at.unnamed = true
+	at.unnamed = true // its warnings only say no: their places are not kept
 	r.walk(v, kPathItem, at)
 	if r.changed || len(r.warnings) > 0 || !s.json && prepareNodes(v, 2) != nil {
 		return prepared{}
@@ -540,7 +537,6 @@ func (s *streamer) finish() (*Result, error) {
 			for _, r := range sf.reqs {
 				folder.Items = append(folder.Items, &postman.Items{})
 				w.reqs = append(w.reqs, encoded{data: r.data})
-				w.size += len(r.data)
 			}
 			sf.reqs = nil
 		}
@@ -549,7 +545,6 @@ func (s *streamer) finish() (*Result, error) {
 	for _, r := range s.root {
 		items = append(items, &postman.Items{})
 		w.reqs = append(w.reqs, encoded{data: r.data})
-		w.size += len(r.data)
 	}
 	s.root, s.folders = nil, nil
 	return b.finish(items, len(order), s.requests, func(c *postman.Collection, id string) ([]byte, error) {
