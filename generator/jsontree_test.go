@@ -2,6 +2,7 @@ package generator
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -56,6 +57,45 @@ func TestScanJSON(t *testing.T) {
 		if d := sameNodes(got, want.Content[0], 0); d != "" {
 			t.Errorf("%.80q: %s", in, d)
 		}
+		notPrepared(t, in, got)
+	}
+	// The depth limit is the same for both (the stream skips prepareNodes
+	// on JSON items).
+	for _, d := range []int{maxJSONDepth - 1, maxJSONDepth, maxJSONDepth + 1, maxJSONDepth + 2} {
+		in := strings.Repeat(`{"a":`, d/2) + strings.Repeat("[", d-d/2) + strings.Repeat("]", d-d/2) + strings.Repeat("}", d/2)
+		if got, err := scanJSON([]byte(in)); err == nil {
+			notPrepared(t, fmt.Sprintf("depth %d", d), got)
+		} else if d <= maxJSONDepth {
+			t.Errorf("depth %d: %v", d, err)
+		}
+	}
+}
+
+// notPrepared checks that prepareNodes accepts the tree scanJSON built and
+// changes nothing in it: streamer.prepare relies on that to skip it on
+// JSON items.
+func notPrepared(t *testing.T, in string, n *yaml.Node) {
+	t.Helper()
+	budget := maxLoadNodes
+	before := clone(n, &budget)
+	if err := prepareNodes(n, 0); err != nil {
+		t.Errorf("%.80q: prepareNodes: %v", in, err)
+		return
+	}
+	var walk func(a, b *yaml.Node) bool
+	walk = func(a, b *yaml.Node) bool {
+		if a.Kind != b.Kind || a.Tag != b.Tag || a.Value != b.Value || a.Style != b.Style || len(a.Content) != len(b.Content) {
+			return false
+		}
+		for i := range a.Content {
+			if !walk(a.Content[i], b.Content[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	if !walk(before, n) {
+		t.Errorf("%.80q: prepareNodes changed the tree", in)
 	}
 }
 

@@ -48,7 +48,6 @@ func marshalCollection(c *postman.Collection, id string) ([]byte, error) {
 // the order items meets them (encodeRequests, or stream.go as it goes).
 func (w *collectionWriter) collection(c *postman.Collection, id string) ([]byte, error) {
 	c.Info.Schema = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
-	w.out.Grow(w.size + w.size/8 + 1<<16)
 	w.out.WriteString("{")
 	if c.Auth != nil {
 		w.field("auth", "\t")
@@ -74,16 +73,72 @@ func (w *collectionWriter) collection(c *postman.Collection, id string) ([]byte,
 	if w.err != nil {
 		return nil, w.err
 	}
-	return w.out.Bytes(), nil
+	return w.assemble(), nil
 }
 
 // collectionWriter writes indented JSON piece by piece; the first error sticks.
+// The frame (everything but the requests) goes into out, and each request
+// is only noted where it goes in it: assemble copies the two together once.
 type collectionWriter struct {
-	out  bytes.Buffer
-	err  error
-	reqs []encoded // every request, encoded ahead in document order
-	next int       // the next of reqs to write
-	size int       // their total size
+	out   bytes.Buffer
+	err   error
+	reqs  []encoded // every request, encoded ahead in document order
+	next  int       // the next of reqs to write
+	holes []hole    // where the requests go in out, in order
+}
+
+// hole is a request's place in the frame: before out's byte at.
+type hole struct {
+	at   int
+	data []byte
+}
+
+// assembleMin is the output size from which assemble copies on two
+// goroutines.
+const assembleMin = 1 << 20
+
+// assemble is the collection: the frame with the requests in their holes.
+// It is the one copy of the whole output, into memory the process has not
+// touched yet (7 MB for the 1,000-operation spec, 36 MB for 5,000): the
+// page faults cost more than the copy, and two goroutines share them (the
+// copy ran alone, after every other goroutine had finished).
+func (w *collectionWriter) assemble() []byte {
+	frame := w.out.Bytes()
+	total := len(frame)
+	for _, h := range w.holes {
+		total += len(h.data)
+	}
+	// make, not bytes.Buffer.Grow: Grow clears the memory it gets, and so
+	// takes its page faults on one goroutine; memory new from the system
+	// is not cleared again, and every byte is written below.
+	out := make([]byte, total)
+	// fill copies holes[from:to], each after the frame before it (from
+	// src, into out from dst), and the frame's tail after the last hole.
+	fill := func(from, to, src, dst int) {
+		for _, h := range w.holes[from:to] {
+			dst += copy(out[dst:], frame[src:h.at])
+			dst += copy(out[dst:], h.data)
+			src = h.at
+		}
+		if to == len(w.holes) {
+			copy(out[dst:], frame[src:])
+		}
+	}
+	half := len(w.holes) / 2
+	if total < assembleMin || half == 0 {
+		fill(0, len(w.holes), 0, 0)
+	} else {
+		src, dst := w.holes[half-1].at, w.holes[half-1].at
+		for _, h := range w.holes[:half] {
+			dst += len(h.data)
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() { fill(half, len(w.holes), src, dst) })
+		fill(0, half, 0, 0)
+		wg.Wait()
+	}
+	w.holes, w.out = nil, bytes.Buffer{}
+	return out
 }
 
 // encoded is one request marshaled, patched and indented.
@@ -129,9 +184,6 @@ func (w *collectionWriter) encodeRequests(items []*postman.Items, prefix string)
 		})
 	}
 	wg.Wait()
-	for _, r := range w.reqs {
-		w.size += len(r.data)
-	}
 }
 
 // marshalCompact is json.Marshal, but calls a value's own MarshalJSON
@@ -197,7 +249,7 @@ func (w *collectionWriter) request() {
 		w.err = r.err
 		return
 	}
-	w.out.Write(r.data)
+	w.holes = append(w.holes, hole{at: w.out.Len(), data: r.data})
 }
 
 // field starts an object member on its own line: `\n<prefix>"name": `.

@@ -3,6 +3,8 @@ package generator
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -32,11 +34,20 @@ func TestAppendIndentIsJSONIndent(t *testing.T) {
 	}
 }
 
-// TestUsedVariablesIsVarRef: usedVariables finds what varRef matches.
+// TestUsedVariablesIsVarRef: usedVariables finds what varRef matches,
+// a large input read in two halves included.
 func TestUsedVariablesIsVarRef(t *testing.T) {
+	// Over assembleMin, lines of every case above around the cut, and
+	// names met only in the first or only in the second half.
+	var large strings.Builder
+	for i := 0; large.Len() < 2*assembleMin; i++ {
+		fmt.Fprintf(&large, "\t\"a%d\": \"{{v%d}}{{{w}}}{{x\n{{y}}}}{{\",\n", i%7, i)
+	}
+	large.WriteString("{{last}}\n")
 	for _, in := range []string{
 		``, `{{a}}`, `{{{a}}}`, `{{a}`, `{{}}`, `{{a b}}`, `x{{a.b-c_1}}y{{d}}{{d}}`, `{{{{e}}}}`, `{{f}}}}{{`, `{{g}`, `{`, `{{`,
 		`"url": "{{base_url}}/v2.0/user/me?user_seq_no={{user_seq_no}}", "x": "{{ not }}"`,
+		large.String(),
 	} {
 		want := map[string]bool{}
 		for _, m := range varRef.FindAllStringSubmatch(in, -1) {
@@ -44,12 +55,12 @@ func TestUsedVariablesIsVarRef(t *testing.T) {
 		}
 		got := usedVariables([]byte(in))
 		if len(got) != len(want) {
-			t.Errorf("%q: got %v, want %v", in, got, want)
+			t.Errorf("%.80q: got %d variables, want %d", in, len(got), len(want))
 			continue
 		}
 		for k := range want {
 			if !got[k] {
-				t.Errorf("%q: got %v, want %v", in, got, want)
+				t.Errorf("%.80q: %s missing", in, k)
 			}
 		}
 	}

@@ -187,7 +187,9 @@ func (r *resolver) probe() *resolver {
 	p.bundled = maps.Clone(r.bundled)
 	p.used = nil // read and written by bundle only
 	p.visiting = map[string]bool{}
-	p.done = map[*yaml.Node]bool{}
+	// A probe walks one path item, which meets only its own schemas, each
+	// once (it has no aliases: scanNodes): no set of those done is kept.
+	p.done = nil
 	p.origin = maps.Clone(r.origin)
 	p.changed = false
 	return &p
@@ -257,9 +259,24 @@ type ctxNode struct {
 	up  *ctxNode
 	key string
 	abs string // a whole pointer, for a $ref's target
+	// unnamed: the walk is a probe's, whose warnings only say that the
+	// item cannot stream and are dropped, so no chain of keys is kept (it
+	// was an allocation per field walked, a tenth of the probe). Nothing
+	// but a warning reads a walked node's place: a $ref's target gets a
+	// context of its own (resolve).
+	unnamed bool
 }
 
 func (c ctxNode) child(key string) ctxNode {
+	if c.unnamed {
+		return ctxNode{f: c.f, key: key, unnamed: true}
+	}
+	return c.chain(key)
+}
+
+// chain is child's named case: c escapes, so it gets its own function, and
+// an unnamed child allocates nothing.
+func (c ctxNode) chain(key string) ctxNode {
 	return ctxNode{f: c.f, up: &c, key: key}
 }
 
@@ -417,10 +434,12 @@ func (r *resolver) walk(n *yaml.Node, k kind, c ctxNode) bool {
 		}
 		return true
 	case kSchema:
-		if r.done[n] {
-			return true
+		if r.done != nil {
+			if r.done[n] {
+				return true
+			}
+			r.done[n] = true
 		}
-		r.done[n] = true
 		r.walkSchema(n, c)
 		return true
 	}

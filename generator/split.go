@@ -84,8 +84,9 @@ type pathSource struct {
 	// (Line/Column in whole-file terms); callable once or more, from any
 	// goroutine. An error means the cut was not sound for this item: the
 	// caller falls back to the whole-file parse, which also reports what
-	// is wrong with the document.
-	parse func() (key, value *yaml.Node, err error)
+	// is wrong with the document. A JSON item's nodes come from arena when
+	// it is not nil (then they live until its reset); YAML ignores it.
+	parse func(arena *nodeArena) (key, value *yaml.Node, err error)
 }
 
 // errCut: a chunk does not parse to what its cut promised; the whole-file
@@ -112,7 +113,7 @@ func splitSource(data []byte) (top *yaml.Node, items []pathSource, ok bool) {
 	items = make([]pathSource, len(l.items))
 	for i, it := range l.items {
 		sp, key := it, l.keys[i]
-		items[i] = pathSource{Key: key, Line: sp.line, parse: func() (*yaml.Node, *yaml.Node, error) {
+		items[i] = pathSource{Key: key, Line: sp.line, parse: func(*nodeArena) (*yaml.Node, *yaml.Node, error) {
 			m, err := parseSpan(data, sp, []string{key}, 2)
 			if err != nil {
 				return nil, nil, fmt.Errorf("path %q at line %d: %w", key, sp.line, err)
@@ -703,8 +704,8 @@ func (s *jsonScanner) jsonItems() ([]pathSource, error) {
 			return nil, errJSONSyntax
 		}
 		s.i = end
-		items = append(items, pathSource{Key: k, Line: kl, parse: func() (*yaml.Node, *yaml.Node, error) {
-			return jsonItem(data, keyOff, end, line, lineStart)
+		items = append(items, pathSource{Key: k, Line: kl, parse: func(arena *nodeArena) (*yaml.Node, *yaml.Node, error) {
+			return jsonItem(data, keyOff, end, line, lineStart, arena)
 		}})
 		s.space()
 		if s.i < len(data) && data[s.i] == ',' {
@@ -735,8 +736,12 @@ func (s *jsonScanner) advance(off int) {
 // jsonItem builds the path item whose key starts at keyOff and whose value
 // ends at end (line and lineStart: the line count at keyOff) as the whole
 // scan builds it.
-func jsonItem(data []byte, keyOff, end, line, lineStart int) (*yaml.Node, *yaml.Node, error) {
-	s := &jsonScanner{data: data, i: keyOff, end: end, line: line, lineStart: lineStart, scanned: keyOff}
+func jsonItem(data []byte, keyOff, end, line, lineStart int, arena *nodeArena) (*yaml.Node, *yaml.Node, error) {
+	s := &jsonScanner{data: data, i: keyOff, end: end, line: line, lineStart: lineStart, scanned: keyOff, arena: arena}
+	if arena != nil {
+		s.stack, arena.stack = arena.stack[:0], nil
+		defer func() { arena.stack = s.stack[:0] }()
+	}
 	k, err := s.str()
 	if err != nil {
 		return nil, nil, err
@@ -761,8 +766,8 @@ func jsonSkip(data []byte, i, depth int) (int, bool) {
 		return i, false
 	}
 	space := func(i int) int {
-		for i < len(data) && jsonSpace[data[i]] {
-			i++
+		if i < len(data) && jsonSpace[data[i]] {
+			return skipSpace(data, i)
 		}
 		return i
 	}

@@ -92,10 +92,10 @@ func reassemble(top *yaml.Node, items []pathSource) (*yaml.Node, error) {
 	}
 	res := make([]kv, len(items))
 	err := runParallel(len(items), 4, func(i int) error {
-		if _, _, err := items[i].parse(); err != nil {
+		if _, _, err := items[i].parse(nil); err != nil {
 			return err
 		}
-		k, v, err := items[i].parse()
+		k, v, err := items[i].parse(nil)
 		if err == nil && (k.Value != items[i].Key || k.Line != items[i].Line) {
 			err = fmt.Errorf("item %q line %d: key node %q line %d", items[i].Key, items[i].Line, k.Value, k.Line)
 		}
@@ -435,7 +435,7 @@ func BenchmarkSplitSource(b *testing.B) {
 					b.Fatal("fell back")
 				}
 				for _, it := range items {
-					if _, _, err := it.parse(); err != nil {
+					if _, _, err := it.parse(nil); err != nil {
 						b.Fatal(err)
 					}
 				}

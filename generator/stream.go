@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -77,19 +78,27 @@ func generateData(ctx context.Context, data []byte, name string, lopts LoadOptio
 
 // streamer is the state of one streaming run.
 type streamer struct {
-	ctx      context.Context
-	b        *builder
-	r        *resolver
-	paths    ctxNode // the resolver's place of the paths mapping
-	strict   bool    // OpenAPI 3.1+: no fields beside a $ref in a path item
-	seen     map[string]bool
-	lastPos  int64 // document position of the last operation so far
-	used     map[string]bool
-	folders  map[string]*streamFolder
-	met      []string // folders in the order operations meet them
-	root     []*piece // encoded requests without a folder
-	ops      int
-	requests int
+	ctx    context.Context
+	b      *builder
+	r      *resolver
+	paths  ctxNode // the resolver's place of the paths mapping
+	strict bool    // OpenAPI 3.1+: no fields beside a $ref in a path item
+	// json: the items are scanned from JSON (jsonScanner), whose nodes
+	// prepareNodes would leave as they are: keys are quoted strings, tags
+	// only !!str, !!int, !!float (never .inf or .nan), !!bool and !!null,
+	// no aliases, and the depth is bounded alike. It is not run on them.
+	json    bool
+	seen    map[string]bool
+	lastPos int64 // document position of the last operation so far
+	used    map[string]bool
+	// keepNodes: a test hook gets each item's nodes after use, so they
+	// are not scanned into an arena that the next item reuses.
+	keepNodes bool
+	folders   map[string]*streamFolder
+	met       []string // folders in the order operations meet them
+	root      []*piece // encoded requests without a folder
+	ops       int
+	requests  int
 
 	encoders     sync.WaitGroup
 	encodeJobs   chan encodeJob
@@ -176,19 +185,52 @@ func streamGenerate(ctx context.Context, src *[]byte, name string, lopts LoadOpt
 		return nil, false, nil
 	}
 	b.keep = sharedSchemas(doc.Components)
-	s := &streamer{ctx: ctx, b: b, r: r, paths: ctxNode{f: r.root}.child("paths"), strict: doc.IsOpenAPI31OrLater(),
-		seen: map[string]bool{}, used: map[string]bool{}, folders: map[string]*streamFolder{}}
+	s := &streamer{ctx: ctx, b: b, r: r, paths: ctxNode{f: r.root}.child("paths"), strict: doc.IsOpenAPI31OrLater(), json: looksJSON(data),
+		seen: map[string]bool{}, used: map[string]bool{}, folders: map[string]*streamFolder{},
+		keepNodes: hook != nil && hook.item != nil}
 	if !s.run(items, hook) {
 		return nil, false, nil
 	}
 	committed = true
 	s.r, *src = nil, nil
-	// The collection is about to be copied out of its pieces: the garbage
-	// of the items goes first, so the heap holds the two copies and little
-	// else (5,000 operations: 147 MB of heap at the peak, 100 MB with it).
-	runtime.GC()
+	// The collection is about to be copied out of its pieces. When the copy
+	// would take the heap past the collector's goal, the garbage of the
+	// items goes first, so the heap holds the two copies and little else
+	// (5,000 operations: 147 MB of heap at the peak, 100 MB with it). Under
+	// the goal (1,000 operations, most runs: about 20 MB of heap and 7 MB of
+	// output for a goal of 29 MB) no collection would run, and forcing one
+	// cost 2 ms.
+	if heapPastGoal(s.outputSize()) {
+		runtime.GC()
+	}
 	res, err = s.finish()
 	return res, true, err
+}
+
+// outputSize is the size of the encoded requests (once the encoders are
+// done).
+func (s *streamer) outputSize() int {
+	n := 0
+	for _, f := range s.folders {
+		for _, r := range f.reqs {
+			n += len(r.data)
+		}
+	}
+	for _, r := range s.root {
+		n += len(r.data)
+	}
+	return n
+}
+
+// heapPastGoal reports whether allocating more bytes would take the heap's
+// objects past the collector's current goal.
+func heapPastGoal(more int) bool {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/goal:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 || sample[1].Value.Kind() != metrics.KindUint64 {
+		return true // unknown: collect, as it always did
+	}
+	return sample[0].Value.Uint64()+uint64(more) > sample[1].Value.Uint64()
 }
 
 // prepared is a path item made ready by a worker: parsed, checked,
@@ -200,17 +242,26 @@ type prepared struct {
 }
 
 // prepare readies one path item for use; it runs on a worker, so it
-// touches nothing shared but what it reads (the components).
-func (s *streamer) prepare(src pathSource) (p prepared) {
+// touches nothing shared but what it reads (the components). A JSON item
+// is scanned into the worker's arena, which is taken back before prepare
+// returns: the decoded item holds no node (keepNodes aside).
+func (s *streamer) prepare(src pathSource, arena *nodeArena) (p prepared) {
+	if s.keepNodes {
+		arena = nil
+	}
 	defer func() {
 		if recover() != nil {
 			p = prepared{}
+		}
+		if arena != nil {
+			p.node = nil
+			arena.reset()
 		}
 	}()
 	if src.parse == nil {
 		return prepared{}
 	}
-	k, v, err := src.parse()
+	k, v, err := src.parse(arena)
 	if err != nil || k == nil || v == nil || k.Kind != yaml.ScalarNode || kinMergeKey(k) || isMerge(k) {
 		return prepared{}
 	}
@@ -232,9 +283,10 @@ func (s *streamer) prepare(src pathSource) (p prepared) {
 	// probe (a tenth of the time went to it on the one goroutine that
 	// uses the items). It must change and warn of nothing.
 	r := s.r.probe()
-	r.done = map[*yaml.Node]bool{} // the walk of an item meets only its own schemas
-	r.walk(v, kPathItem, s.paths.child(k.Value))
-	if r.changed || len(r.warnings) > 0 || prepareNodes(v, 2) != nil {
+	at := s.paths.child(k.Value)
+	at.unnamed = true // its warnings only say no: their places are not kept
+	r.walk(v, kPathItem, at)
+	if r.changed || len(r.warnings) > 0 || !s.json && prepareNodes(v, 2) != nil {
 		return prepared{}
 	}
 	cut := *v // decodePathItem cuts the node it decodes; the walk needs it
@@ -266,8 +318,9 @@ func (s *streamer) run(items []pathSource, hook *streamHook) bool {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			arena := &nodeArena{}
 			for j := range jobs {
-				j.ch <- s.prepare(j.src)
+				j.ch <- s.prepare(j.src, arena)
 			}
 		}()
 	}
@@ -484,7 +537,6 @@ func (s *streamer) finish() (*Result, error) {
 			for _, r := range sf.reqs {
 				folder.Items = append(folder.Items, &postman.Items{})
 				w.reqs = append(w.reqs, encoded{data: r.data})
-				w.size += len(r.data)
 			}
 			sf.reqs = nil
 		}
@@ -493,7 +545,6 @@ func (s *streamer) finish() (*Result, error) {
 	for _, r := range s.root {
 		items = append(items, &postman.Items{})
 		w.reqs = append(w.reqs, encoded{data: r.data})
-		w.size += len(r.data)
 	}
 	s.root, s.folders = nil, nil
 	return b.finish(items, len(order), s.requests, func(c *postman.Collection, id string) ([]byte, error) {
