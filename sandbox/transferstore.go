@@ -148,24 +148,7 @@ func (h *transferStore) backward(id string) iter.Seq[Transfer] {
 }
 
 // all yields the transfers in order.
-func (h *transferStore) all() iter.Seq[Transfer] {
-	return func(yield func(Transfer) bool) {
-		for i := range h.len() {
-			if !yield(h.at(i)) {
-				return
-			}
-		}
-	}
-}
+func (h *transferStore) all() iter.Seq[Transfer] { return seqOf(h.len(), h.at) }
 
 // slice returns transfers [from, to) as a new slice (nil when empty).
-func (h *transferStore) slice(from, to int) []Transfer {
-	if from >= to {
-		return nil
-	}
-	out := make([]Transfer, 0, to-from)
-	for i := from; i < to; i++ {
-		out = append(out, h.at(i))
-	}
-	return out
-}
+func (h *transferStore) slice(from, to int) []Transfer { return sliceOf(from, to, h.at) }

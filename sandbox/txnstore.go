@@ -184,25 +184,32 @@ func (h *txnStore) counterAt(i uint32) *Counterparty {
 }
 
 // all yields the rows in order.
-func (h *txnStore) all() iter.Seq[Txn] {
-	return func(yield func(Txn) bool) {
-		for i := range h.len() {
-			if !yield(h.at(i)) {
+func (h *txnStore) all() iter.Seq[Txn] { return seqOf(h.len(), h.at) }
+
+// slice returns rows [from, to) as a new slice (nil when empty, as a
+// history that never had a row was).
+func (h *txnStore) slice(from, to int) []Txn { return sliceOf(from, to, h.at) }
+
+// seqOf yields at(0) … at(n-1): both compact stores (rows, transfers) read
+// a record back one at a time.
+func seqOf[T any](n int, at func(int) T) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for i := range n {
+			if !yield(at(i)) {
 				return
 			}
 		}
 	}
 }
 
-// slice returns rows [from, to) as a new slice (nil when empty, as a
-// history that never had a row was).
-func (h *txnStore) slice(from, to int) []Txn {
+// sliceOf returns at(from) … at(to-1) as a new slice, nil when empty.
+func sliceOf[T any](from, to int, at func(int) T) []T {
 	if from >= to {
 		return nil
 	}
-	out := make([]Txn, 0, to-from)
+	out := make([]T, 0, to-from)
 	for i := from; i < to; i++ {
-		out = append(out, h.at(i))
+		out = append(out, at(i))
 	}
 	return out
 }
