@@ -71,22 +71,7 @@ func (h *transferStore) add(t Transfer) {
 		h.lastStr[i], h.lastIdx[i] = s, rec.str[i]
 	}
 	rec.idChunk, rec.idOff, rec.idLen = h.addID(t.BankTranID)
-	last := len(h.chunks) - 1
-	if last < 0 || len(h.chunks[last]) == cap(h.chunks[last]) {
-		if last >= 0 && cap(h.chunks[last]) < transferChunk {
-			grown := make([]transferRec, len(h.chunks[last]), min(2*cap(h.chunks[last]), transferChunk))
-			copy(grown, h.chunks[last])
-			h.chunks[last] = grown
-		} else {
-			size := transferChunk
-			if last < 0 {
-				size = 8
-			}
-			h.chunks = append(h.chunks, make([]transferRec, 0, size))
-			last++
-		}
-	}
-	h.chunks[last] = append(h.chunks[last], rec)
+	h.chunks = appendChunked(h.chunks, rec, transferChunk)
 	h.n++
 }
 

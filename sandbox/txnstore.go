@@ -74,24 +74,7 @@ func (h *txnStore) add(t Txn) {
 		rec.str[i] = h.intern(i, s)
 	}
 	rec.counter = h.counter(t.Counter)
-	// The first chunk grows from a few rows (most accounts have a short
-	// history); later chunks are made full once, never copied.
-	last := len(h.chunks) - 1
-	if last < 0 || len(h.chunks[last]) == cap(h.chunks[last]) {
-		if last >= 0 && cap(h.chunks[last]) < txnChunk {
-			grown := make([]txnRec, len(h.chunks[last]), min(2*cap(h.chunks[last]), txnChunk))
-			copy(grown, h.chunks[last])
-			h.chunks[last] = grown
-		} else {
-			size := txnChunk
-			if last < 0 {
-				size = 8
-			}
-			h.chunks = append(h.chunks, make([]txnRec, 0, size))
-			last++
-		}
-	}
-	h.chunks[last] = append(h.chunks[last], rec)
+	h.chunks = appendChunked(h.chunks, rec, txnChunk)
 	h.n++
 }
 
@@ -189,6 +172,30 @@ func (h *txnStore) all() iter.Seq[Txn] { return seqOf(h.len(), h.at) }
 // slice returns rows [from, to) as a new slice (nil when empty, as a
 // history that never had a row was).
 func (h *txnStore) slice(from, to int) []Txn { return sliceOf(from, to, h.at) }
+
+// appendChunked appends rec to chunks, all full (of size full) but the
+// last. The first chunk grows from a few records by doubling (most
+// accounts have a short history); later ones are made full once and never
+// copied, so a long history is never moved.
+func appendChunked[T any](chunks [][]T, rec T, full int) [][]T {
+	last := len(chunks) - 1
+	if last < 0 || len(chunks[last]) == cap(chunks[last]) {
+		if last >= 0 && cap(chunks[last]) < full {
+			grown := make([]T, len(chunks[last]), min(2*cap(chunks[last]), full))
+			copy(grown, chunks[last])
+			chunks[last] = grown
+		} else {
+			size := full
+			if last < 0 {
+				size = 8
+			}
+			chunks = append(chunks, make([]T, 0, size))
+			last++
+		}
+	}
+	chunks[last] = append(chunks[last], rec)
+	return chunks
+}
 
 // seqOf yields at(0) … at(n-1): both compact stores (rows, transfers) read
 // a record back one at a time.
