@@ -2,13 +2,17 @@ package sandbox
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -277,12 +281,182 @@ func writeSnapshot(path string, st *state) (int64, error) {
 	var n countingWriter
 	err := atomicfile.WriteWith(path, 0o600, func(w io.Writer) error {
 		n.w = w
-		return json.NewEncoder(&n).Encode(st.snapshot()) // one line, with its newline
+		return encodeSnapshot(&n, st)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("sandbox state: %w", err)
 	}
 	return n.n, nil
+}
+
+// encodeSnapshot writes st.snapshot() to w as json.Encoder.Encode would,
+// byte for byte (one line, with its newline), without building it: the
+// snapshot holds every history row and transfer as a Txn or Transfer (~3x
+// the compact stores), and the encoder would hold its whole text too, so a
+// compaction's transient peak was several times the state, and the heap
+// goal (GOGC 200: 3x the live heap at that peak) kept RSS there. Here the
+// state is encoded with placeholders in place of the accounts, contracts
+// and transfers, which are then written piece by piece, one row at a time.
+func encodeSnapshot(w io.Writer, st *state) error {
+	var nb [12]byte
+	if _, err := rand.Read(nb[:]); err != nil {
+		return fmt.Errorf("encode sandbox state: %w", err)
+	}
+	// A placeholder holds a random string that no data holds: it is found
+	// exactly once in the encoded text.
+	mark := "\x00obpm-snapshot-" + hex.EncodeToString(nb[:])
+	c := *st
+	c.Accounts = map[string]*accountState{mark + "-a": nil}
+	c.Contracts = map[string]*accountState{mark + "-c": nil}
+	c.Transfers, c.transfers = []Transfer{{BankTranID: mark + "-t"}}, nil
+	head, err := json.Marshal(&c)
+	if err != nil {
+		return fmt.Errorf("encode sandbox state: %w", err)
+	}
+	type part struct {
+		at, n int
+		write func() error
+	}
+	parts := make([]part, 0, 3)
+	for _, p := range []struct {
+		v     any
+		write func() error
+	}{
+		{c.Accounts, func() error { return encodeAccounts(w, st.Accounts) }},
+		{c.Contracts, func() error { return encodeAccounts(w, st.Contracts) }},
+		{c.Transfers, func() error {
+			ts := st.transfers
+			return encodeRows(w, ts.len(), ts.at, st.Transfers)
+		}},
+	} {
+		ph, err := json.Marshal(p.v)
+		if err != nil {
+			return fmt.Errorf("encode sandbox state: %w", err)
+		}
+		at := bytes.Index(head, ph)
+		if at < 0 {
+			return fmt.Errorf("encode sandbox state: placeholder %s not found", ph)
+		}
+		parts = append(parts, part{at, len(ph), p.write})
+	}
+	slices.SortFunc(parts, func(a, b part) int { return a.at - b.at })
+	prev := 0
+	for _, p := range parts {
+		if _, err := w.Write(head[prev:p.at]); err != nil {
+			return err
+		}
+		if err := p.write(); err != nil {
+			return err
+		}
+		prev = p.at + p.n
+	}
+	if _, err := w.Write(head[prev:]); err != nil {
+		return err
+	}
+	_, err = w.Write([]byte{'\n'})
+	return err
+}
+
+// encodeAccounts writes m as withHistory(m) encodes: keys in order, each
+// account with its history rows written one at a time.
+func encodeAccounts(w io.Writer, m map[string]*accountState) error {
+	if _, err := io.WriteString(w, "{"); err != nil {
+		return err
+	}
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		kb, err := json.Marshal(k)
+		if err != nil {
+			return fmt.Errorf("encode sandbox state: %w", err)
+		}
+		if i > 0 {
+			kb = append([]byte{','}, kb...)
+		}
+		if _, err := w.Write(append(kb, ':')); err != nil {
+			return err
+		}
+		if err := encodeAccount(w, m[k]); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, "}")
+	return err
+}
+
+func encodeAccount(w io.Writer, a *accountState) error {
+	if a == nil {
+		_, err := io.WriteString(w, "null")
+		return err
+	}
+	c := *a
+	c.hist = nil
+	if a.hist.len()+len(a.History) == 0 {
+		c.History = nil // as withHistory makes it: null
+		b, err := json.Marshal(&c)
+		if err != nil {
+			return fmt.Errorf("encode sandbox state: %w", err)
+		}
+		_, err = w.Write(b)
+		return err
+	}
+	var nb [12]byte
+	if _, err := rand.Read(nb[:]); err != nil {
+		return fmt.Errorf("encode sandbox state: %w", err)
+	}
+	c.History = []Txn{{Content: "\x00obpm-history-" + hex.EncodeToString(nb[:])}}
+	b, err := json.Marshal(&c)
+	if err != nil {
+		return fmt.Errorf("encode sandbox state: %w", err)
+	}
+	ph, err := json.Marshal(c.History)
+	if err != nil {
+		return fmt.Errorf("encode sandbox state: %w", err)
+	}
+	at := bytes.Index(b, ph)
+	if at < 0 {
+		return fmt.Errorf("encode sandbox state: history placeholder not found")
+	}
+	if _, err := w.Write(b[:at]); err != nil {
+		return err
+	}
+	h := a.hist
+	if err := encodeRows(w, h.len(), h.at, a.History); err != nil {
+		return err
+	}
+	_, err = w.Write(b[at+len(ph):])
+	return err
+}
+
+// encodeRows writes at(0) … at(n-1) followed by more as one JSON array, as
+// json encodes append(slice(0, n), more...): null when empty.
+func encodeRows[T any](w io.Writer, n int, at func(int) T, more []T) error {
+	if n+len(more) == 0 {
+		_, err := io.WriteString(w, "null")
+		return err
+	}
+	sep := byte('[')
+	var buf []byte
+	one := func(v T) error {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("encode sandbox state: %w", err)
+		}
+		buf = append(append(buf[:0], sep), b...)
+		sep = ','
+		_, err = w.Write(buf)
+		return err
+	}
+	for i := range n {
+		if err := one(at(i)); err != nil {
+			return err
+		}
+	}
+	for _, v := range more {
+		if err := one(v); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, "]")
+	return err
 }
 
 type countingWriter struct {

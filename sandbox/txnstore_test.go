@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -250,4 +251,72 @@ func hasPointers(ty reflect.Type) bool {
 		}
 	}
 	return false
+}
+
+// The state file's snapshot is written piece by piece (encodeSnapshot), so
+// that a compaction does not build it in memory: its bytes are those
+// json.Encoder writes for st.snapshot(), whatever the state holds: rows in
+// the stores and rows still in Account.History or Transfers, empty and
+// nil histories and maps, strings json escapes, keys that look like the
+// file's own.
+func TestEncodeSnapshotMatchesEncoder(t *testing.T) {
+	rows, transfers := storeRows(txnChunk+5), storeTransfers(transferChunk+5)
+	odd := []Txn{{Date: "<&>", Content: "\"history\":[] \u2028 \x00", Counter: &Counterparty{Name: "a<b>&c"}}}
+	for _, tc := range []struct {
+		name            string
+		stored, pending []Txn
+		tStored, tPend  []Transfer
+		nilContracts    bool
+	}{
+		{name: "none"},
+		{name: "nil maps", nilContracts: true},
+		{name: "empty, not nil", pending: []Txn{}, tPend: []Transfer{}},
+		{name: "some", stored: rows[:3], tStored: transfers[:2]},
+		{name: "pending only", pending: rows[:4], tPend: transfers[:3]},
+		{name: "stored and pending", stored: rows[:5], pending: odd, tStored: transfers[:2], tPend: []Transfer{{BankTranID: "<x>", PrintContent: "&"}}},
+		{name: "many chunks", stored: rows, tStored: transfers},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &state{Version: stateVersion, SigningKey: []byte("k<>&"), DupIDs: newDupIDs(0),
+				Users:  map[string]*userState{"accounts": {Fintech: []string{"f"}}},
+				Claims: map[string]*Claim{"transfers": {}, "history": {}},
+				Accounts: map[string]*accountState{
+					"f":   {Account: Account{FintechUseNum: "f", Alias: "<b>", History: tc.stored}, UserSeqNo: "1100000001"},
+					"g&h": {Account: Account{FintechUseNum: "g", History: []Txn{}}},
+					"e":   {Account: Account{FintechUseNum: "e"}},
+				},
+				Contracts: map[string]*accountState{"T990000001": {Account: Account{AccountNum: "100000000001", History: rows[:2]}}},
+				Transfers: tc.tStored, Seq: 42, PrunedDay: "20261126"}
+			if tc.nilContracts {
+				st.Contracts, st.Accounts = nil, map[string]*accountState{}
+			}
+			for _, a := range st.Accounts {
+				a.history()
+			}
+			for _, a := range st.Contracts {
+				a.history()
+			}
+			st.transferLog()
+			if a := st.Accounts["f"]; a != nil {
+				a.History = tc.pending
+			}
+			st.Transfers = tc.tPend
+			var want bytes.Buffer
+			if err := json.NewEncoder(&want).Encode(st.snapshot()); err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			if err := encodeSnapshot(&got, st); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != want.String() {
+				g, w := got.String(), want.String()
+				i := 0
+				for i < len(g) && i < len(w) && g[i] == w[i] {
+					i++
+				}
+				t.Fatalf("bytes differ at %d of %d/%d:\n got …%.200s\nwant …%.200s", i, len(g), len(w), g[max(0, i-50):], w[max(0, i-50):])
+			}
+		})
+	}
 }
