@@ -433,16 +433,19 @@ func encodeRows[T any](w io.Writer, n int, at func(int) T, more []T) error {
 		_, err := io.WriteString(w, "null")
 		return err
 	}
+	// One buffer and encoder for all rows: json.Marshal would allocate a
+	// result per row. Encode writes what Marshal returns, plus a newline.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	sep := byte('[')
-	var buf []byte
 	one := func(v T) error {
-		b, err := json.Marshal(v)
-		if err != nil {
+		buf.Reset()
+		buf.WriteByte(sep)
+		sep = ','
+		if err := enc.Encode(v); err != nil {
 			return fmt.Errorf("encode sandbox state: %w", err)
 		}
-		buf = append(append(buf[:0], sep), b...)
-		sep = ','
-		_, err = w.Write(buf)
+		_, err := w.Write(buf.Bytes()[:buf.Len()-1])
 		return err
 	}
 	for i := range n {
