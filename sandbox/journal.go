@@ -322,8 +322,8 @@ func encodeSnapshot(w io.Writer, st *state) error {
 		v     any
 		write func() error
 	}{
-		{c.Accounts, func() error { return encodeAccounts(w, st.Accounts) }},
-		{c.Contracts, func() error { return encodeAccounts(w, st.Contracts) }},
+		{c.Accounts, func() error { return encodeAccounts(w, st.Accounts, mark) }},
+		{c.Contracts, func() error { return encodeAccounts(w, st.Contracts, mark) }},
 		{c.Transfers, func() error {
 			ts := st.transfers
 			return encodeRows(w, ts.len(), ts.at, st.Transfers)
@@ -359,7 +359,7 @@ func encodeSnapshot(w io.Writer, st *state) error {
 
 // encodeAccounts writes m as withHistory(m) encodes: keys in order, each
 // account with its history rows written one at a time.
-func encodeAccounts(w io.Writer, m map[string]*accountState) error {
+func encodeAccounts(w io.Writer, m map[string]*accountState, mark string) error {
 	if _, err := io.WriteString(w, "{"); err != nil {
 		return err
 	}
@@ -374,7 +374,7 @@ func encodeAccounts(w io.Writer, m map[string]*accountState) error {
 		if _, err := w.Write(append(kb, ':')); err != nil {
 			return err
 		}
-		if err := encodeAccount(w, m[k]); err != nil {
+		if err := encodeAccount(w, m[k], mark); err != nil {
 			return err
 		}
 	}
@@ -382,7 +382,9 @@ func encodeAccounts(w io.Writer, m map[string]*accountState) error {
 	return err
 }
 
-func encodeAccount(w io.Writer, a *accountState) error {
+// encodeAccount writes a with its history rows written one at a time, in
+// the place of a placeholder history holding mark (encodeSnapshot's).
+func encodeAccount(w io.Writer, a *accountState, mark string) error {
 	if a == nil {
 		_, err := io.WriteString(w, "null")
 		return err
@@ -398,11 +400,7 @@ func encodeAccount(w io.Writer, a *accountState) error {
 		_, err = w.Write(b)
 		return err
 	}
-	var nb [12]byte
-	if _, err := rand.Read(nb[:]); err != nil {
-		return fmt.Errorf("encode sandbox state: %w", err)
-	}
-	c.History = []Txn{{Content: "\x00obpm-history-" + hex.EncodeToString(nb[:])}}
+	c.History = []Txn{{Content: mark + "-h"}}
 	b, err := json.Marshal(&c)
 	if err != nil {
 		return fmt.Errorf("encode sandbox state: %w", err)
